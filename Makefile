@@ -1,0 +1,59 @@
+# The pipeline's stages behind make targets. Every target that needs the venv depends on setup.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+ZSSAR := $(VENV)/bin/zssar
+STAMP := $(VENV)/.installed
+TORCH := torch==2.13.0
+
+SPLIT ?= 55_5
+# DATASET defaults to the dataset a SynSE split belongs to (55_5, 48_12 -> ntu60; 110_10, 96_24 -> ntu120).
+DATASET ?= $(shell case "$(SPLIT)" in 55_5|48_12) echo ntu60;; 110_10|96_24) echo ntu120;; *) echo synthetic60;; esac)
+SEEDS ?= 1
+METHOD ?= fsvae
+FEATURES ?=
+ARGS ?=
+
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: setup demo test descriptions features train report bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet $(TORCH)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: setup
+	$(ZSSAR) demo $(ARGS)
+
+test: setup
+	$(PY) -m pytest $(ARGS)
+
+descriptions: setup
+	$(ZSSAR) describe --dataset $(DATASET) $(ARGS)
+
+features: setup
+	$(ZSSAR) embed --dataset $(DATASET) $(ARGS)
+	$(ZSSAR) skeleton prepare --dataset $(DATASET) $(ARGS)
+	$(ZSSAR) skeleton fit --dataset $(DATASET) --split $(SPLIT) $(ARGS)
+	$(ZSSAR) skeleton extract --dataset $(DATASET) --split $(SPLIT) $(ARGS)
+
+train: setup
+	$(ZSSAR) train --dataset $(DATASET) --split $(SPLIT) --method $(METHOD) --seeds $(SEEDS) \
+		$(if $(FEATURES),--features $(FEATURES)) $(ARGS)
+
+report: setup
+	$(ZSSAR) report $(ARGS)
+
+bench: setup
+	$(PY) bench/run.py $(ARGS)
+
+clean:
+	rm -rf features results .cache .pytest_cache build *.egg-info
+	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +

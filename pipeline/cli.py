@@ -1,0 +1,222 @@
+"""The `zssar` command line: a thin shell over each stage's one public function.
+
+Heavy libraries (torch, sentence-transformers, pandas) are imported inside the commands, so `--help` and
+light stages start fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from pipeline.errors import PipelineError
+
+app = typer.Typer(help="Zero-shot skeleton action recognition: descriptions -> text features -> skeleton "
+                       "features -> FS-VAE and baselines -> results.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+skeleton_app = typer.Typer(help="Skeleton data, the GCN backbone and its features.", no_args_is_help=True)
+cache_app = typer.Typer(help="The content-addressed artifact store.", no_args_is_help=True)
+app.add_typer(skeleton_app, name="skeleton")
+app.add_typer(cache_app, name="cache")
+
+ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="TOML config file (default ./zssar.toml if present).")]
+SetOpt = Annotated[Optional[list[str]], typer.Option("--set", help="Override a config key: section.key=value (repeatable).")]
+DatasetOpt = Annotated[str, typer.Option("--dataset", "-d", help="ntu60, ntu120, pkummd51, synthetic60, synthetic120, or a dataset folder.")]
+SplitOpt = Annotated[str, typer.Option("--split", "-s", help="55_5, 48_12, 110_10, 96_24, random:<n_unseen>:<seed> or unseen:<i>,<j>,...")]
+
+
+def _run(fn, *args, **kwargs):
+    """Call a stage; turn its PipelineError into a red message and a meaningful exit code."""
+    try:
+        return fn(*args, **kwargs)
+    except PipelineError as exc:
+        from pipeline.console import _console
+
+        _console().print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(exc.exit_code) from None
+
+
+def _config(config: Optional[Path], sets: Optional[list[str]], **overrides):
+    from pipeline.config import load_config, set_value
+
+    cfg = load_config(config, sets)
+    for dotted, value in overrides.items():
+        if value is not None:
+            set_value(cfg, dotted.replace("__", "."), value)
+    return cfg
+
+
+@app.command()
+def describe(dataset: DatasetOpt, model: Annotated[Optional[str], typer.Option(help="LLM model name.")] = None,
+             out: Annotated[Optional[Path], typer.Option(help="Output JSONL (default descriptions/<dataset>.jsonl).")] = None,
+             config: ConfigOpt = None, set_: SetOpt = None) -> None:
+    """Write a Global and a Local Description of every class with an LLM (or report the shipped ones)."""
+    def go():
+        from pipeline.catalog import get_dataset
+        from pipeline.describe.run import describe_dataset
+
+        cfg = _config(config, set_, describe__model=model)
+        describe_dataset(get_dataset(dataset), cfg, out=out)
+    _run(go)
+
+
+@app.command()
+def embed(dataset: DatasetOpt,
+          encoder: Annotated[Optional[str], typer.Option(help="sentence-transformers name or path, or clip:<name>.")] = None,
+          config: ConfigOpt = None, set_: SetOpt = None) -> None:
+    """Embed label, LD and GD of every class into Parquet (plus the fused f_t)."""
+    def go():
+        from pipeline.catalog import get_dataset
+        from pipeline.text.embed import embed_dataset
+
+        cfg = _config(config, set_, embed__encoder=encoder)
+        embed_dataset(get_dataset(dataset), cfg)
+    _run(go)
+
+
+@skeleton_app.command("prepare")
+def skeleton_prepare(dataset: DatasetOpt,
+                     source: Annotated[Optional[Path], typer.Option(help="Raw data folder (NTU .skeleton, PKU-MMD, .npz).")] = None,
+                     config: ConfigOpt = None, set_: SetOpt = None) -> None:
+    """Read (or generate) skeleton clips into one cached, preprocessed array file."""
+    def go():
+        from pipeline.catalog import get_dataset
+        from pipeline.skeleton.prepare import prepare_dataset
+
+        prepare_dataset(get_dataset(dataset), _config(config, set_), source=source)
+    _run(go)
+
+
+@skeleton_app.command("fit")
+def skeleton_fit(dataset: DatasetOpt, split: SplitOpt, config: ConfigOpt = None, set_: SetOpt = None) -> None:
+    """Train the GCN backbone on the split's seen classes (and one on its validation carve)."""
+    def go():
+        from pipeline.catalog import get_dataset, get_split
+        from pipeline.skeleton.fit import fit_backbones
+
+        ds = get_dataset(dataset)
+        fit_backbones(ds, get_split(ds, split), _config(config, set_))
+    _run(go)
+
+
+@skeleton_app.command("extract")
+def skeleton_extract(dataset: DatasetOpt, split: SplitOpt, config: ConfigOpt = None, set_: SetOpt = None) -> None:
+    """Write the backbone's features for every part of the split into the store."""
+    def go():
+        from pipeline.catalog import get_dataset, get_split
+        from pipeline.skeleton.extract import extract_features
+
+        ds = get_dataset(dataset)
+        extract_features(ds, get_split(ds, split), _config(config, set_))
+    _run(go)
+
+
+@skeleton_app.command("import-dump")
+def skeleton_import_dump(folder: Annotated[Path, typer.Argument(help="A SynSE/MSF/SA-DVAE split folder of .npy files.")],
+                         dataset: DatasetOpt, split: SplitOpt,
+                         config: ConfigOpt = None, set_: SetOpt = None) -> None:
+    """Import a released feature dump as the skeleton features of a split."""
+    def go():
+        from pipeline.catalog import get_dataset, get_split
+        from pipeline.skeleton.dumps import import_dump
+
+        ds = get_dataset(dataset)
+        import_dump(folder, ds, get_split(ds, split), _config(config, set_))
+    _run(go)
+
+
+@app.command()
+def train(dataset: DatasetOpt, split: SplitOpt,
+          method: Annotated[Optional[str], typer.Option(help="fsvae or cadavae.")] = None,
+          seeds: Annotated[Optional[int], typer.Option(help="How many seeds to run.")] = None,
+          features: Annotated[Optional[str], typer.Option(help="Feature set key, or a SynSE-format dump folder.")] = None,
+          preset: Annotated[Optional[str], typer.Option(help="Hyperparameter preset: released or paper.")] = None,
+          config: ConfigOpt = None, set_: SetOpt = None) -> None:
+    """Train a zero-shot model on cached features; report ZSL top-1 and GZSL seen/unseen/H."""
+    def go():
+        from pipeline.catalog import get_dataset, get_split
+        from pipeline.fsvae.run import train_split
+
+        cfg = _config(config, set_, train__method=method, train__seeds=seeds, train__preset=preset)
+        ds = get_dataset(dataset)
+        train_split(ds, get_split(ds, split), cfg, features=features)
+    _run(go)
+
+
+@app.command()
+def report(config: ConfigOpt = None, set_: SetOpt = None) -> None:
+    """Tabulate every result (mean and std over seeds) beside the published numbers; write plots."""
+    def go():
+        from pipeline.report import build_report
+
+        build_report(_config(config, set_))
+    _run(go)
+
+
+@app.command()
+def demo(config: ConfigOpt = None, set_: SetOpt = None) -> None:
+    """Run the whole pipeline on the embedded synthetic data, offline, and print the table."""
+    def go():
+        from pipeline.demo import run_demo
+
+        run_demo(_config(config, set_))
+    _run(go)
+
+
+@cache_app.command("ls")
+def cache_ls(kind: Annotated[Optional[str], typer.Option(help="Only this artifact kind.")] = None,
+             config: ConfigOpt = None, set_: SetOpt = None) -> None:
+    """List cached artifacts: kind, key, size, date and what they were made from."""
+    def go():
+        from pipeline.sharing import list_artifacts
+
+        list_artifacts(_config(config, set_), kind)
+    _run(go)
+
+
+@cache_app.command("verify")
+def cache_verify(config: ConfigOpt = None, set_: SetOpt = None) -> None:
+    """Check every cached file against its recorded sha256."""
+    def go():
+        from pipeline.sharing import verify_store
+
+        verify_store(_config(config, set_))
+    _run(go)
+
+
+@cache_app.command("gc")
+def cache_gc(config: ConfigOpt = None, set_: SetOpt = None) -> None:
+    """Remove unsealed temp folders and artifacts no ref points to, directly or through their inputs."""
+    def go():
+        from pipeline.sharing import collect_garbage
+
+        collect_garbage(_config(config, set_))
+    _run(go)
+
+
+@cache_app.command("push")
+def cache_push(remote: Annotated[str, typer.Argument(help="Remote: a directory or an fsspec URL (file://, s3://, ...).")],
+               config: ConfigOpt = None, set_: SetOpt = None) -> None:
+    """Upload cached artifacts to a shared remote."""
+    def go():
+        from pipeline.sharing import push
+
+        push(_config(config, set_), remote)
+    _run(go)
+
+
+@cache_app.command("pull")
+def cache_pull(remote: Annotated[str, typer.Argument(help="Remote: a directory or an fsspec URL.")],
+               config: ConfigOpt = None, set_: SetOpt = None) -> None:
+    """Download artifacts from a shared remote, checking each object's sha256."""
+    def go():
+        from pipeline.sharing import pull
+
+        pull(_config(config, set_), remote)
+    _run(go)
+
+
+if __name__ == "__main__":
+    app()

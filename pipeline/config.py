@@ -1,0 +1,156 @@
+"""Typed configuration: defaults in code, overridden by a TOML file, then by the command line.
+
+Each stage owns one section (a dataclass); `Config` gathers them. A run saves `Config.to_dict()` beside
+its artifacts so every number can be traced to the settings that made it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import PipelineError
+from pipeline.fsvae.settings import TrainConfig
+from pipeline.skeleton.settings import SkeletonConfig
+
+DEFAULT_CONFIG_FILE = "zssar.toml"
+
+
+@dataclass
+class DescribeConfig:
+    """LLM settings for `zssar describe`; base_url/api_key fall back to OPENAI_BASE_URL/OPENAI_API_KEY."""
+
+    model: str = "gpt-4o-mini"
+    base_url: str | None = None
+    api_key: str | None = None
+    temperature: float = 0.0
+    seed: int = 0
+    concurrency: int = 4
+    max_retries: int = 5
+    backoff_s: float = 1.0
+    timeout_s: float = 60.0
+    cache_dir: str = ".cache/llm"
+    prompts_dir: str = "prompts"
+
+
+@dataclass
+class EmbedConfig:
+    """Text encoder settings for `zssar embed`."""
+
+    encoder: str = "all-MiniLM-L6-v2"
+    batch_size: int = 64
+    device: str = "cpu"
+
+
+@dataclass
+class Config:
+    """The whole resolved configuration of a run."""
+
+    store: str = "features"
+    results: str = "results"
+    descriptions_dir: str = "descriptions"
+    seed: int = 0
+    device: str = "auto"
+    describe: DescribeConfig = field(default_factory=DescribeConfig)
+    embed: EmbedConfig = field(default_factory=EmbedConfig)
+    skeleton: SkeletonConfig = field(default_factory=SkeletonConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _field_type(owner: Any, name: str) -> Any:
+    hints = typing.get_type_hints(type(owner))
+    return hints[name]
+
+
+def _coerce(value: Any, tp: Any, where: str) -> Any:
+    """Convert a TOML or command-line value to the declared field type, or explain why not."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None or (isinstance(value, str) and value.lower() in ("none", "null")):
+            return None
+        return _coerce(value, args[0], where)
+    if origin in (list, tuple):
+        (item,) = typing.get_args(tp)[:1]
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        return [_coerce(v, item, where) for v in value]
+    try:
+        if tp is bool:
+            if isinstance(value, str):
+                if value.lower() in ("1", "true", "yes", "on"):
+                    return True
+                if value.lower() in ("0", "false", "no", "off"):
+                    return False
+                raise ValueError(value)
+            return bool(value)
+        if tp in (int, float, str):
+            if tp is int and isinstance(value, float) and not value.is_integer():
+                raise ValueError(value)
+            return tp(value)
+    except (TypeError, ValueError):
+        raise PipelineError(f"config {where}: cannot read {value!r} as {tp.__name__}") from None
+    return value
+
+
+def set_value(cfg: Config, dotted: str, value: Any, source: str = "command line") -> None:
+    """Set `section.key` (or a top-level key) on the config, with type checking."""
+    parts = dotted.split(".")
+    obj: Any = cfg
+    for part in parts[:-1]:
+        if not dataclasses.is_dataclass(obj) or not hasattr(obj, part):
+            raise PipelineError(f"{source}: unknown config section {part!r} in {dotted!r}; valid: {_names(obj)}")
+        obj = getattr(obj, part)
+    name = parts[-1]
+    if not dataclasses.is_dataclass(obj) or name not in {f.name for f in dataclasses.fields(obj)}:
+        raise PipelineError(f"{source}: unknown config key {dotted!r}; valid: {_names(obj)}")
+    current = getattr(obj, name)
+    if dataclasses.is_dataclass(current):
+        raise PipelineError(f"{source}: {dotted!r} is a section; set one of its keys: {_names(current)}")
+    setattr(obj, name, _coerce(value, _field_type(obj, name), f"{source} {dotted}"))
+
+
+def _names(obj: Any) -> str:
+    return ", ".join(f.name for f in dataclasses.fields(obj)) if dataclasses.is_dataclass(obj) else "(none)"
+
+
+def _apply_mapping(cfg: Config, mapping: dict[str, Any], prefix: str, source: str) -> None:
+    for key, value in mapping.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict):
+            _apply_mapping(cfg, value, f"{dotted}.", source)
+        else:
+            set_value(cfg, dotted, value, source)
+
+
+def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> Config:
+    """Defaults, then the TOML file (explicit path, or ./zssar.toml when present), then `key=value` overrides."""
+    cfg = Config()
+    file = Path(path) if path else Path(DEFAULT_CONFIG_FILE)
+    if path and not file.is_file():
+        raise PipelineError(f"{file}: config file not found")
+    if file.is_file():
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise PipelineError(f"{file}: not valid TOML: {exc}") from None
+        _apply_mapping(cfg, data, "", str(file))
+    for item in overrides or []:
+        if "=" not in item:
+            raise PipelineError(f"--set {item!r}: expected key=value, e.g. --set train.alpha=0.5")
+        key, value = item.split("=", 1)
+        set_value(cfg, key.strip(), value.strip())
+    return cfg
+
+
+def section_dict(section: Any) -> dict[str, Any]:
+    """A section as a plain dict, for hashing into artifact keys."""
+    return dataclasses.asdict(section)
