@@ -63,7 +63,8 @@ def parse_records(path: Path) -> list[dict]:
 
 def load_descriptions(dataset: Dataset, descriptions_dir: str | Path) -> Descriptions:
     """The descriptions of every class of the dataset, checked against its class list."""
-    paths = candidate_paths(dataset, descriptions_dir)
+    dirs = search_dirs(descriptions_dir) if dataset.path is None else [Path(descriptions_dir)]
+    paths = [p for d in dirs for p in candidate_paths(dataset, d)]
     path = next((p for p in paths if p.is_file()), None)
     if path is None:
         raise MissingArtifactError(f"{paths[0]}: no descriptions for {dataset.name}; run `zssar describe "
@@ -79,3 +80,15 @@ def load_descriptions(dataset: Dataset, descriptions_dir: str | Path) -> Descrip
             raise PipelineError(f"{path}: class {i} is {label!r} in the class list but {rec['label']!r} here")
     canon = json.dumps([{k: r[k] for k in ("idx", *FIELDS)} for r in records], sort_keys=True)
     return Descriptions(records=records, path=path, sha256=hashlib.sha256(canon.encode()).hexdigest())
+
+
+def search_dirs(path: str | Path) -> list[Path]:
+    """A relative folder may be meant from the current dir or from the repo (shipped prompts and files)."""
+    path = Path(path).expanduser()
+    if path.is_absolute():
+        return [path]
+    import pipeline
+
+    repo = Path(pipeline.__file__).resolve().parent.parent
+    first, second = Path.cwd() / path, repo / path
+    return [first] if first.resolve() == second.resolve() else [first, second]

@@ -1,0 +1,172 @@
+"""The ST-GCN backbone (Yan et al. 2018), read top to bottom.
+
+Input: a float tensor (N, M, T, V, C) -- clips, bodies, frames, joints, xyz -- exactly the layout of
+`Prepared.x`, so a batch goes in without permuting. A body whose coordinates are all zero is absent
+(the prepare step pads single-person clips that way); only present bodies run through the network and
+the clip's features are the mean over its present bodies.
+
+Network: input streams (joint, bone, velocity) stacked as channels -> BatchNorm over (joint, channel)
+-> blocks of [spatial graph conv with learnable edge importance -> BN -> ReLU -> temporal conv
+(kernel 9, maybe strided) -> BN -> dropout, plus a residual] -> 1x1 projection to `embed_dim` ->
+mean over joints (time-resolved features, (N, T', D)) -> mean over time (the pooled feature, (N, D))
+-> linear classifier over the backbone's seen classes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from pipeline.errors import PipelineError
+from pipeline.skeleton.graph import hop_distance, spatial_partitions
+from pipeline.skeleton.layouts import Layout
+
+INPUT_STREAMS = ("joint", "bone", "velocity")
+TEMPORAL_KERNEL = 9
+
+# (in, out, temporal stride) per block; the first block's input is the stacked input streams.
+PRESETS: dict[str, tuple[tuple[int, int], ...]] = {
+    # CPU-sized: six blocks 32-64-128, time halved twice (64 frames -> 16 time steps).
+    "small": ((32, 1), (32, 1), (64, 2), (64, 1), (128, 2), (128, 1)),
+    # ST-GCN's ten blocks 64-128-256.
+    "base": ((64, 1), (64, 1), (64, 1), (64, 1), (128, 2), (128, 1), (128, 1), (256, 2), (256, 1), (256, 1)),
+}
+
+
+@dataclass(frozen=True)
+class BackboneOutput:
+    logits: torch.Tensor  # (N, num_classes)
+    feature: torch.Tensor  # (N, D) pooled over time, joints and bodies
+    temporal: torch.Tensor | None  # (N, T', D) pooled over joints and bodies only
+
+
+class InputStreams(nn.Module):
+    """Coordinates -> stacked input channels (N*M, C, T, V); the bone stream uses each joint's parent
+    towards the centre joint (the centre's bone is zero)."""
+
+    def __init__(self, layout: Layout, streams: tuple[str, ...]) -> None:
+        super().__init__()
+        bad = [s for s in streams if s not in INPUT_STREAMS]
+        if bad or not streams:
+            raise PipelineError(f"skeleton.backbone.inputs: unknown or empty {bad or list(streams)}; "
+                                f"choose from {', '.join(INPUT_STREAMS)}")
+        self.streams = tuple(streams)
+        self.register_buffer("parent", torch.from_numpy(_parents(layout)), persistent=False)
+
+    @property
+    def channels(self) -> int:
+        return 3 * len(self.streams)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (P, T, V, 3) -> (P, C, T, V)
+        out = []
+        for stream in self.streams:
+            if stream == "joint":
+                out.append(x)
+            elif stream == "bone":
+                out.append(x - x[:, :, self.parent])
+            else:
+                out.append(torch.cat([x[:, 1:] - x[:, :-1], torch.zeros_like(x[:, :1])], dim=1))
+        return torch.cat(out, dim=-1).permute(0, 3, 1, 2).contiguous()
+
+
+def _parents(layout: Layout) -> np.ndarray:
+    """Each joint's neighbour one hop nearer the centre (itself for the centre and unreachable joints)."""
+    dist = hop_distance(layout)
+    parent = np.arange(layout.num_joints)
+    for a, b in layout.edges:
+        if dist[a] == dist[b] + 1:
+            parent[a] = b
+        elif dist[b] == dist[a] + 1:
+            parent[b] = a
+    return parent
+
+
+class GraphConv(nn.Module):
+    """Spatial graph convolution over the K partitions; `importance` is ST-GCN's learnable edge mask."""
+
+    def __init__(self, c_in: int, c_out: int, partitions: torch.Tensor) -> None:
+        super().__init__()
+        self.k = partitions.shape[0]
+        self.register_buffer("partitions", partitions)
+        self.importance = nn.Parameter(torch.ones_like(partitions))
+        self.conv = nn.Conv2d(c_in, c_out * self.k, kernel_size=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (P, C, T, V)
+        p, _, t, v = x.shape
+        y = self.conv(x).view(p, self.k, -1, t, v)
+        return torch.einsum("pkctj,kij->pcti", y, self.partitions * self.importance)
+
+
+class Block(nn.Module):
+    """ST-GCN unit: graph conv, then temporal conv, with a residual around both."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int, partitions: torch.Tensor, dropout: float,
+                 residual: bool = True) -> None:
+        super().__init__()
+        pad = (TEMPORAL_KERNEL - 1) // 2
+        self.gcn = GraphConv(c_in, c_out, partitions)
+        self.tcn = nn.Sequential(
+            nn.BatchNorm2d(c_out), nn.ReLU(inplace=True),
+            nn.Conv2d(c_out, c_out, (TEMPORAL_KERNEL, 1), (stride, 1), (pad, 0)),
+            nn.BatchNorm2d(c_out), nn.Dropout(dropout, inplace=True))
+        if not residual:
+            self.residual: nn.Module | None = None
+        elif c_in == c_out and stride == 1:
+            self.residual = nn.Identity()
+        else:
+            self.residual = nn.Sequential(nn.Conv2d(c_in, c_out, 1, (stride, 1)), nn.BatchNorm2d(c_out))
+        self.relu = nn.ReLU(inplace=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.tcn(self.gcn(x))
+        if self.residual is not None:
+            y = y + self.residual(x)
+        return self.relu(y)
+
+
+class STGCN(nn.Module):
+    """ST-GCN feature extractor plus a linear classifier over `num_classes` seen classes."""
+
+    def __init__(self, layout: Layout, num_classes: int, preset: str = "small", embed_dim: int = 256,
+                 inputs: tuple[str, ...] = ("joint",), dropout: float = 0.1) -> None:
+        super().__init__()
+        if preset not in PRESETS:
+            raise PipelineError(f"skeleton.backbone.preset: unknown {preset!r}; choose from {', '.join(PRESETS)}")
+        partitions = torch.from_numpy(spatial_partitions(layout))
+        self.inputs = InputStreams(layout, tuple(inputs))
+        self.data_bn = nn.BatchNorm1d(self.inputs.channels * layout.num_joints)
+        blocks, c_in = [], self.inputs.channels
+        for i, (c_out, stride) in enumerate(PRESETS[preset]):
+            blocks.append(Block(c_in, c_out, stride, partitions, dropout if i else 0.0, residual=i > 0))
+            c_in = c_out
+        self.blocks = nn.ModuleList(blocks)
+        self.project: nn.Module = nn.Identity() if c_in == embed_dim else nn.Sequential(
+            nn.Conv2d(c_in, embed_dim, 1), nn.BatchNorm2d(embed_dim), nn.ReLU(inplace=True))
+        self.classifier = nn.Linear(embed_dim, num_classes)
+        self.embed_dim = embed_dim
+
+    def forward(self, x: torch.Tensor, temporal: bool = False) -> BackboneOutput:
+        n, m, t, v, c = x.shape
+        present = x.reshape(n, m, -1).abs().amax(dim=-1) > 0
+        present[:, 0] |= ~present.any(dim=1)  # an all-zero clip still runs its first body
+        flat = present.reshape(-1)
+        h = self.inputs(x.reshape(n * m, t, v, c)[flat])  # (P, C, T, V)
+        p, ch = h.shape[:2]
+        h = self.data_bn(h.permute(0, 1, 3, 2).reshape(p, ch * v, t)).reshape(p, ch, v, t).permute(0, 1, 3, 2)
+        for block in self.blocks:
+            h = block(h)
+        per_time = self.project(h).mean(dim=-1)  # (P, D, T')
+        bodies = per_time.new_zeros((n * m, *per_time.shape[1:]))
+        bodies[flat] = per_time
+        weight = (present / present.sum(dim=1, keepdim=True)).to(bodies.dtype)
+        seq = torch.einsum("nmdt,nm->ntd", bodies.view(n, m, *per_time.shape[1:]), weight)  # (N, T', D)
+        feature = seq.mean(dim=1)
+        return BackboneOutput(logits=self.classifier(feature), feature=feature, temporal=seq if temporal else None)
+
+
+def build_model(layout: Layout, num_classes: int, preset: str, embed_dim: int, inputs: list[str] | tuple[str, ...],
+                dropout: float) -> STGCN:
+    return STGCN(layout, num_classes, preset=preset, embed_dim=embed_dim, inputs=tuple(inputs), dropout=dropout)
