@@ -48,6 +48,17 @@ class EmbedConfig:
 
 
 @dataclass
+class DemoConfig:
+    """What `zssar demo` runs: a synthetic split, the methods, and a shortened (labelled) schedule."""
+
+    dataset: str = "synthetic60"
+    split: str = "55_5"
+    methods: list[str] = field(default_factory=lambda: ["fsvae", "cadavae"])
+    cycles: int = 3
+    steps_per_cycle: int = 800
+
+
+@dataclass
 class Config:
     """The whole resolved configuration of a run."""
 
@@ -60,6 +71,7 @@ class Config:
     embed: EmbedConfig = field(default_factory=EmbedConfig)
     skeleton: SkeletonConfig = field(default_factory=SkeletonConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    demo: DemoConfig = field(default_factory=DemoConfig)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
