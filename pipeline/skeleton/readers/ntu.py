@@ -62,14 +62,15 @@ class _Lines:
 
     def __init__(self, path: Path, text: str) -> None:
         self.path = path
-        self.lines = text.split("\n")
+        self.lines = text.rstrip().split("\n")
+        self.end = len(self.lines)
         self.pos = 0
 
     def fail(self, problem: str, line: int | None = None) -> PipelineError:
         return PipelineError(f"{self.path} line {(self.pos if line is None else line) + 1}: {problem}")
 
     def count(self, what: str, frame: int, n_frames: int) -> int:
-        if self.pos >= len(self.lines) or not self.lines[self.pos].strip():
+        if self.pos >= self.end:
             raise PipelineError(f"{self.path}: truncated: the file ends in frame {frame + 1} of {n_frames} "
                                 f"(expected a {what} at line {self.pos + 1})")
         text = self.lines[self.pos].strip()
@@ -95,7 +96,7 @@ def _parse(path: Path, text: str) -> tuple[np.ndarray, np.ndarray, list[str], in
     for frame in range(n_frames):
         n_bodies = cur.count("body count", frame, n_frames)
         for _ in range(n_bodies):
-            if cur.pos >= len(cur.lines):
+            if cur.pos >= cur.end:
                 raise PipelineError(f"{path}: truncated: the file ends in frame {frame + 1} of {n_frames}")
             fields = cur.lines[cur.pos].split()
             if len(fields) != BODY_FIELDS:
@@ -104,16 +105,15 @@ def _parse(path: Path, text: str) -> tuple[np.ndarray, np.ndarray, list[str], in
             n_joints = cur.count("joint count", frame, n_frames)
             if n_joints != NUM_JOINTS:
                 raise cur.fail(f"joint count {n_joints}, expected {NUM_JOINTS}", cur.pos - 1)
-            if cur.pos + NUM_JOINTS > len(cur.lines):
+            if cur.pos + NUM_JOINTS > cur.end:
                 raise PipelineError(f"{path}: truncated: the file ends inside the joints of frame {frame + 1} "
                                     f"of {n_frames}")
             starts.append(cur.pos)
             frames.append(frame)
             ids.append(fields[0])
             cur.pos += NUM_JOINTS
-    extra = next((i for i in range(cur.pos, len(cur.lines)) if cur.lines[i].strip()), None)
-    if extra is not None:
-        raise cur.fail(f"unexpected content after the last of {n_frames} frames", extra)
+    if cur.pos < cur.end:
+        raise cur.fail(f"unexpected content after the last of {n_frames} frames")
     xyz = _joint_numbers(cur, starts)
     return xyz, np.asarray(frames, dtype=np.int64), ids, n_frames
 

@@ -51,18 +51,19 @@ def parse_video_name(name: str) -> tuple[int, int] | None:
 def read_frames(path: Path) -> np.ndarray:
     """(T, 2, 25, 3) float32 frames of one skeleton file."""
     try:
-        lines = [line for line in path.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
+        text = path.read_text(encoding="utf-8", errors="replace").rstrip()
     except OSError as exc:
         raise PipelineError(f"{path}: cannot read: {exc}") from None
-    if not lines:
+    if not text:
         raise PipelineError(f"{path}: empty skeleton file")
+    lines = text.split("\n")
     rows = [line.split() for line in lines]
     bad = next((i for i, r in enumerate(rows) if len(r) != FRAME_VALUES), None)
     if bad is not None:
         raise PipelineError(f"{path} line {bad + 1}: expected {FRAME_VALUES} numbers (2 bodies x 25 joints x 3), "
                             f"found {len(rows[bad])}")
     try:
-        values = np.array([v for r in rows for v in r], dtype=np.float32)
+        values = np.array(rows, dtype=np.float32)
     except ValueError:
         for i, r in enumerate(rows):
             try:
@@ -91,9 +92,8 @@ def read_segments(path: Path, num_classes: int = NUM_CLASSES) -> list[tuple[int,
         try:
             label, start, end = (int(float(f)) for f in fields[:3])
         except ValueError:
-            raise PipelineError(f"{path} line {n}: expected 'label,start,end,confidence', got {line.strip()!r}") from None
-        if len(fields) < 3:
-            raise PipelineError(f"{path} line {n}: expected 'label,start,end,confidence', got {line.strip()!r}")
+            raise PipelineError(f"{path} line {n}: expected 'label,start,end,confidence', "
+                                f"got {line.strip()!r}") from None
         if not 1 <= label <= num_classes:
             raise PipelineError(f"{path} line {n}: label {label} out of range 1..{num_classes}")
         if start < 0 or end < start:
@@ -139,12 +139,16 @@ def read_pkummd(skeleton_dir: str | Path, label_dir: str | Path, workers: int = 
 
 
 def read_cross_subject(path: str | Path) -> tuple[int, ...]:
-    """Training groups of PKU-MMD's `cross-subject.txt` (video names after 'Training videos:' and before
-    the validation list)."""
+    """Training groups of PKU-MMD's `cross-subject.txt`: the video names listed before its validation list."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8", errors="replace")
-    head, _, _ = re.split(r"(?im)^\s*valid", text, maxsplit=1) + ["", ""] if False else _split_sections(text)
-    groups = sorted({int(m.group(1)) for m in VIDEO_RE.finditer(head)})
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise PipelineError(f"{path}: cannot read: {exc}") from None
+    parts = re.split(r"(?im)^\s*valid", text, maxsplit=1)
+    if len(parts) < 2:
+        raise PipelineError(f"{path}: expected a 'Training videos:' list followed by a 'Validation videos:' list")
+    groups = sorted({int(m.group(1)) for m in VIDEO_RE.finditer(parts[0])})
     if not groups:
         raise PipelineError(f"{path}: no training videos (names like 0002-L) before the validation list")
     return tuple(groups)
