@@ -26,6 +26,8 @@ SetOpt = Annotated[Optional[list[str]], typer.Option("--set", help="Override a c
 DatasetOpt = Annotated[str, typer.Option("--dataset", "-d", help="ntu60, ntu120, pkummd51, synthetic60, synthetic120, or a dataset folder.")]
 SplitOpt = Annotated[str, typer.Option("--split", "-s", help="55_5, 48_12, 110_10, 96_24, random:<n_unseen>:<seed> or unseen:<i>,<j>,...")]
 
+RemoteOpt = Annotated[Optional[str], typer.Option("--remote", help="Check / list a remote (directory or fsspec URL) instead of the local store.")]
+
 
 def _run(fn, *args, **kwargs):
     """Call a stage; turn its PipelineError into a red message and a meaningful exit code."""
@@ -167,22 +169,22 @@ def demo(config: ConfigOpt = None, set_: SetOpt = None) -> None:
 
 @cache_app.command("ls")
 def cache_ls(kind: Annotated[Optional[str], typer.Option(help="Only this artifact kind.")] = None,
-             config: ConfigOpt = None, set_: SetOpt = None) -> None:
+             remote: RemoteOpt = None, config: ConfigOpt = None, set_: SetOpt = None) -> None:
     """List cached artifacts: kind, key, size, date and what they were made from."""
     def go():
         from pipeline.sharing import list_artifacts
 
-        list_artifacts(_config(config, set_), kind)
+        list_artifacts(_config(config, set_), kind, remote=remote)
     _run(go)
 
 
 @cache_app.command("verify")
-def cache_verify(config: ConfigOpt = None, set_: SetOpt = None) -> None:
+def cache_verify(remote: RemoteOpt = None, config: ConfigOpt = None, set_: SetOpt = None) -> None:
     """Check every cached file against its recorded sha256."""
     def go():
         from pipeline.sharing import verify_store
 
-        verify_store(_config(config, set_))
+        verify_store(_config(config, set_), remote=remote)
     _run(go)
 
 

@@ -63,6 +63,7 @@ class Config:
     """The whole resolved configuration of a run."""
 
     store: str = "features"
+    remote: str | None = None  # a shared store (directory or fsspec URL) stages pull from before computing
     results: str = "results"
     descriptions_dir: str = "descriptions"
     seed: int = 0

@@ -122,6 +122,18 @@ class Store:
         ref = json.loads(file.read_text(encoding="utf-8"))
         return (ref["kind"], ref["key"]) if self.has(ref["kind"], ref["key"]) else None
 
+    def refs(self) -> dict[str, tuple[str, str]]:
+        """Every readable ref, name -> (kind, key), whether or not its artifact is still present."""
+        base = self.root / "refs"
+        out = {}
+        for file in sorted(base.rglob("*.json")):
+            try:
+                ref = json.loads(file.read_text(encoding="utf-8"))
+                out[file.relative_to(base).with_suffix("").as_posix()] = (ref["kind"], ref["key"])
+            except (OSError, json.JSONDecodeError, KeyError, TypeError):
+                continue
+        return out
+
     def remove(self, kind: str, key: str) -> None:
         shutil.rmtree(self.path(kind, key), ignore_errors=True)
         self.rebuild_manifest()

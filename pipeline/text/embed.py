@@ -17,6 +17,7 @@ from pipeline.config import Config
 from pipeline.console import summary
 from pipeline.describe.io import FIELDS, load_descriptions
 from pipeline.errors import MissingArtifactError, PipelineError
+from pipeline.sharing import pull_if_configured
 from pipeline.store import Store, hash_spec
 from pipeline.tables import read_table, write_table
 from pipeline.text.encoders import l2_normalise, load_encoder
@@ -56,7 +57,7 @@ def embed_dataset(dataset: Dataset, cfg: Config) -> str:
     spec, descriptions = _spec(dataset, cfg)
     store = Store(cfg.store)
     key = hash_spec(KIND, spec)
-    if store.has(KIND, key):
+    if pull_if_configured(cfg, KIND, key):
         summary(f"embed: cache hit, {dataset.name} with {cfg.embed.encoder} -> {store.path(KIND, key) / FILE}")
         return key
     start = time.perf_counter()
