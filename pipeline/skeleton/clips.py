@@ -1,8 +1,8 @@
 """The readers' common output, and the prepared array file that the backbone trains on.
 
 Readers turn any source format into `Clip`s (variable length, NaN for missing joints). `prepare`
-turns clips into one `Prepared` array set of fixed shape, stored once in the store as `data.npz` plus
-`index.parquet`, so parsing (e.g. NTU-120's ~114k files) is never repeated.
+turns clips into one `Prepared` array set of fixed shape, stored once in the store as `x.npy` (float16)
+plus `index.parquet`, so parsing (e.g. NTU-120's ~114k files) is never repeated.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ class Clip:
 
 @dataclass
 class Prepared:
-    """Preprocessed clips of a dataset: `x` is float32 (N, M, T, J, 3); one row of metadata per clip."""
+    """Preprocessed clips: `x` is (N, M, T, J, 3), a float16 memory map when loaded from the store (convert
+    each batch to float32 as it is read); one row of metadata per clip."""
 
     x: np.ndarray
     label: np.ndarray
