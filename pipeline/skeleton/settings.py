@@ -7,12 +7,18 @@ from dataclasses import dataclass, field
 
 @dataclass
 class SyntheticConfig:
-    """Size and seed of the generated NTU-style dataset (the embedded default)."""
+    """Size, seed and sensor quality of the generated NTU-style dataset (the embedded default).
+
+    Train subjects are the odd performer ids; `noise` is the mean sensor noise (metres, per joint and
+    frame) and `dropout` the mean fraction of joints reported missing per frame.
+    """
 
     samples_per_class: int = 24
     subjects: int = 8
     frames: int = 64
     seed: int = 0
+    noise: float = 0.006
+    dropout: float = 0.01
 
 
 @dataclass
@@ -30,21 +36,21 @@ class PrepareConfig:
 class BackboneConfig:
     """ST-GCN backbone; `small` suits CPU runs, `base` is the ST-GCN-sized network for GPU runs.
 
-    Defaults are sized for the synthetic demo on a 2-core CPU (about 1000 clips per backbone): the
-    small preset learns the synthetic classes in ~15 epochs; for NTU on a GPU use preset=base,
-    epochs=65 (ST-GCN's 80 with cosine decay converges earlier), batch_size=64-256, num_workers=8.
+    Defaults suit the synthetic demo on a 2-core CPU (~650 training clips per backbone, ~1.5 min
+    each): on the 55/5 split, 10 epochs of batch 32 reach ~85% seen-class test accuracy. For NTU on a
+    GPU use preset=base, epochs=50-80, batch_size=64-256 (scale lr with it), num_workers=8.
     `inputs` picks the input streams stacked as channels: joint (coordinates), bone (joint minus its
-    parent towards the centre), velocity (next frame minus this frame). `rotate_deg` and `scale` set
-    the training augmentation: a random rotation about the vertical (y) axis within +-rotate_deg and a
-    random scale in [1 - scale, 1 + scale], drawn per clip from the seed and epoch.
+    parent towards the centre), velocity (next frame minus this frame). Augmentation while training:
+    a random rotation about the vertical (y) axis within +-rotate_deg and a random scale in
+    [1 - scale, 1 + scale], drawn per clip from (seed, epoch). `amp` is autocast on CUDA only.
     """
 
     preset: str = "small"
     embed_dim: int = 256
     inputs: list[str] = field(default_factory=lambda: ["joint"])
-    epochs: int = 15
-    batch_size: int = 64
-    lr: float = 0.05
+    epochs: int = 10
+    batch_size: int = 32
+    lr: float = 0.1
     weight_decay: float = 5e-4
     warmup_epochs: int = 1
     label_smoothing: float = 0.1

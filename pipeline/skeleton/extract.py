@@ -1,0 +1,154 @@
+"""`zssar skeleton extract`: the split's backbones turn every clip of every part into features.
+
+Parts (DESIGN.md section 2; pipeline/features.py holds the contract):
+
+    part             backbone  classes             subjects
+    train            main      seen                training
+    test_seen        main      seen                test
+    test_unseen      main      unseen              test
+    val_train        val       val_seen            training
+    val_test_seen    val       val_seen            test
+    val_test_unseen  val       val_unseen          all
+
+`val_test_unseen` takes the pseudo-unseen classes from all subjects: the val backbone never saw those
+classes, from any subject, so every clip of them is as unseen to it as `test_unseen` is to main (and
+the gate fitted on them gets twice the samples). Rows carry the pooled feature, the backbone's logits
+over its own seen classes (`Part.seen_classes` gives their order) and, with `temporal_features`, the
+time-resolved (T', D) features.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import torch
+
+from pipeline.catalog import Dataset, Split
+from pipeline.config import Config
+from pipeline.console import summary, track, warn
+from pipeline.errors import PipelineError
+from pipeline.features import KIND, Part, feature_ref, write_part
+from pipeline.skeleton.clips import Prepared
+from pipeline.skeleton.device import Runtime, runtime
+from pipeline.skeleton.fit import fit_prepared, load_backbone, make_loader, roles
+from pipeline.store import Store, hash_spec
+
+EXTRACT_VERSION = 1
+
+
+def parts_spec(split: Split) -> dict[str, dict[str, Any]]:
+    """Part name -> which backbone, which classes and which subjects (see the module docstring)."""
+    def part(role: str, classes: tuple[int, ...], subjects: str) -> dict[str, Any]:
+        return {"backbone": role, "classes": sorted(classes), "subjects": subjects}
+
+    return {
+        "train": part("main", split.seen, "train"),
+        "test_seen": part("main", split.seen, "test"),
+        "test_unseen": part("main", split.unseen, "test"),
+        "val_train": part("val", split.val_seen, "train"),
+        "val_test_seen": part("val", split.val_seen, "test"),
+        "val_test_unseen": part("val", split.val_unseen, "all"),
+    }
+
+
+def extract_features(dataset: Dataset, split: Split, cfg: Config) -> str:
+    """Fit (or find) the split's backbones, write their features as one store artifact; returns its key."""
+    from pipeline.skeleton.prepare import prepared_for
+
+    data_key, prepared = prepared_for(dataset, cfg)
+    backbones = fit_prepared(prepared, data_key, split, cfg)
+    return extract_prepared(prepared, data_key, split, cfg, backbones, ref=feature_ref(dataset.name, split.slug))
+
+
+def extract_prepared(prepared: Prepared, data_key: str, split: Split, cfg: Config, backbones: dict[str, str],
+                     ref: str | None = None) -> str:
+    """`extract_features` on already prepared clips and fitted backbones (role -> key); `ref` names the result."""
+    store = Store(cfg.store)
+    bcfg = cfg.skeleton.backbone
+    parts = parts_spec(split)
+    spec = {"backbones": backbones, "data": data_key, "parts": parts, "temporal": bcfg.temporal_features,
+            "version": EXTRACT_VERSION}
+    key = hash_spec(KIND, spec)
+    with runtime(cfg.device, bcfg.amp) as rt:
+        if rt.main:
+            if store.has(KIND, key):
+                summary(f"skeleton features {split.name}: cached, key {key}")
+            else:
+                _extract(prepared, data_key, split, cfg, backbones, parts, spec, key, store, rt)
+            if ref:
+                store.set_ref(ref, KIND, key)
+        rt.barrier()
+    return key
+
+
+def _extract(prepared: Prepared, data_key: str, split: Split, cfg: Config, backbones: dict[str, str],
+             parts: dict[str, dict[str, Any]], spec: dict[str, Any], key: str, store: Store, rt: Runtime) -> None:
+    started = time.perf_counter()
+    bcfg = cfg.skeleton.backbone
+    models = {}
+    for role, (classes, _) in roles(split).items():
+        model, binfo = load_backbone(store, backbones[role], rt.device)
+        _check_backbone(binfo, role, classes, prepared, data_key, store.path("backbone", backbones[role]))
+        models[role] = (model, tuple(binfo["classes"]))
+    selected = {name: prepared.select(p["classes"], p["subjects"]) for name, p in parts.items()}
+    for name in ("train", "val_train"):
+        if len(selected[name]) == 0:
+            raise PipelineError(f"part {name}: no clips of classes {parts[name]['classes']} from the training "
+                                f"subjects {list(prepared.train_subjects)}")
+    counts = {name: int(len(idx)) for name, idx in selected.items()}
+    info_ = {"split": split.to_dict(), "backbones": backbones, "data": data_key, "layout": prepared.layout,
+             "embed_dim": bcfg.embed_dim, "counts": counts, "device": str(rt.device), "config": cfg.to_dict()}
+    with store.writer(KIND, key, spec, info_) as tmp:
+        for name, p in parts.items():
+            model, seen = models[p["backbone"]]
+            indices = selected[name]
+            if len(indices) == 0:
+                warn(f"part {name}: no clips of its classes from the {p['subjects']} subjects; writing it empty")
+            feature, logits, temporal = run_backbone(model, prepared.x, indices, rt, bcfg.eval_batch_size,
+                                                     bcfg.temporal_features, f"extract {name}", bcfg.num_workers)
+            write_part(tmp, name, Part(sample_id=prepared.sample_id[indices], class_idx=prepared.label[indices],
+                                       feature=feature, logits=logits, temporal=temporal, seen_classes=seen),
+                       info={"backbone": backbones[p["backbone"]], "split": split.name})
+    summary(f"skeleton features {split.name}: " + ", ".join(f"{n} {c}" for n, c in counts.items())
+            + f"; {time.perf_counter() - started:.1f} s, key {key}")
+
+
+def _check_backbone(binfo: dict[str, Any], role: str, classes: tuple[int, ...], prepared: Prepared, data_key: str,
+                    where: Any) -> None:
+    """The checkpoint must have learned exactly the classes and subjects the split says, on this data."""
+    problems = []
+    if tuple(binfo.get("classes", ())) != tuple(classes):
+        problems.append(f"classes {binfo.get('classes')} != the split's {list(classes)}")
+    if [int(s) for s in binfo.get("subjects", ())] != [int(s) for s in prepared.train_subjects]:
+        problems.append(f"subjects {binfo.get('subjects')} != training subjects {list(prepared.train_subjects)}")
+    if binfo.get("data") != data_key:
+        problems.append(f"data {binfo.get('data')} != {data_key}")
+    if problems:
+        raise PipelineError(f"{where}: the {role} backbone does not match the split: {'; '.join(problems)}")
+
+
+def run_backbone(model: torch.nn.Module, x: np.ndarray, indices: np.ndarray, rt: Runtime, batch_size: int,
+                 temporal: bool, description: str = "extract", num_workers: int = 0,
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Pooled features (N, D), logits (N, classes) and maybe temporal features (N, T', D) of clips `x[indices]`.
+
+    Eval mode, no augmentation, batched, autocast on CUDA; float32 numpy out.
+    """
+    model.eval()
+    if len(indices) == 0:  # one blank clip gives the shapes of an empty part
+        blank = np.zeros((1, *x.shape[1:]), np.float32)
+        feature, logits, temporals = run_backbone(model, blank, np.arange(1), rt, 1, temporal, description)
+        return feature[:0], logits[:0], None if temporals is None else temporals[:0]
+    loader, _ = make_loader(x, indices, None, batch_size, rt, num_workers, shuffle=False, seed=0)
+    out_f, out_l, out_t = [], [], []
+    with torch.inference_mode():
+        for xb, _ in track(loader, description, total=len(loader)):
+            with rt.autocast():
+                out = model(xb.to(rt.device, non_blocking=True), temporal=temporal)
+            out_f.append(out.feature.float().cpu().numpy())
+            out_l.append(out.logits.float().cpu().numpy())
+            if temporal:
+                out_t.append(out.temporal.float().cpu().numpy())
+    return np.concatenate(out_f), np.concatenate(out_l), np.concatenate(out_t) if temporal else None

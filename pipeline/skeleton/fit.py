@@ -1,0 +1,328 @@
+"""`zssar skeleton fit`: train the split's two GCN backbones on seen classes only.
+
+"main" learns the split's seen classes and yields the features the zero-shot models train and test on;
+"val" learns only the validation carve's pseudo-seen classes, so its pseudo-unseen classes look to it as
+the real unseen ones look to "main" (the GZSL gate is fitted on that). Both learn from the training
+subjects only; no unseen class ever reaches either, which is asserted on the selected clips.
+
+Each backbone is a store artifact of kind `backbone`: `model.pt` (state dict) plus the classes (dataset
+indices, in classifier-output order), subjects, data key, layout, preset, epochs, final train accuracy
+and the resolved config in its info. While training, a resumable checkpoint is written atomically to
+`<store>/tmp/backbone-<key>.ckpt` after every epoch; a rerun after an interruption continues from it.
+The random streams (shuffling, augmentation, dropout) are reseeded at every epoch from (seed, epoch,
+rank), so a resumed run draws exactly what the uninterrupted one would have, without RNG state.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import BatchSampler, DataLoader, DistributedSampler, SequentialSampler
+
+from pipeline.atomic import atomic_path
+from pipeline.catalog import Dataset, Split
+from pipeline.config import Config, section_dict
+from pipeline.console import info, summary, track, warn
+from pipeline.errors import PipelineError
+from pipeline.skeleton.clips import Prepared
+from pipeline.skeleton.device import Runtime, runtime
+from pipeline.skeleton.layouts import BUILTIN_LAYOUTS, Layout, get_layout
+from pipeline.skeleton.model import ARCH_VERSION, STGCN, build_model
+from pipeline.skeleton.settings import BackboneConfig
+from pipeline.store import Store, hash_spec
+
+KIND = "backbone"
+MODEL_FILE = "model.pt"
+# Settings that change neither the weights nor the features a backbone produces stay out of its key.
+NOT_IN_KEY = ("num_workers", "eval_batch_size", "temporal_features")
+
+
+@dataclass
+class TrainResult:
+    model: STGCN  # the trained network (unwrapped from DDP), on the runtime's device
+    train_acc: float  # accuracy over the last epoch's (augmented) training batches
+    epochs: int  # epochs trained in total, those before a resume included
+    resumed_at: int  # epoch the run resumed from (0: fresh)
+    seconds: float
+
+
+def fit_backbones(dataset: Dataset, split: Split, cfg: Config) -> dict[str, str]:
+    """Train (or find cached) the "main" and "val" backbones of a split; returns role -> store key."""
+    from pipeline.skeleton.prepare import prepared_for
+
+    data_key, prepared = prepared_for(dataset, cfg)
+    return fit_prepared(prepared, data_key, split, cfg)
+
+
+def fit_prepared(prepared: Prepared, data_key: str, split: Split, cfg: Config) -> dict[str, str]:
+    """`fit_backbones` on already prepared clips (`data_key` names them in the store)."""
+    store = Store(cfg.store)
+    layout = layout_for(prepared, store, data_key)
+    bcfg = cfg.skeleton.backbone
+    with runtime(cfg.device, bcfg.amp) as rt:
+        return {role: _fit_one(prepared, data_key, layout, split, role, cfg, store, rt)
+                for role in ("main", "val")}
+
+
+def roles(split: Split) -> dict[str, tuple[tuple[int, ...], tuple[int, ...]]]:
+    """Backbone role -> (its classes, sorted = classifier-output order; the classes it must never see)."""
+    return {"main": (tuple(sorted(split.seen)), tuple(sorted(split.unseen))),
+            "val": (tuple(sorted(split.val_seen)), tuple(sorted(split.val_unseen)) + tuple(sorted(split.unseen)))}
+
+
+def layout_for(prepared: Prepared, store: Store, data_key: str) -> Layout:
+    """A built-in layout by name; a custom one is recorded with the prepared data."""
+    if prepared.layout in BUILTIN_LAYOUTS:
+        return BUILTIN_LAYOUTS[prepared.layout]
+    from pipeline.skeleton.prepare import layout_of
+
+    return layout_of(store, data_key)
+
+
+def backbone_spec(data_key: str, classes: tuple[int, ...], split_name: str, bcfg: BackboneConfig, seed: int,
+                  ) -> dict[str, Any]:
+    """Everything that determines a backbone's weights; its hash is the store key."""
+    settings = {k: v for k, v in section_dict(bcfg).items() if k not in NOT_IN_KEY}
+    return {"data": data_key, "classes": list(classes), "split": split_name, "backbone": settings,
+            "seed": seed, "arch": ARCH_VERSION}
+
+
+def _fit_one(prepared: Prepared, data_key: str, layout: Layout, split: Split, role: str, cfg: Config,
+             store: Store, rt: Runtime) -> str:
+    classes, forbidden = roles(split)[role]
+    bcfg = cfg.skeleton.backbone
+    if set(classes) & set(forbidden):
+        raise PipelineError(f"split {split.name}: classes {sorted(set(classes) & set(forbidden))} are both seen "
+                            f"and unseen for the {role} backbone")
+    spec = backbone_spec(data_key, classes, split.name, bcfg, cfg.seed)
+    key = hash_spec(KIND, spec)
+    if store.has(KIND, key):
+        if rt.main:
+            summary(f"backbone {role}: cached, {len(classes)} classes, key {key}")
+        return key
+    indices = prepared.select(classes, "train")
+    leaked = np.isin(prepared.label[indices], np.asarray(forbidden, dtype=np.int64))
+    if leaked.any() or not np.isin(prepared.label[indices], np.asarray(classes)).all():
+        raise PipelineError(f"backbone {role}: the training selection holds clips of unseen classes "
+                            f"{sorted(set(prepared.label[indices][leaked].tolist()))}")
+    if len(indices) == 0:
+        raise PipelineError(f"backbone {role} of split {split.name}: no clips of its {len(classes)} classes "
+                            f"from the training subjects {list(prepared.train_subjects)} in the prepared data")
+    missing = sorted(set(classes) - set(prepared.label[indices].tolist()))
+    if missing and rt.main:
+        warn(f"backbone {role}: classes {missing} have no training clips; their logits will stay untrained")
+    resume = store.root / "tmp" / f"backbone-{key}.ckpt"
+    result = train_backbone(prepared, indices, classes, layout, bcfg, cfg.seed, rt, resume=resume, label=role)
+    if rt.main:
+        model = result.model
+        info_ = {
+            "role": role, "classes": list(classes), "subjects": [int(s) for s in prepared.train_subjects],
+            "data": data_key, "layout": layout.to_dict(), "preset": bcfg.preset, "epochs": result.epochs,
+            "train_acc": result.train_acc, "samples": int(len(indices)), "split": split.to_dict(),
+            "seconds": round(result.seconds, 2), "resumed_at": result.resumed_at, "device": str(rt.device),
+            "world_size": rt.world, "arch": ARCH_VERSION,
+            "model": {"preset": bcfg.preset, "embed_dim": bcfg.embed_dim, "inputs": list(bcfg.inputs),
+                      "dropout": bcfg.dropout},
+            "config": cfg.to_dict(),
+        }
+        with store.writer(KIND, key, spec, info_) as tmp:
+            state = {k: v.detach().to("cpu") for k, v in model.state_dict().items()}
+            torch.save(state, tmp / MODEL_FILE)
+        resume.unlink(missing_ok=True)
+        summary(f"backbone {role}: {len(classes)} classes, {len(indices)} clips, {result.epochs} epochs, "
+                f"train acc {result.train_acc:.3f}, {result.seconds:.1f} s on {rt.device}"
+                f"{f' x{rt.world}' if rt.world > 1 else ''}, key {key}")
+    rt.barrier()
+    return key
+
+
+def load_backbone(store: Store, key: str, device: torch.device | str = "cpu") -> tuple[STGCN, dict[str, Any]]:
+    """A sealed backbone in eval mode on `device`, and its info (classes, subjects, layout, ...)."""
+    meta = store.meta(KIND, key)
+    info_ = meta["info"]
+    layout = get_layout(info_["layout"], where=f"{store.path(KIND, key)} layout")
+    model = build_model(layout, len(info_["classes"]), **info_["model"])
+    path = store.file(KIND, key, MODEL_FILE)
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        model.load_state_dict(state)
+    except (RuntimeError, OSError, KeyError) as exc:
+        raise PipelineError(f"{path}: cannot load the backbone weights: {exc}") from None
+    return model.to(device).eval(), info_
+
+
+class ClipBatches(torch.utils.data.Dataset):
+    """Whole batches read at once from the (maybe float16, memory-mapped) prepared array.
+
+    An item is a list of positions into `indices`; it yields float32 clips (NaN read as 0) and their
+    targets, or the positions themselves when there are no targets (extraction).
+    """
+
+    def __init__(self, x: np.ndarray, indices: np.ndarray, targets: np.ndarray | None = None) -> None:
+        self.x, self.indices, self.targets = x, np.asarray(indices), targets
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, positions: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+        pos = np.asarray(positions)
+        rows = self.indices[pos]
+        order = np.argsort(rows, kind="stable")  # ascending reads are kind to a memory map
+        batch = np.empty((len(rows), *self.x.shape[1:]), dtype=np.float32)
+        batch[order] = np.asarray(self.x[rows[order]], dtype=np.float32)
+        x = torch.from_numpy(np.nan_to_num(batch, copy=False))
+        y = torch.from_numpy(self.targets[pos]) if self.targets is not None else torch.from_numpy(pos)
+        return x, y
+
+
+def make_loader(x: np.ndarray, indices: np.ndarray, targets: np.ndarray | None, batch_size: int, rt: Runtime,
+                num_workers: int, shuffle: bool, seed: int) -> tuple[DataLoader, DistributedSampler | None]:
+    """Batches of clips; for training, a DistributedSampler shards and shuffles by (seed, epoch) on any world size."""
+    data = ClipBatches(x, indices, targets)
+    sampler: DistributedSampler | None = None
+    if shuffle:
+        sampler = DistributedSampler(data, num_replicas=rt.world, rank=rt.rank, shuffle=True, seed=seed)
+        batches = BatchSampler(sampler, batch_size, drop_last=False)
+    else:
+        batches = BatchSampler(SequentialSampler(data), batch_size, drop_last=False)
+    loader = DataLoader(data, sampler=batches, batch_size=None, num_workers=num_workers,
+                        pin_memory=rt.cuda, persistent_workers=num_workers > 0,
+                        generator=torch.Generator().manual_seed(seed))
+    return loader, sampler
+
+
+def augment(x: torch.Tensor, generator: torch.Generator, rotate_deg: float, scale: float) -> torch.Tensor:
+    """Per clip: a random rotation about the vertical (y) axis and a random scale; absent bodies stay zero."""
+    n = x.shape[0]
+    theta = (torch.rand(n, generator=generator) * 2 - 1) * math.radians(rotate_deg)
+    s = 1 + (torch.rand(n, generator=generator) * 2 - 1) * scale
+    cos, sin, zero, one = torch.cos(theta), torch.sin(theta), torch.zeros(n), torch.ones(n)
+    rot = torch.stack([torch.stack([cos, zero, sin], -1), torch.stack([zero, one, zero], -1),
+                       torch.stack([-sin, zero, cos], -1)], 1) * s[:, None, None]  # (N, 3, 3)
+    return torch.einsum("nmtvc,ndc->nmtvd", x, rot.to(x.device, x.dtype))
+
+
+def warmup_cosine(warmup_steps: int, total_steps: int) -> Callable[[int], float]:
+    """LR factor per optimiser step: linear warm-up, then cosine decay to zero."""
+    def factor(step: int) -> float:
+        if step < warmup_steps:
+            return (step + 1) / warmup_steps
+        progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+        return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+    return factor
+
+
+def _epoch_seed(seed: int, epoch: int, rank: int) -> int:
+    return (seed * 1_000_003 + epoch * 7_919 + rank) % (2**63)
+
+
+def train_backbone(prepared: Prepared, indices: np.ndarray, classes: tuple[int, ...], layout: Layout,
+                   bcfg: BackboneConfig, seed: int, rt: Runtime, resume: Path | None = None, label: str = "backbone",
+                   ) -> TrainResult:
+    """Train one backbone on `prepared.x[indices]` to classify `classes` (sorted; output i = classes[i])."""
+    from torch.nn.parallel import DistributedDataParallel
+
+    started = time.perf_counter()
+    targets = np.searchsorted(np.asarray(classes), prepared.label[indices]).astype(np.int64)
+    torch.manual_seed(seed)
+    model = build_model(layout, len(classes), bcfg.preset, bcfg.embed_dim, bcfg.inputs, bcfg.dropout).to(rt.device)
+    net: nn.Module = model
+    if rt.world > 1:
+        net = DistributedDataParallel(model, device_ids=[rt.device.index] if rt.cuda else None)
+    optimiser = torch.optim.SGD(model.parameters(), lr=bcfg.lr, momentum=0.9, nesterov=True,
+                                weight_decay=bcfg.weight_decay)
+    loader, sampler = make_loader(prepared.x, indices, targets, bcfg.batch_size, rt, bcfg.num_workers,
+                                  shuffle=True, seed=seed)
+    steps = len(loader)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, warmup_cosine(bcfg.warmup_epochs * steps, bcfg.epochs * steps))
+    scaler = torch.amp.GradScaler(rt.device.type, enabled=rt.amp_dtype == torch.float16)
+    criterion = nn.CrossEntropyLoss(label_smoothing=bcfg.label_smoothing)
+    start, acc = _resume(resume, model, optimiser, scheduler, scaler, rt)
+    if start and rt.main:
+        info(f"backbone {label}: resuming after epoch {start}/{bcfg.epochs} from {resume}")
+    for epoch in range(start, bcfg.epochs):
+        sampler.set_epoch(epoch)
+        acc = _train_epoch(net, loader, optimiser, scheduler, scaler, criterion, bcfg, rt,
+                           seed=_epoch_seed(seed, epoch, rt.rank), description=f"{label} {epoch + 1}/{bcfg.epochs}")
+        if resume is not None and rt.main:
+            _save_resume(resume, model, optimiser, scheduler, scaler, epoch + 1, acc)
+        rt.barrier()
+    if rt.world > 1:  # parameters agree already; BN running statistics are per process until here
+        for buffer in model.buffers():
+            torch.distributed.broadcast(buffer, src=0)
+    return TrainResult(model=model, train_acc=acc, epochs=bcfg.epochs, resumed_at=start,
+                       seconds=time.perf_counter() - started)
+
+
+def _train_epoch(net: nn.Module, loader: DataLoader, optimiser: torch.optim.Optimizer,
+                 scheduler: torch.optim.lr_scheduler.LRScheduler, scaler: torch.amp.GradScaler,
+                 criterion: nn.Module, bcfg: BackboneConfig, rt: Runtime, seed: int, description: str) -> float:
+    """One pass over the training clips; returns the accuracy over its batches (all processes)."""
+    torch.manual_seed(seed)  # dropout
+    generator = torch.Generator().manual_seed(seed)  # augmentation
+    net.train()
+    correct, total, loss_sum = 0.0, 0.0, 0.0
+    batches = track(loader, f"backbone {description}", total=len(loader)) if rt.main else loader
+    for x, y in batches:
+        x = augment(x.to(rt.device, non_blocking=True), generator, bcfg.rotate_deg, bcfg.scale)
+        y = y.to(rt.device, non_blocking=True)
+        with rt.autocast():
+            logits = net(x).logits
+        loss = criterion(logits.float(), y)
+        optimiser.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        scaler.step(optimiser)
+        scaler.update()
+        scheduler.step()
+        correct += float((logits.argmax(dim=1) == y).sum())
+        total += len(y)
+        loss_sum += float(loss.detach()) * len(y)
+    correct, total, loss_sum = rt.sum([correct, total, loss_sum])
+    if rt.main:
+        info(f"backbone {description}: loss {loss_sum / max(total, 1):.3f}, train acc {correct / max(total, 1):.3f}")
+    return correct / max(total, 1)
+
+
+def _save_resume(path: Path, model: nn.Module, optimiser: torch.optim.Optimizer,
+                 scheduler: torch.optim.lr_scheduler.LRScheduler, scaler: torch.amp.GradScaler, epoch: int,
+                 acc: float) -> None:
+    state = {"epoch": epoch, "train_acc": acc, "model": model.state_dict(), "optimiser": optimiser.state_dict(),
+             "scheduler": scheduler.state_dict(), "scaler": scaler.state_dict()}
+    with atomic_path(path) as tmp:
+        torch.save(state, tmp)
+
+
+def _resume(path: Path | None, model: nn.Module, optimiser: torch.optim.Optimizer,
+            scheduler: torch.optim.lr_scheduler.LRScheduler, scaler: torch.amp.GradScaler, rt: Runtime,
+            ) -> tuple[int, float]:
+    """Load a resumable checkpoint into the training state; (epochs done, their last accuracy).
+
+    An unreadable file (a crash can leave none half-written, but disks fail) means a fresh start; one
+    that reads but does not fit this network is an error, since its name says it should.
+    """
+    if path is None or not path.is_file():
+        return 0, 0.0
+    try:
+        state = torch.load(path, map_location=rt.device, weights_only=True)
+    except (RuntimeError, OSError, EOFError, ValueError) as exc:
+        if rt.main:
+            warn(f"{path}: unreadable resume checkpoint ({exc}); training from scratch")
+        return 0, 0.0
+    try:
+        model.load_state_dict(state["model"])
+        optimiser.load_state_dict(state["optimiser"])
+        scheduler.load_state_dict(state["scheduler"])
+        scaler.load_state_dict(state["scaler"])
+        return int(state["epoch"]), float(state["train_acc"])
+    except (RuntimeError, KeyError, ValueError, TypeError) as exc:
+        raise PipelineError(f"{path}: resume checkpoint does not match this backbone ({exc}); delete it to "
+                            "train from scratch") from None
