@@ -1,4 +1,9 @@
-"""Configuration of the trainer; defaults are the released FS-VAE values for NTU-60 (DESIGN.md section 5)."""
+"""Configuration of the zero-shot trainer (`zssar train`).
+
+A field left at None takes its value from the preset (`pipeline.fsvae.presets`: `released`, `paper`), chosen
+per method and dataset size; a value set in the config file or on the command line wins over the preset.
+The resolved values are what every result records.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +12,33 @@ from dataclasses import dataclass, field
 
 @dataclass
 class TrainConfig:
-    method: str = "fsvae"
-    preset: str = "released"
-    seeds: int = 1
-    fields: list[str] = field(default_factory=lambda: ["label", "local", "global"])
-    frequency: str = "feature"
-    bands: int = 30
-    strength: float = 0.3
-    phi: int | None = None
-    latent_dim: int = 100
-    batch_size: int = 64
-    lr: float = 1e-4
-    cycles: int = 10
-    steps_per_cycle: int = 1700
-    calibrated_steps: int = 300
-    lam: float = 100.0
-    alpha: float = 0.5
-    device: str = "auto"
+    method: str = "fsvae"                 # fsvae | cadavae
+    preset: str = "released"              # released | paper
+    seeds: int = 1                        # runs seed = cfg.seed + i for i < seeds
+    fields: list[str] = field(default_factory=lambda: ["label", "local", "global"])  # text fields fused into f_t
+    # ablation switches
+    frequency: str | None = None          # feature | temporal | off
+    calibrated: bool | None = None        # the calibrated alignment loss on/off
+    # Frequency Enhanced module
+    bands: int | None = None              # b
+    strength: float | None = None         # k, initial learned strength
+    phi: int | None = None                # low/high split as a DCT coefficient index; none in the preset: b//2 bands
+    # VAEs and optimisation
+    latent_dim: int | None = None
+    hidden_dim: int | None = None         # 0: linear encoders, as released
+    batch_size: int | None = None
+    lr: float | None = None
+    cycles: int | None = None
+    steps_per_cycle: int | None = None
+    calibrated_steps: int | None = None   # the calibrated loss is on in the last this-many steps of a cycle
+    lam: float | None = None              # lambda, temperature of the calibrated loss
+    alpha: float | None = None            # weight of L_align
+    # ZSL classifier
+    classifier_samples: int | None = None  # latents sampled per unseen class
+    classifier_epochs: int | None = None
+    classifier_lr: float | None = None
+    # GZSL gate: 0 searches the value on the validation carve
+    gate_temperature: float | None = None
+    gate_threshold: float | None = None
+    device: str = "auto"                  # auto (cfg.device, then cuda if available), cpu, cuda, cuda:1, ...
+    threads: int = 1                      # CPU threads for torch; small matmuls run fastest on one (0: torch default)

@@ -1,0 +1,418 @@
+"""`zssar train`: train FS-VAE (or CADA-VAE) on a split's cached features and write one result per seed.
+
+Per seed, two models train in lockstep, cycle by cycle (as the released four-stage scripts do, in one
+process): the main model on the split's seen classes, and a validation model on the validation carve's
+pseudo-seen classes (its own backbone's features). After every cycle each gets a fresh ZSL classifier and
+is evaluated: the main model on the test parts, the validation model on the carve's test parts.
+
+- Model selection: the cycle where the validation model's ZSL accuracy on its pseudo-unseen classes is
+  highest; the result reports the main model's test figures at that cycle. The cycle that is best on the
+  unseen test set (the released code's choice) is reported beside it as `test_selected`, labelled; its
+  GZSL figure uses the same gate, as the released scripts do.
+- GZSL gate: fit on the validation model's outputs at the selected cycle (never on unseen classes or test
+  data), then applied to the main model's test outputs.
+- Without validation parts there is no honest selection or gate: the last cycle is reported and the GZSL
+  fields are null, with a note.
+
+Results: `<results>/<dataset>/<split>/<method>/<preset>_<config hash>_seed<seed>.json` plus an .npz of
+skeleton and text latents beside it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import hashlib
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pipeline.atomic import atomic_path
+from pipeline.catalog import Dataset, Split
+from pipeline.config import Config
+from pipeline.console import info, summary
+from pipeline.errors import MissingArtifactError, PipelineError
+from pipeline.features import KIND, FeatureSet, Part, feature_ref, load_feature_set
+from pipeline.fsvae.presets import Hyper, resolve
+from pipeline.store import Store, hash_spec, write_json
+
+RESULTS_VERSION = 1
+LATENTS_PER_CLASS = 100
+EVAL_CHUNK = 8192
+
+
+def train_split(dataset: Dataset, split: Split, cfg: Config, features: str | None = None,
+                text: Any = None) -> list[dict[str, Any]]:
+    """Train cfg.train.seeds seeds on the split and write their results; `features` is a feature-set key
+    or a SynSE-format dump folder (default: the split's extracted features); `text` overrides the cached
+    text features of cfg.embed.encoder (anything with key, encoder, descriptions_sha256 and fused())."""
+    from pipeline.fsvae.train import resolve_device
+
+    hp = resolve(cfg.train, dataset)
+    store = Store(cfg.store)
+    fs, origin = _feature_set(store, dataset, split, cfg, features)
+    if text is None:
+        from pipeline.text.embed import text_features_for
+
+        text = text_features_for(dataset, cfg)
+    table = np.asarray(text.fused(list(hp.fields)), dtype=np.float32)
+    if table.shape[0] != dataset.num_classes:
+        raise PipelineError(f"text features {text.key}: {table.shape[0]} classes, dataset {dataset.name} has "
+                            f"{dataset.num_classes}; re-run `zssar embed --dataset {dataset.name}`")
+    _check_feature_set(fs, split, hp)
+    device = resolve_device(cfg.train.device, cfg.device)
+    config_hash = hash_spec("zssar-train", {"train": hp.to_dict(), "feature_key": fs.key, "text_key": text.key})[:8]
+    out_dir = Path(cfg.results) / dataset.name / split.slug / hp.method
+    protocol = _protocol(fs, origin)
+
+    results = []
+    info(f"train {hp.method} ({hp.preset}) on {dataset.name}{' (synthetic data)' if dataset.synthetic else ''} "
+         f"{split.name}: {hp.cycles} x {hp.steps_per_cycle} steps, {len(split.seen)}/{len(split.unseen)} "
+         f"seen/unseen, {device}")
+    with _torch_threads(cfg.train.threads):
+        for i in range(cfg.train.seeds):
+            seed = cfg.seed + i
+            start = time.perf_counter()
+            outcome = run_seed(fs, table, split, hp, device, seed)
+            stem = f"{hp.preset}_{config_hash}_seed{seed}"
+            result = json.loads(json.dumps(_result(dataset, split, cfg, hp, fs, text, protocol, seed, outcome, stem,
+                                                   time.perf_counter() - start)))  # exactly what the file holds
+            _write_latents(out_dir / f"{stem}.latents.npz", outcome.latents)
+            write_json(out_dir / f"{stem}.json", result)
+            info(_table_line(result))
+            results.append(result)
+    summary(_summary_line(dataset, split, hp, results, out_dir))
+    return results
+
+
+# --- one seed ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Branch:
+    """One model's world: the split (main) or its validation carve (val)."""
+
+    data: Any                      # TrainData
+    seen_classes: np.ndarray       # columns of the seen logits
+    unseen_classes: np.ndarray     # sorted; the ZSL classifier's classes
+    unseen_text: Any               # (n_unseen, d_t) tensor
+    test_seen: dict[str, Any]      # class_idx, inputs (tensor), seen_logits
+    test_unseen: dict[str, Any]
+
+
+@dataclass
+class CycleEval:
+    zsl_top1: float
+    zsl_pred: np.ndarray           # on the unseen test part
+    probs_seen: np.ndarray         # ZSL probabilities on the seen test part
+    probs_unseen: np.ndarray
+    skeleton_mu: np.ndarray        # latents of a subsample of the unseen test part
+    text_mu: np.ndarray            # text-encoder means of the unseen classes
+    loss: float
+
+
+@dataclass
+class SeedOutcome:
+    main: list[CycleEval]
+    val: list[CycleEval] | None
+    branch: Branch
+    selected: int
+    test_selected: int
+    gate: Any
+    gzsl: dict[str, Any] | None
+    gzsl_test_selected: dict[str, Any] | None
+    latents: dict[str, np.ndarray]
+
+
+def run_seed(fs: FeatureSet, table: np.ndarray, split: Split, hp: Hyper, device: Any, seed: int) -> SeedOutcome:
+    """Train the main and the validation model cycle by cycle, evaluate each cycle, select, gate."""
+    from pipeline.fsvae.gate import GateData, fit_gate
+    from pipeline.fsvae.train import build_model, train_cycles
+
+    main = _branch(fs, ("train", "test_seen", "test_unseen"), split.seen, split.unseen, table, hp, device, seed)
+    val = _branch(fs, ("val_train", "val_test_seen", "val_test_unseen"), split.val_seen, split.val_unseen, table,
+                  hp, device, seed) if fs.has_validation else None
+    branches = [("main", main)] + ([("val", val)] if val is not None else [])
+    models = {name: build_model(b.data, hp, _derive(seed, name, "init")) for name, b in branches}
+    loops = [train_cycles(models[name], b.data, hp, _derive(seed, name, "train")) for name, b in branches]
+    gens = {name: _generator(device, _derive(seed, name, "classifier")) for name, _ in branches}
+    sample = _latent_subsample(main.test_unseen["class_idx"], seed)
+
+    evals: dict[str, list[CycleEval]] = {name: [] for name, _ in branches}
+    for per_branch in zip(*loops):
+        for (name, b), (_, loss) in zip(branches, per_branch):
+            evals[name].append(_evaluate_cycle(models[name], b, hp, gens[name], loss,
+                                               sample if name == "main" else None))
+
+    test_selected = int(np.argmax([e.zsl_top1 for e in evals["main"]]))
+    if val is None:
+        selected = hp.cycles - 1
+        return SeedOutcome(evals["main"], None, main, selected, test_selected, None, None, None,
+                           _latents(main, evals["main"][selected], sample))
+    selected = int(np.argmax([e.zsl_top1 for e in evals["val"]]))
+    v = evals["val"][selected]
+    gate = fit_gate(GateData(val.test_seen["class_idx"], val.test_seen["seen_logits"], v.probs_seen),
+                    GateData(val.test_unseen["class_idx"], val.test_unseen["seen_logits"], v.probs_unseen),
+                    k=min(len(split.unseen), len(split.val_unseen), len(val.seen_classes)),
+                    forbidden=split.unseen, seed=_derive(seed, "gate", "split"),
+                    temperature=hp.gate_temperature, threshold=hp.gate_threshold)
+    return SeedOutcome(evals["main"], evals["val"], main, selected, test_selected, gate,
+                       _gzsl(gate, main, evals["main"][selected]), _gzsl(gate, main, evals["main"][test_selected]),
+                       _latents(main, evals["main"][selected], sample))
+
+
+def _evaluate_cycle(model: Any, b: Branch, hp: Hyper, gen: Any, loss: float, sample: np.ndarray | None) -> CycleEval:
+    """A fresh ZSL classifier for this cycle's model, and its outputs on the branch's test parts."""
+    import torch
+
+    from pipeline.fsvae.classifier import fit_zsl_classifier
+    from pipeline.fsvae.evaluate import accuracy
+
+    cls = fit_zsl_classifier(model, b.unseen_text, b.unseen_classes, hp.classifier_samples, hp.classifier_epochs,
+                             hp.classifier_lr, gen)
+    mu_u = _encode(model, b.test_unseen["inputs"])
+    mu_s = _encode(model, b.test_seen["inputs"])
+    probs_u = cls.probs(mu_u)
+    pred = b.unseen_classes[probs_u.argmax(1)]
+    with torch.no_grad():
+        text_mu = model.text_encoder(b.unseen_text)[0].cpu().numpy()
+    mu_sample = mu_u[torch.as_tensor(sample, device=mu_u.device)].cpu().numpy() if sample is not None else \
+        np.zeros((0, mu_u.shape[1]), np.float32)
+    return CycleEval(accuracy(pred, b.test_unseen["class_idx"]), pred, cls.probs(mu_s), probs_u, mu_sample,
+                     text_mu, loss)
+
+
+def _encode(model: Any, inputs: Any) -> Any:
+    """Skeleton encoder means, in chunks so large test sets stay within memory."""
+    import torch
+
+    with torch.no_grad():
+        return torch.cat([model.skeleton_encoder(inputs[i:i + EVAL_CHUNK])[0]
+                          for i in range(0, len(inputs), EVAL_CHUNK)]) if len(inputs) else \
+            torch.zeros(0, model.skeleton_encoder.head.out_features // 2, device=inputs.device)
+
+
+def _gzsl(gate: Any, b: Branch, e: CycleEval) -> dict[str, Any]:
+    from pipeline.fsvae.evaluate import gzsl_scores
+
+    seen = {**b.test_seen, "zsl_probs": e.probs_seen}
+    unseen = {**b.test_unseen, "zsl_probs": e.probs_unseen}
+    return gzsl_scores(gate, seen, unseen, b.seen_classes, b.unseen_classes)
+
+
+def _branch(fs: FeatureSet, names: tuple[str, str, str], seen: tuple[int, ...], unseen: tuple[int, ...],
+            table: np.ndarray, hp: Hyper, device: Any, seed: int) -> Branch:
+    """Move one branch's training data and test parts to the device, with the seen logits they need."""
+    import torch
+
+    from pipeline.fsvae.classifier import fit_seen_classifier
+    from pipeline.fsvae.train import TrainData
+
+    train, test_seen, test_unseen = (fs[n] for n in names)
+    temporal = hp.frequency == "temporal"
+
+    def inputs(part: Part) -> Any:
+        x = part.temporal.transpose(0, 2, 1) if temporal else part.feature
+        return torch.as_tensor(np.ascontiguousarray(x), dtype=torch.float32, device=device)
+
+    classes = tuple(sorted(seen))
+    rows = np.searchsorted(np.asarray(classes), train.class_idx)
+    features = torch.as_tensor(train.feature, dtype=torch.float32, device=device)
+    data = TrainData(inputs=inputs(train) if temporal else features, features=features,
+                     rows=torch.as_tensor(rows, device=device),
+                     text=torch.as_tensor(table[list(classes)], device=device), classes=classes)
+
+    if test_seen.logits is not None and test_unseen.logits is not None:
+        seen_classes, fallback = np.asarray(test_seen.seen_classes or classes), None
+    else:  # no backbone logits: a linear classifier on this backbone's training features stands in
+        seen_classes = np.asarray(classes)
+        fallback = fit_seen_classifier(train.feature, train.class_idx, classes, device,
+                                       _derive(seed, names[0], "seen-classifier"))
+
+    def part_dict(part: Part) -> dict[str, Any]:
+        if fallback is not None:
+            with torch.no_grad():
+                logits = fallback(torch.as_tensor(part.feature, dtype=torch.float32, device=device)).cpu().numpy()
+        else:
+            logits = np.asarray(part.logits, dtype=np.float32)
+        return {"class_idx": np.asarray(part.class_idx, dtype=np.int64), "inputs": inputs(part), "seen_logits": logits}
+
+    return Branch(data, seen_classes, np.asarray(sorted(unseen)),
+                  torch.as_tensor(table[sorted(unseen)], device=device), part_dict(test_seen), part_dict(test_unseen))
+
+
+def _latent_subsample(class_idx: np.ndarray, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(_derive(seed, "latents", "subsample"))
+    picks = [rng.permutation(np.flatnonzero(class_idx == c))[:LATENTS_PER_CLASS] for c in np.unique(class_idx)]
+    return np.sort(np.concatenate(picks)) if picks else np.zeros(0, np.int64)
+
+
+def _latents(b: Branch, e: CycleEval, sample: np.ndarray) -> dict[str, np.ndarray]:
+    return {"skeleton_mu": e.skeleton_mu, "skeleton_class": b.test_unseen["class_idx"][sample],
+            "text_mu": e.text_mu, "text_class": b.unseen_classes}
+
+
+# --- checks, files, lines ---------------------------------------------------------------------------------
+
+def _feature_set(store: Store, dataset: Dataset, split: Split, cfg: Config, features: str | None,
+                 ) -> tuple[FeatureSet, str]:
+    if features is not None and Path(features).is_dir():
+        from pipeline.skeleton.dumps import import_dump
+
+        return load_feature_set(store, import_dump(Path(features), dataset, split, cfg)), "dump"
+    if features is not None:
+        if not store.has(KIND, features):
+            raise MissingArtifactError(f"{store.path(KIND, features)}: no feature set with key {features!r} (and "
+                                       f"no such dump folder); list them with `zssar cache ls --kind {KIND}`")
+        key = features
+    else:
+        ref = store.get_ref(feature_ref(dataset.name, split.slug))
+        if ref is None:
+            raise MissingArtifactError(f"no skeleton features for {dataset.name} split {split.name} in {store.root}: "
+                                       f"run `zssar skeleton extract --dataset {dataset.path or dataset.name} "
+                                       f"--split {split.name}` (make features)")
+        key = ref[1]
+    fs = load_feature_set(store, key)
+    return fs, fs.meta.get("info", {}).get("origin") or fs.meta.get("spec", {}).get("origin") or "store"
+
+
+def _protocol(fs: FeatureSet, origin: str) -> str:
+    """The feature set's own statement, else what its origin implies: an extracted set trains the backbone
+    on the training subjects and tests on the others (DESIGN.md section 3)."""
+    meta_info = fs.meta.get("info", {})
+    if meta_info.get("protocol"):
+        return str(meta_info["protocol"])
+    if origin == "dump":
+        return "imported dump"
+    return "cross-subject (extracted)" if "data" in meta_info else "unspecified"
+
+
+def _check_feature_set(fs: FeatureSet, split: Split, hp: Hyper) -> None:
+    """The feature set must be about this split, and carry what the configured mode needs."""
+    expect = {"train": split.seen, "test_seen": split.seen, "test_unseen": split.unseen,
+              "val_train": split.val_seen, "val_test_seen": split.val_seen, "val_test_unseen": split.val_unseen}
+    where = f"feature set {fs.key} ({fs.meta.get('info', {}).get('split', '?')})"
+    for name, part in fs.parts.items():
+        stray = sorted(set(np.unique(part.class_idx).tolist()) - set(expect[name]))
+        if stray:
+            raise PipelineError(f"{where}: part {name} has classes {stray[:10]} outside split {split.name}'s "
+                                f"{'unseen' if 'unseen' in name else 'seen'} classes; extract features for this split")
+        if len(part) == 0:
+            raise PipelineError(f"{where}: part {name} is empty")
+        backbone_seen = split.val_seen if name.startswith("val_") else split.seen
+        if part.logits is not None and sorted(part.seen_classes or backbone_seen) != sorted(backbone_seen):
+            raise PipelineError(f"{where}: part {name}'s logits are over classes {list(part.seen_classes)[:10]}..., "
+                                f"not the backbone's seen classes")
+        if part.logits is not None and part.logits.shape[1] != len(backbone_seen):
+            raise PipelineError(f"{where}: part {name} has {part.logits.shape[1]} logit columns for "
+                                f"{len(backbone_seen)} seen classes")
+        if hp.frequency == "temporal" and part.temporal is None:
+            raise PipelineError(f"{where}: part {name} has no time-resolved features, which train.frequency="
+                                f"temporal needs; extract with skeleton.backbone.temporal_features=true or use "
+                                f"train.frequency=feature")
+    val_unseen = set(split.val_unseen)
+    if val_unseen & set(split.unseen):
+        raise PipelineError(f"split {split.name}: its validation carve overlaps the unseen classes")
+
+
+def _result(dataset: Dataset, split: Split, cfg: Config, hp: Hyper, fs: FeatureSet, text: Any, protocol: str,
+            seed: int, o: SeedOutcome, stem: str, wall: float) -> dict[str, Any]:
+    from pipeline.fsvae.evaluate import confusion, per_class_accuracy
+
+    main = o.branch
+    sel = o.main[o.selected]
+    config = cfg.to_dict()
+    config["train"] = {**hp.to_dict(), "seeds": cfg.train.seeds, "device": cfg.train.device,
+                       "threads": cfg.train.threads}
+    gzsl = per_class_gzsl = conf = None
+    if o.gzsl is not None:
+        gzsl = {"seen": round(o.gzsl["seen"], 2), "unseen": round(o.gzsl["unseen"], 2), "h": round(o.gzsl["h"], 2)}
+        true = np.concatenate([main.test_seen["class_idx"], main.test_unseen["class_idx"]])
+        pred = np.concatenate([o.gzsl["pred_seen"], o.gzsl["pred_unseen"]])
+        per_class_gzsl = {str(c): a for c, a in per_class_accuracy(pred, true).items()}
+        conf = confusion(true, pred)
+    per_class_zsl = {str(c): a for c, a in per_class_accuracy(sel.zsl_pred, main.test_unseen["class_idx"]).items()}
+    rule = "validation carve" if o.val is not None else "last cycle (no validation carve)"
+    return {
+        "dataset": dataset.name,
+        "synthetic": dataset.synthetic,
+        "split": {**split.to_dict(), "slug": split.slug},
+        "method": hp.method,
+        "preset": hp.preset,
+        "seed": seed,
+        "protocol": protocol,
+        "zsl_top1": round(sel.zsl_top1, 2),
+        "gzsl": gzsl,
+        "selection": {"rule": rule, "cycle": o.selected,
+                      "val_zsl_top1": round(o.val[o.selected].zsl_top1, 2) if o.val is not None else None},
+        "test_selected": {"zsl_top1": round(o.main[o.test_selected].zsl_top1, 2),
+                          "gzsl_h": round(o.gzsl_test_selected["h"], 2) if o.gzsl_test_selected else None,
+                          "cycle": o.test_selected, "note": "selected on test; for comparison only"},
+        "gate": o.gate.describe() if o.gate is not None else None,
+        "notes": [] if o.val is not None else ["feature set has no validation parts: no GZSL gate (GZSL fields "
+                                               "null) and no validation-based model selection"],
+        "cycles": [{"cycle": c, "loss": round(e.loss, 5), "zsl_top1": round(e.zsl_top1, 2),
+                    "val_zsl_top1": round(o.val[c].zsl_top1, 2) if o.val is not None else None}
+                   for c, e in enumerate(o.main)],
+        "per_class": {"zsl": per_class_zsl, "gzsl": per_class_gzsl},
+        "confusion": conf,
+        "latents": f"{stem}.latents.npz",
+        "config": config,
+        "feature_key": fs.key,
+        "text_key": text.key,
+        "encoder": text.encoder,
+        "descriptions_sha256": text.descriptions_sha256,
+        "wall_time_s": round(wall, 2),
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "results_version": RESULTS_VERSION,
+    }
+
+
+def _write_latents(path: Path, latents: dict[str, np.ndarray]) -> None:
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.savez_compressed(fh, **latents)
+
+
+def _table_line(r: dict[str, Any]) -> str:
+    g = r["gzsl"]
+    gz = f"S {g['seen']:5.1f} U {g['unseen']:5.1f} H {g['h']:5.1f}" if g else "GZSL n/a"
+    how = "val" if r["selection"]["rule"] == "validation carve" else "last"
+    return (f"  seed {r['seed']}  ZSL {r['zsl_top1']:5.1f}  {gz}  cycle {r['selection']['cycle']} ({how}; "
+            f"test-selected ZSL {r['test_selected']['zsl_top1']:.1f})  {r['wall_time_s']:.0f}s")
+
+
+def _summary_line(dataset: Dataset, split: Split, hp: Hyper, results: list[dict[str, Any]], out_dir: Path) -> str:
+    zsl = np.array([r["zsl_top1"] for r in results])
+    hs = [r["gzsl"]["h"] for r in results if r["gzsl"]]
+    h = f", GZSL H {np.mean(hs):.1f} +- {np.std(hs):.1f}" if hs else ""
+    tag = " (synthetic data)" if dataset.synthetic else ""
+    return (f"train {hp.method} ({hp.preset}) {dataset.name} {split.name}: {len(results)} seed(s), ZSL top-1 "
+            f"{zsl.mean():.1f} +- {zsl.std():.1f}{h}{tag} -> {out_dir}")
+
+
+def _derive(seed: int, *names: str) -> int:
+    """A seed for one named random stream of a run, so streams never share state."""
+    return int.from_bytes(hashlib.sha256(":".join([str(seed), *names]).encode()).digest()[:4], "little")
+
+
+def _generator(device: Any, seed: int) -> Any:
+    import torch
+
+    return torch.Generator(device=device).manual_seed(seed)
+
+
+@contextlib.contextmanager
+def _torch_threads(n: int) -> Iterator[None]:
+    import torch
+
+    before = torch.get_num_threads()
+    if n > 0:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -1,0 +1,122 @@
+import json
+
+import numpy as np
+import pytest
+
+from fsvae_toy import DATASET, SPLIT, make_toy
+from pipeline.catalog import Split
+from pipeline.config import Config
+from pipeline.errors import MissingArtifactError, PipelineError
+from pipeline.features import load_feature_set
+from pipeline.fsvae.run import train_split
+from pipeline.store import Store
+
+TINY = {"cycles": 2, "steps_per_cycle": 120, "batch_size": 32, "lr": 1e-3, "classifier_samples": 50,
+        "classifier_epochs": 60}
+
+
+def _cfg(tmp_path, results="results", **train):
+    cfg = Config(store=str(tmp_path / "store"), results=str(tmp_path / results), seed=3)
+    for k, v in {**TINY, **train}.items():
+        setattr(cfg.train, k, v)
+    return cfg
+
+
+def _stable(result):
+    return {k: v for k, v in result.items() if k not in ("wall_time_s", "created", "config")}
+
+
+def test_end_to_end_writes_full_result_and_is_deterministic(tmp_path):
+    cfg = _cfg(tmp_path)
+    key, text = make_toy(Store(cfg.store))
+    [result] = train_split(DATASET, SPLIT, cfg, text=text)
+
+    files = sorted((tmp_path / "results" / "toy" / SPLIT.slug / "fsvae").iterdir())
+    assert [f.suffix for f in files] == [".json", ".npz"] and files[0].name.startswith("released_")
+    assert files[0].name.endswith("_seed3.json")
+    on_disk = json.loads(files[0].read_text())
+    for field in ("dataset", "synthetic", "split", "method", "preset", "seed", "protocol", "zsl_top1", "gzsl",
+                  "selection", "test_selected", "per_class", "confusion", "latents", "config", "feature_key",
+                  "text_key", "encoder", "descriptions_sha256", "wall_time_s", "created", "results_version"):
+        assert field in on_disk, field
+    assert on_disk["feature_key"] == key and on_disk["protocol"] == "toy protocol" and on_disk["synthetic"] is False
+    assert on_disk["config"]["train"]["steps_per_cycle"] == 120 and on_disk["config"]["train"]["alpha"] == 0.5
+    assert on_disk["selection"]["rule"] == "validation carve" and 0 <= on_disk["selection"]["cycle"] < 2
+    assert on_disk["test_selected"]["note"] == "selected on test; for comparison only"
+    assert set(on_disk["gzsl"]) == {"seen", "unseen", "h"}
+    assert set(on_disk["per_class"]["zsl"]) == {str(c) for c in SPLIT.unseen}
+    assert set(on_disk["per_class"]["gzsl"]) == {str(c) for c in SPLIT.seen + SPLIT.unseen}
+    n_test = 10 * len(SPLIT.seen) + 15 * len(SPLIT.unseen)
+    assert np.asarray(on_disk["confusion"]["matrix"]).sum() == n_test
+    assert result["zsl_top1"] > 100 / len(SPLIT.unseen) + 10  # well above chance
+    # the gate saw only the validation carve's classes, never the split's unseen ones
+    assert set(on_disk["gate"]["fit_classes"]) <= set(SPLIT.val_seen + SPLIT.val_unseen)
+    assert set(on_disk["gate"]["fit_classes"]).isdisjoint(SPLIT.unseen)
+    latents = np.load(files[0].parent / on_disk["latents"])
+    assert latents["skeleton_mu"].shape == (15 * len(SPLIT.unseen), 100)
+    assert sorted(set(latents["skeleton_class"])) == list(SPLIT.unseen)
+    assert latents["text_mu"].shape == (len(SPLIT.unseen), 100)
+
+    [again] = train_split(DATASET, SPLIT, _cfg(tmp_path, results="again"), text=text)
+    assert _stable(again) == _stable(json.loads(json.dumps(result)))
+
+
+def test_missing_features_name_the_stage(tmp_path):
+    cfg = _cfg(tmp_path)
+    _, text = make_toy(Store(tmp_path / "elsewhere"))
+    with pytest.raises(MissingArtifactError, match="zssar skeleton extract --dataset toy --split unseen:1,5,9,13"):
+        train_split(DATASET, SPLIT, cfg, text=text)
+    with pytest.raises(MissingArtifactError, match="no feature set with key 'nope'"):
+        train_split(DATASET, SPLIT, cfg, features="nope", text=text)
+
+
+def test_no_validation_and_no_logits_skip_the_gate(tmp_path):
+    cfg = _cfg(tmp_path, cycles=1)
+    key, text = make_toy(Store(cfg.store), logits=False, validation=False)
+    assert not load_feature_set(Store(cfg.store), key).has_validation
+    [result] = train_split(DATASET, SPLIT, cfg, features=key, text=text)
+    assert result["gzsl"] is None and result["gate"] is None and result["per_class"]["gzsl"] is None
+    assert result["selection"]["rule"].startswith("last cycle") and "no GZSL gate" in result["notes"][0]
+    assert result["zsl_top1"] > 25
+
+
+def test_temporal_mode_cadavae_and_ablations_run(tmp_path):
+    cfg = _cfg(tmp_path, cycles=1, frequency="temporal", fields=["local"], calibrated=False)
+    _, text = make_toy(Store(cfg.store), temporal=True)
+    [fs] = train_split(DATASET, SPLIT, cfg, text=text)
+    assert fs["config"]["train"]["frequency"] == "temporal" and fs["config"]["train"]["fields"] == ["local"]
+    cfg = _cfg(tmp_path, cycles=1, method="cadavae")
+    [cada] = train_split(DATASET, SPLIT, cfg, text=text)
+    assert cada["method"] == "cadavae" and cada["config"]["train"]["frequency"] == "off"
+    cfg = _cfg(tmp_path, cycles=1, frequency="feature")  # toy feature set has no temporal part needed here
+    cfg.train.frequency = "temporal"
+    store_without_temporal = tmp_path / "plain"
+    cfg.store = str(store_without_temporal)
+    make_toy(Store(cfg.store))
+    with pytest.raises(PipelineError, match="train.frequency=temporal"):
+        train_split(DATASET, SPLIT, cfg, text=text)
+
+
+def test_features_of_another_split_are_refused(tmp_path):
+    cfg = _cfg(tmp_path)
+    key, text = make_toy(Store(cfg.store))
+    other = Split("unseen:0,5,9,13", unseen=(0, 5, 9, 13), seen=tuple(c for c in range(16) if c not in (0, 5, 9, 13)),
+                  val_unseen=SPLIT.val_unseen, val_seen=SPLIT.val_seen)
+    with pytest.raises(PipelineError, match="outside split"):
+        train_split(DATASET, other, cfg, features=key, text=text)
+
+
+def test_dump_folder_is_imported(tmp_path):
+    cfg = _cfg(tmp_path, cycles=1)
+    key, text = make_toy(Store(tmp_path / "source"))
+    fs = load_feature_set(Store(tmp_path / "source"), key)
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    np.save(dump / "train.npy", fs["train"].feature)
+    np.save(dump / "train_label.npy", fs["train"].class_idx)
+    np.save(dump / "ztest.npy", fs["test_unseen"].feature)
+    np.save(dump / "z_label.npy", fs["test_unseen"].class_idx)
+    np.save(dump / "gtest.npy", np.concatenate([fs["test_seen"].feature, fs["test_unseen"].feature]))
+    np.save(dump / "g_label.npy", np.concatenate([fs["test_seen"].class_idx, fs["test_unseen"].class_idx]))
+    [result] = train_split(DATASET, SPLIT, cfg, features=str(dump), text=text)
+    assert result["protocol"] == "imported dump" and result["gzsl"] is None and result["zsl_top1"] > 25
