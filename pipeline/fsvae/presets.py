@@ -20,9 +20,10 @@ from typing import Any
 
 from pipeline.catalog import Dataset
 from pipeline.errors import PipelineError
+from pipeline.fsvae.ridge import PENALTIES
 from pipeline.fsvae.settings import TrainConfig
 
-METHODS = ("fsvae", "cadavae")
+METHODS = ("fsvae", "cadavae", "ridge")
 PRESETS = ("released", "paper")
 FREQUENCY_MODES = ("feature", "temporal", "off")
 TEXT_FIELDS = ("label", "local", "global")
@@ -136,11 +137,16 @@ CADAVAE_RELEASED_120 = CADAVAE_RELEASED_60 | dict(latent_dim=200, steps_per_cycl
 CADAVAE_PAPER_60 = FSVAE_RELEASED_60 | dict(frequency="off", calibrated=False)
 CADAVAE_PAPER_120 = CADAVAE_PAPER_60 | dict(latent_dim=200, steps_per_cycle=1900, calibrated_steps=400)
 
+# --- ridge baseline (pipeline/fsvae/ridge.py): no training; its "cycles" index the penalty grid ----------
+RIDGE = FSVAE_RELEASED_60 | dict(frequency="off", calibrated=False, cycles=len(PENALTIES))
+
 TABLE = {
     ("fsvae", "released"): (FSVAE_RELEASED_60, FSVAE_RELEASED_120),
     ("fsvae", "paper"): (FSVAE_PAPER_60, FSVAE_PAPER_120),
     ("cadavae", "released"): (CADAVAE_RELEASED_60, CADAVAE_RELEASED_120),
     ("cadavae", "paper"): (CADAVAE_PAPER_60, CADAVAE_PAPER_120),
+    ("ridge", "released"): (RIDGE, RIDGE),
+    ("ridge", "paper"): (RIDGE, RIDGE),
 }
 
 

@@ -137,16 +137,19 @@ def run_seed(fs: FeatureSet, table: np.ndarray, split: Split, hp: Hyper, device:
     val = _branch(fs, ("val_train", "val_test_seen", "val_test_unseen"), split.val_seen, split.val_unseen, table,
                   hp, device, seed) if fs.has_validation else None
     branches = [("main", main)] + ([("val", val)] if val is not None else [])
-    models = {name: build_model(b.data, hp, _derive(seed, name, "init")) for name, b in branches}
-    loops = [train_cycles(models[name], b.data, hp, _derive(seed, name, "train")) for name, b in branches]
-    gens = {name: _generator(device, _derive(seed, name, "classifier")) for name, _ in branches}
     sample = _latent_subsample(main.test_unseen["class_idx"], seed)
-
     evals: dict[str, list[CycleEval]] = {name: [] for name, _ in branches}
-    for per_branch in zip(*loops):
-        for (name, b), (_, loss) in zip(branches, per_branch):
-            evals[name].append(_evaluate_cycle(models[name], b, hp, gens[name], loss,
-                                               sample if name == "main" else None))
+    if hp.method == "ridge":
+        for name, b in branches:
+            evals[name] = _ridge_evals(b, sample if name == "main" else None)
+    else:
+        models = {name: build_model(b.data, hp, _derive(seed, name, "init")) for name, b in branches}
+        loops = [train_cycles(models[name], b.data, hp, _derive(seed, name, "train")) for name, b in branches]
+        gens = {name: _generator(device, _derive(seed, name, "classifier")) for name, _ in branches}
+        for per_branch in zip(*loops):
+            for (name, b), (_, loss) in zip(branches, per_branch):
+                evals[name].append(_evaluate_cycle(models[name], b, hp, gens[name], loss,
+                                                   sample if name == "main" else None))
 
     test_selected = int(np.argmax([e.zsl_top1 for e in evals["main"]]))
     if val is None:
@@ -184,6 +187,19 @@ def _evaluate_cycle(model: Any, b: Branch, hp: Hyper, gen: Any, loss: float, sam
         np.zeros((0, mu_u.shape[1]), np.float32)
     return CycleEval(accuracy(pred, b.test_unseen["class_idx"]), pred, cls.probs(mu_s), probs_u, mu_sample,
                      text_mu, loss)
+
+
+def _ridge_evals(b: Branch, sample: np.ndarray | None) -> list[CycleEval]:
+    """The ridge baseline's outputs for every penalty of its grid, in the place of training cycles."""
+    from pipeline.fsvae.evaluate import accuracy
+    from pipeline.fsvae.ridge import ridge_outputs
+
+    outs = ridge_outputs(b.data.features, b.data.text[b.data.rows], b.test_seen["inputs"], b.test_unseen["inputs"],
+                         b.unseen_text, b.unseen_classes)
+    return [CycleEval(accuracy(o.pred_unseen, b.test_unseen["class_idx"]), o.pred_unseen, o.probs_seen,
+                      o.probs_unseen,
+                      o.projected_unseen[sample].cpu().numpy() if sample is not None else np.zeros((0, 1), np.float32),
+                      o.text_unseen.cpu().numpy(), 0.0) for o in outs]
 
 
 def _encode(model: Any, inputs: Any) -> Any:
@@ -252,8 +268,8 @@ def _latent_subsample(class_idx: np.ndarray, seed: int) -> np.ndarray:
 
 
 def _latents(b: Branch, e: CycleEval, sample: np.ndarray) -> dict[str, np.ndarray]:
-    return {"skeleton_mu": e.skeleton_mu, "skeleton_class": b.test_unseen["class_idx"][sample],
-            "text_mu": e.text_mu, "text_class": b.unseen_classes}
+    return {"skeleton_mu": e.skeleton_mu, "skeleton_label": b.test_unseen["class_idx"][sample],
+            "text_mu": e.text_mu, "text_label": b.unseen_classes}
 
 
 # --- checks, files, lines ---------------------------------------------------------------------------------
