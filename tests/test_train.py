@@ -54,7 +54,7 @@ def test_end_to_end_writes_full_result_and_is_deterministic(tmp_path):
     assert set(on_disk["gate"]["fit_classes"]).isdisjoint(SPLIT.unseen)
     latents = np.load(files[0].parent / on_disk["latents"])
     assert latents["skeleton_mu"].shape == (15 * len(SPLIT.unseen), 100)
-    assert sorted(set(latents["skeleton_class"])) == list(SPLIT.unseen)
+    assert sorted(set(latents["skeleton_label"])) == list(SPLIT.unseen)
     assert latents["text_mu"].shape == (len(SPLIT.unseen), 100)
 
     [again] = train_split(DATASET, SPLIT, _cfg(tmp_path, results="again"), text=text)
