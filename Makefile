@@ -8,7 +8,7 @@ TORCH := torch==2.13.0
 
 SPLIT ?= 55_5
 # DATASET defaults to the dataset a SynSE split belongs to (55_5, 48_12 -> ntu60; 110_10, 96_24 -> ntu120).
-DATASET ?= $(shell case "$(SPLIT)" in 55_5|48_12) echo ntu60;; 110_10|96_24) echo ntu120;; *) echo synthetic60;; esac)
+DATASET ?= $(if $(filter 55_5 48_12,$(SPLIT)),ntu60,$(if $(filter 110_10 96_24,$(SPLIT)),ntu120,synthetic60))
 SEEDS ?= 1
 METHOD ?= fsvae
 FEATURES ?=
@@ -44,7 +44,8 @@ features: setup
 	$(ZSSAR) skeleton fit --dataset $(DATASET) --split $(SPLIT) $(ARGS)
 	$(ZSSAR) skeleton extract --dataset $(DATASET) --split $(SPLIT) $(ARGS)
 
-train: setup
+# The embedded synthetic data has no download step, so its features are made (or found cached) first.
+train: setup $(if $(and $(filter synthetic%,$(DATASET)),$(if $(FEATURES),,1)),features)
 	$(ZSSAR) train --dataset $(DATASET) --split $(SPLIT) --method $(METHOD) --seeds $(SEEDS) \
 		$(if $(FEATURES),--features $(FEATURES)) $(ARGS)
 

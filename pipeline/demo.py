@@ -23,6 +23,8 @@ def run_demo(cfg: Config) -> None:
     from pipeline.text.embed import embed_dataset
 
     start = time.perf_counter()
+    cfg = copy.deepcopy(cfg)
+    cfg.skeleton.backbone.epochs = cfg.demo.backbone_epochs
     dataset = get_dataset(cfg.demo.dataset)
     split = get_split(dataset, cfg.demo.split)
     descriptions = load_descriptions(dataset, cfg.descriptions_dir)
@@ -33,7 +35,8 @@ def run_demo(cfg: Config) -> None:
     info("[bold]3/5 synthetic skeleton data[/bold] (a test bed, not a claim about real accuracy)")
     prepare_dataset(dataset, cfg)
     info(f"[bold]4/5 backbone and features[/bold] on split {split.name}: {len(split.seen)} seen, "
-         f"{len(split.unseen)} unseen classes")
+         f"{len(split.unseen)} unseen classes; demo schedule {cfg.demo.backbone_epochs} epochs (default "
+         f"{type(cfg.skeleton.backbone)().epochs})")
     extract_features(dataset, split, cfg)
     info(f"[bold]5/5 zero-shot training[/bold]: demo schedule {cfg.demo.cycles} cycles x "
          f"{cfg.demo.steps_per_cycle} steps (the released schedule is 10 x 1700)")

@@ -48,11 +48,11 @@ class BackboneConfig:
     preset: str = "small"
     embed_dim: int = 256
     inputs: list[str] = field(default_factory=lambda: ["joint"])
-    epochs: int = 10
+    epochs: int = 65           # CTR-GCN's NTU schedule; `zssar demo` uses a labelled short schedule
     batch_size: int = 32
     lr: float = 0.1
     weight_decay: float = 5e-4
-    warmup_epochs: int = 1
+    warmup_epochs: int = 5
     label_smoothing: float = 0.1
     dropout: float = 0.1
     rotate_deg: float = 15.0
