@@ -12,7 +12,7 @@ T = TypeVar("T")
 def _console():
     from rich.console import Console
 
-    return Console(stderr=True)
+    return Console(stderr=True, soft_wrap=True)
 
 
 def track(items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
