@@ -36,6 +36,7 @@ from pipeline.config import Config
 from pipeline.console import summary
 from pipeline.errors import PipelineError
 from pipeline.features import KIND, Part, feature_ref, write_part
+from pipeline.skeleton.readers.arrays import load_numeric_npy
 from pipeline.store import Store, file_sha256, hash_spec
 
 
@@ -66,12 +67,7 @@ class _Folder:
 
     def load(self, name: str) -> np.ndarray:
         path = self.folder / name
-        try:
-            array = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as exc:
-            raise PipelineError(f"{path}: not a readable .npy array: {exc}") from None
-        if not isinstance(array, np.ndarray) or not np.issubdtype(array.dtype, np.number):
-            raise PipelineError(f"{path}: expected a numeric array, got {getattr(array, 'dtype', type(array))}")
+        array = load_numeric_npy(path)
         self.used[self.prefix + name] = path
         return array
 

@@ -24,6 +24,7 @@ from pipeline.catalog import read_folder_dataset
 from pipeline.console import track
 from pipeline.errors import PipelineError
 from pipeline.skeleton.clips import Clip
+from pipeline.skeleton.readers.arrays import load_numeric_npy
 from pipeline.skeleton.layouts import Layout, get_layout
 
 REQUIRED_COLUMNS = ("sample_id", "file", "class_idx", "subject")
@@ -59,12 +60,7 @@ def _resolve(folder: Path, name: str) -> Path:
 def _load(path: Path, layout: Layout, where: str) -> np.ndarray:
     if not path.is_file():
         raise PipelineError(f"{where}: file {path} not found")
-    try:
-        data = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise PipelineError(f"{path}: not a readable .npy array: {exc}") from None
-    if not isinstance(data, np.ndarray) or not np.issubdtype(data.dtype, np.number):
-        raise PipelineError(f"{path}: expected a numeric array of shape (T, J, 3) or (T, M, J, 3)")
+    data = load_numeric_npy(path, "a numeric array of shape (T, J, 3) or (T, M, J, 3)")
     if data.ndim == 3:
         data = data[:, None]
     if data.ndim != 4 or data.shape[-1] != 3 or data.shape[2] != layout.num_joints:
