@@ -18,8 +18,11 @@ app = typer.Typer(help="Zero-shot skeleton action recognition: descriptions -> t
                   pretty_exceptions_enable=False)
 skeleton_app = typer.Typer(help="Skeleton data, the GCN backbone and its features.", no_args_is_help=True)
 cache_app = typer.Typer(help="The content-addressed artifact store.", no_args_is_help=True)
+models_app = typer.Typer(help="Saved zero-shot models (one per trained seed), for `zssar predict`.",
+                         no_args_is_help=True)
 app.add_typer(skeleton_app, name="skeleton")
 app.add_typer(cache_app, name="cache")
+app.add_typer(models_app, name="models")
 
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="TOML config file (default ./zssar.toml if present).")]
 SetOpt = Annotated[Optional[list[str]], typer.Option("--set", help="Override a config key: section.key=value (repeatable).")]
@@ -131,7 +134,7 @@ def skeleton_import_dump(folder: Annotated[Path, typer.Argument(help="A SynSE/MS
 
 @app.command()
 def train(dataset: DatasetOpt, split: SplitOpt,
-          method: Annotated[Optional[str], typer.Option(help="fsvae or cadavae.")] = None,
+          method: Annotated[Optional[str], typer.Option(help="fsvae, cadavae, msf, sadvae or ridge (the baseline).")] = None,
           seeds: Annotated[Optional[int], typer.Option(help="How many seeds to run.")] = None,
           features: Annotated[Optional[str], typer.Option(help="Feature set key, or a SynSE-format dump folder.")] = None,
           preset: Annotated[Optional[str], typer.Option(help="Hyperparameter preset: released or paper.")] = None,
@@ -144,6 +147,34 @@ def train(dataset: DatasetOpt, split: SplitOpt,
         cfg = _config(config, set_, train__method=method, train__seeds=seeds, train__preset=preset)
         ds = get_dataset(dataset)
         train_split(ds, get_split(ds, split), cfg, features=features)
+    _run(go)
+
+
+@app.command()
+def predict(input_: Annotated[Path, typer.Option("--input", "-i", help="A clip (NTU .skeleton; .npy of (T, J, 3) or (T, M, J, 3) in the model's layout), a folder of clips, or a dataset folder.")],
+            model: Annotated[str, typer.Option(help="Saved model: a key (or unique prefix), a ref models/<dataset>/<split>/<method>/<preset>/seed<n>, or latest.")] = "latest",
+            classes: Annotated[Optional[Path], typer.Option(help="classes.csv (a 'label' column; descriptions.jsonl beside it is used) or a dataset folder. Default: the model's unseen classes.")] = None,
+            labels: Annotated[Optional[str], typer.Option(help='Action labels to choose from, separated by semicolons: "wave; kick; sit down".')] = None,
+            top_k: Annotated[int, typer.Option("--top-k", help="Labels per clip.")] = 5,
+            out: Annotated[Optional[Path], typer.Option(help="Write all predictions to a .json or .csv file.")] = None,
+            generalized: Annotated[bool, typer.Option("--generalized", help="Also consider the model's seen classes, through its GZSL gate.")] = False,
+            config: ConfigOpt = None, set_: SetOpt = None) -> None:
+    """Label new skeleton clips with a saved model: top-k action labels and their probabilities."""
+    def go():
+        from pipeline.predict import predict as run_predict
+
+        run_predict(_config(config, set_), input_, model=model, classes=classes, labels=labels, top_k=top_k,
+                    out=out, generalized=generalized)
+    _run(go)
+
+
+@models_app.command("ls")
+def models_ls(config: ConfigOpt = None, set_: SetOpt = None) -> None:
+    """List saved models: dataset, split, method, preset, seed, ZSL, H, date, key."""
+    def go():
+        from pipeline.predict import list_models
+
+        list_models(_config(config, set_))
     _run(go)
 
 

@@ -53,7 +53,7 @@ class DemoConfig:
 
     dataset: str = "synthetic60"
     split: str = "55_5"
-    methods: list[str] = field(default_factory=lambda: ["fsvae", "cadavae"])
+    methods: list[str] = field(default_factory=lambda: ["fsvae", "msf", "sadvae", "cadavae"])
     backbone_epochs: int = 10
     cycles: int = 3
     steps_per_cycle: int = 800

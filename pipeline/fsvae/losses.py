@@ -1,15 +1,23 @@
-"""The loss terms of FS-VAE and CADA-VAE (DESIGN.md section 5), each a function of tensors.
+"""The loss terms of FS-VAE, CADA-VAE, MSF-GZSSAR and SA-DVAE (DESIGN.md section 5), each a function of tensors.
 
     L_VAE^m  = reconstruction(f_m, decoder_m(z_m)) + beta_m * KL(q(z_m | f_m) || N(0, I))     m in {s, t}
     L_align  = lambda/B sum_i sigma((||f_t(i) - g_t^s(i)||^2 - ||f_t(i) - g_t^s(i^-)||^2) / lambda)
              + lambda/B sum_i sigma((||f_s(i) - g_s^t(i)||^2 - ||f_s(i) - g_s^t(i^-)||^2) / lambda)
-    L_cross  = reconstruction(f_s, g_s^t) + reconstruction(f_t, g_t^s)                          (CADA-VAE)
+    L_cross  = reconstruction(f_s, g_s^t) + reconstruction(f_t, g_t^s)           (CADA-VAE, MSF, SA-DVAE)
     L_DA     = 1/B sum_i W_2(N(mu_s(i), sigma_s(i)^2), N(mu_t(i), sigma_t(i)^2))                (CADA-VAE)
+    L_TC     = 1/B sum_i D(z_r(i), z_v(i))                                                      (SA-DVAE)
+    L_D      = 1/2 [BCE(D(z_r(i), z_v(i)), 1) + BCE(D(z_r(p(i)), z_v(q(i))), 0)]                (SA-DVAE)
     FS-VAE:    L = L_VAE^s + L_VAE^t + alpha * L_align
-    CADA-VAE:  L = L_VAE^s + L_VAE^t + gamma * L_cross + delta * L_DA
+    CADA-VAE:  L = L_VAE^s + L_VAE^t + gamma * L_cross + delta * L_DA          (MSF: the same; delta 0 as released)
+    SA-DVAE:   L = L_VAE^s + L_VAE^t + gamma * L_cross + tau * L_TC, with L_VAE^s over both parts (z_r, z_v) and
+               L_cross through z_r only: g_t^s = text decoder(z_r), g_s^t = skeleton decoder(z_t, z_v)
 
-The weights beta, alpha, gamma, delta follow the schedules in `presets`. sigma is the logistic function,
-i^- = perm(i) for a random permutation of the batch.
+The weights beta, alpha, gamma, delta, tau follow the schedules in `presets`. sigma is the logistic function,
+i^- = perm(i) for a random permutation of the batch. D is SA-DVAE's discriminator, the probability that a
+pair of latent parts was drawn jointly; p and q are independent permutations of the batch, so the shuffled
+pairs are samples of the product of the marginals q(z_r) q(z_v). The discriminator minimises L_D (its own
+step, weighted like tau); the encoders minimise L_TC, a total-correlation penalty that is smallest when
+joint pairs look shuffled, i.e. when z_r and z_v are independent.
 """
 
 from __future__ import annotations
@@ -45,3 +53,24 @@ def wasserstein2(mu1: torch.Tensor, logvar1: torch.Tensor, mu2: torch.Tensor, lo
     """2-Wasserstein distance of diagonal Gaussians, sqrt(||mu1 - mu2||^2 + ||sigma1 - sigma2||^2), batch mean."""
     sigma1, sigma2 = torch.exp(0.5 * logvar1), torch.exp(0.5 * logvar2)
     return torch.sqrt(torch.sum((mu1 - mu2) ** 2, -1) + torch.sum((sigma1 - sigma2) ** 2, -1)).mean()
+
+
+def product_of_marginals(a: torch.Tensor, b: torch.Tensor, gen: torch.Generator,
+                         ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Shuffle the batch's two latent parts by independent permutations p, q: each part keeps its marginal
+    (the same rows, reordered) and the pairing of a(i) with b(i) is broken."""
+    p = torch.randperm(len(a), generator=gen, device=a.device)
+    q = torch.randperm(len(b), generator=gen, device=b.device)
+    return a[p], b[q]
+
+
+def discriminator_loss(joint_logits: torch.Tensor, shuffled_logits: torch.Tensor) -> torch.Tensor:
+    """L_D: binary cross-entropy of telling joint pairs (label 1) from shuffled pairs (label 0), from D's logits."""
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    return (bce(joint_logits, torch.ones_like(joint_logits))
+            + bce(shuffled_logits, torch.zeros_like(shuffled_logits))) / 2
+
+
+def total_correlation(joint_logits: torch.Tensor) -> torch.Tensor:
+    """L_TC: D's mean probability that the encoder's own pairs are joint."""
+    return torch.sigmoid(joint_logits).mean()

@@ -25,6 +25,9 @@ The backbone's features are rectified already, so with gains of 1 this pooling r
 VAEs as released: linear encoders (optionally one hidden layer) giving mu and log sigma^2, decoders
 Linear + ReLU (the output too), Xavier-uniform weights (gain 0.5) and zero biases, and one standard-normal
 draw per sample shared by all latent dimensions, z = mu + exp(logvar / 2) * eps with eps of shape (B, 1).
+
+CADA-VAE and MSF-GZSSAR are this pair with the frequency module off; SA-DVAE (`sadvae.py`) splits the
+skeleton latent.
 """
 
 from __future__ import annotations
@@ -138,6 +141,19 @@ def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, eps: torch.Tensor) ->
     return mu + torch.exp(0.5 * logvar) * eps
 
 
+def frequency_modules(d_skeleton: int, d_text: int, hp: Hyper, time_steps: int | None,
+                      ) -> tuple[FrequencyEnhance | None, FrequencyEnhance | None]:
+    """The skeleton and text encoders' frequency modules for hp.frequency (None where the mode has none)."""
+    if hp.frequency == "feature":
+        return (FrequencyEnhance(d_skeleton, hp.bands, hp.strength, hp.phi),
+                FrequencyEnhance(d_text, hp.bands, hp.strength, hp.phi))
+    if hp.frequency == "temporal":
+        if not time_steps:
+            raise ValueError("the temporal frequency mode needs time-resolved skeleton features")
+        return FrequencyEnhance(time_steps, hp.bands, hp.strength, hp.phi), None
+    return None, None
+
+
 class FSVAE(nn.Module):
     """The skeleton VAE (f_s -> z_s -> f_s) and the text VAE (f_t -> z_t -> f_t) of the training classes.
 
@@ -151,16 +167,8 @@ class FSVAE(nn.Module):
     def __init__(self, d_skeleton: int, text: torch.Tensor, hp: Hyper, time_steps: int | None = None) -> None:
         super().__init__()
         d_text = text.shape[1]
-        freq_s = freq_t = None
-        if hp.frequency == "feature":
-            freq_s = FrequencyEnhance(d_skeleton, hp.bands, hp.strength, hp.phi)
-            freq_t = FrequencyEnhance(d_text, hp.bands, hp.strength, hp.phi)
-        elif hp.frequency == "temporal":
-            if not time_steps:
-                raise ValueError("the temporal frequency mode needs time-resolved skeleton features")
-            freq_s = FrequencyEnhance(time_steps, hp.bands, hp.strength, hp.phi)
-        self.skeleton_encoder = Encoder(d_skeleton, hp.latent_dim, hp.hidden_dim, freq_s)
-        self.skeleton_decoder = Decoder(hp.latent_dim, d_skeleton, hp.hidden_dim)
+        freq_s, freq_t = frequency_modules(d_skeleton, d_text, hp, time_steps)
+        self.skeleton_encoder, self.skeleton_decoder = self._skeleton_vae(d_skeleton, hp, freq_s)
         self.text_encoder = Encoder(d_text, hp.latent_dim, hp.hidden_dim, freq_t)
         self.text_decoder = Decoder(hp.latent_dim, d_text, hp.hidden_dim)
         self.register_buffer("text", text, persistent=False)
@@ -168,13 +176,22 @@ class FSVAE(nn.Module):
             bands = freq_t.split(text) if freq_t is not None else None
         self.register_buffer("text_bands", bands, persistent=False)
 
+    def _skeleton_vae(self, d_skeleton: int, hp: Hyper, freq: FrequencyEnhance | None) -> tuple[Encoder, Decoder]:
+        """The skeleton encoder and decoder (SA-DVAE splits its latent)."""
+        return (Encoder(d_skeleton, hp.latent_dim, hp.hidden_dim, freq),
+                Decoder(hp.latent_dim, d_skeleton, hp.hidden_dim))
+
+    def text_latents(self, rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(mu_t, logvar_t) of each sample's class text: the table encoded once, gathered by row."""
+        mu_t, logvar_t = self.text_encoder(self.text, self.text_bands)
+        return mu_t[rows], logvar_t[rows]
+
     def forward(self, x_s: torch.Tensor, rows: torch.Tensor, eps_s: torch.Tensor, eps_t: torch.Tensor,
                 cross: bool = True) -> dict[str, torch.Tensor]:
         """Encode the batch's skeleton inputs and the text of its rows, sample, decode each latent with its
         own decoder (and, when `cross`, with the other modality's decoder)."""
         mu_s, logvar_s = self.skeleton_encoder(x_s)
-        mu_t, logvar_t = self.text_encoder(self.text, self.text_bands)
-        mu_t, logvar_t = mu_t[rows], logvar_t[rows]
+        mu_t, logvar_t = self.text_latents(rows)
         z_s = reparameterize(mu_s, logvar_s, eps_s)
         z_t = reparameterize(mu_t, logvar_t, eps_t)
         out = {"mu_s": mu_s, "logvar_s": logvar_s, "mu_t": mu_t, "logvar_t": logvar_t}

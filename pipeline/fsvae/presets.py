@@ -4,9 +4,12 @@ The FS-VAE paper's table and its released scripts disagree, so both are offered 
 `released` reproduces the scripts (wenhanwu95/FS-VAE: fsvae_60.sh, fsvae_120.sh, train.py, model.py) and
 `paper` the values the paper states. For `cadavae`, `released` is the CADA-VAE authors' released code
 (edgarschnfld/CADA-VAE-PyTorch, single_experiment.py) and `paper` the SynSE script behind the CADA-VAE rows
-of the skeleton tables (skelemoa/synse-zsl, cada_vae/cada_vae_training.py). A preset is chosen per method,
-preset name and dataset size (NTU-120 values for datasets of 120 or more classes); a field the user set
-(not None) wins.
+of the skeleton tables (skelemoa/synse-zsl, cada_vae/cada_vae_training.py). For `msf`, `released` is
+EHZ9NIWI7/MSF-GZSSAR (train.py, run60.sh, run120.sh) and `paper` adds the distribution alignment the MSF paper
+(ICIG 2023) describes; for `sadvae`, `released` is pha123661/SA-DVAE (train.py, model.py,
+scripts/train_eval_synse_split.sh), which the paper (ECCV 2024) describes without stating other values. A
+preset is chosen per method, preset name and dataset size (NTU-120 values for datasets of 120 or more
+classes); a field the user set (not None) wins.
 
 Loss weights follow schedules (`Ramp`) written as fractions of a cycle (or of the whole run), so a
 shortened schedule (`train.steps_per_cycle=200`, as the demo uses) keeps the released shape.
@@ -23,7 +26,7 @@ from pipeline.errors import PipelineError
 from pipeline.fsvae.ridge import PENALTIES
 from pipeline.fsvae.settings import TrainConfig
 
-METHODS = ("fsvae", "cadavae", "ridge")
+METHODS = ("fsvae", "cadavae", "msf", "sadvae", "ridge")
 PRESETS = ("released", "paper")
 FREQUENCY_MODES = ("feature", "temporal", "off")
 TEXT_FIELDS = ("label", "local", "global")
@@ -75,13 +78,15 @@ class Hyper:
     calibrated_steps: int
     lam: float
     alpha: float
+    irrelevant_dim: int             # SA-DVAE: size of the skeleton latent's semantic-irrelevant part z_v
+    discriminator_every: int        # SA-DVAE: steps between updates of the total-correlation discriminator
     classifier_samples: int
     classifier_epochs: int
     classifier_lr: float
     gate_temperature: float
     gate_threshold: float
     recon: str                      # mse (mean over elements) | l1 (summed over features, CADA-VAE)
-    schedule: dict[str, Ramp]       # beta_s, beta_t, align, cross, da
+    schedule: dict[str, Ramp]       # beta_s, beta_t, align, cross, da; tc (SA-DVAE)
 
     def weights(self, cycle: int, step: int) -> dict[str, float]:
         return {name: r.at(cycle, step, self.steps_per_cycle, self.cycles) for name, r in self.schedule.items()}
@@ -106,6 +111,8 @@ FSVAE_RELEASED_60 = dict(
     calibrated_steps=300,      # train.py cr_fact_epoch = 1400 for 1700-step cycles
     lam=100.0,                 # fsvae_60.sh --lmd 100
     alpha=0.5,                 # fsvae_60.sh --alpha 0.5
+    irrelevant_dim=0,          # no semantic-irrelevant latent (SA-DVAE only)
+    discriminator_every=0,     # no discriminator (SA-DVAE only)
     classifier_samples=500,    # train.py train_classifier: 500 latents per unseen class
     classifier_epochs=300,     # train.py: 300 full-batch steps
     classifier_lr=1e-3,        # train.py: Adam lr 0.001
@@ -137,6 +144,85 @@ CADAVAE_RELEASED_120 = CADAVAE_RELEASED_60 | dict(latent_dim=200, steps_per_cycl
 CADAVAE_PAPER_60 = FSVAE_RELEASED_60 | dict(frequency="off", calibrated=False)
 CADAVAE_PAPER_120 = CADAVAE_PAPER_60 | dict(latent_dim=200, steps_per_cycle=1900, calibrated_steps=400)
 
+# --- MSF-GZSSAR ---------------------------------------------------------------------------------------
+# A VAE pair trained like SynSE's CADA-VAE script, on three kinds of class text: label, action description
+# (our GD) and motion description (our LD), i.e. the default fused text, train.fields = label, local, global.
+MSF_RELEASED_60 = dict(
+    frequency="off",           # no frequency module
+    calibrated=False,          # no calibrated loss; train.py aligns by cross-reconstruction
+    bands=30,                  # unused (frequency off); FS-VAE's value, for `train.frequency=feature` ablations
+    strength=0.3,              # unused, as bands
+    phi=30,                    # unused, as bands
+    latent_dim=100,            # run60.sh ls=100
+    hidden_dim=0,              # train.py Encoder([256, latent_size]): no hidden layer
+    batch_size=64,             # train.py get_train_loader(64, 0)
+    lr=1e-4,                   # train.py Adam lr 0.0001
+    cycles=10,                 # run60.sh nc=10
+    steps_per_cycle=1700,      # run60.sh nepc=1700 (one batch per "epoch")
+    calibrated_steps=300,      # train.py cr_fact_epoch = 1400: cross-reconstruction in the last 300 steps
+    lam=100.0,                 # unused (calibrated off); FS-VAE's value, for `train.calibrated=true` ablations
+    alpha=0.5,                 # unused, as lam
+    irrelevant_dim=0,          # SA-DVAE only
+    discriminator_every=0,     # SA-DVAE only
+    classifier_samples=500,    # train.py train_classifier: 500 latents per unseen class
+    classifier_epochs=300,     # train.py: 300 full-batch steps
+    classifier_lr=1e-3,        # train.py: Adam lr 0.001
+    gate_temperature=0.0,      # searched, as for every method (run60.sh fixes t=2)
+    gate_threshold=0.0,        # searched (run60.sh fixes th=50)
+    recon="mse",               # train.py nn.MSELoss()
+)
+MSF_RELEASED_120 = MSF_RELEASED_60 | dict(
+    latent_dim=200,            # run120.sh ls=200
+    steps_per_cycle=1900,      # run120.sh nepc=1900
+    calibrated_steps=400,      # train.py cr_fact_epoch = 1500 otherwise
+)
+# The paper's generative module is CADA-VAE's: cross-reconstruction plus distribution alignment (the released
+# train.py has no alignment term). It states no weight for it that we could source: MSF_PAPER_DELTA, in the
+# cross-reconstruction's window and with its weight (1), stands in until a stated value replaces it.
+MSF_PAPER_60 = MSF_RELEASED_60
+MSF_PAPER_120 = MSF_RELEASED_120
+MSF_PAPER_DELTA = 1.0
+
+# --- SA-DVAE ------------------------------------------------------------------------------------------
+# The values of scripts/train_eval_synse_split.sh (the SynSE splits). Its text is the label alone, embedded
+# by stsb-bert-large (tm=lb); here the fused text of train.fields is the default, as for every method.
+SADVAE_RELEASED_60 = dict(
+    frequency="off",           # no frequency module
+    calibrated=False,          # no calibrated loss; train.py aligns by cross-reconstruction
+    bands=30,                  # unused (frequency off); FS-VAE's value, for `train.frequency=feature` ablations
+    strength=0.3,              # unused, as bands
+    phi=30,                    # unused, as bands
+    latent_dim=160,            # ntu60 ls=160: z_r, and the text latent z_t
+    irrelevant_dim=8,          # ntu60 ils=8: z_v
+    hidden_dim=0,              # train.py Encoder([256, ls + ils]): no hidden layer
+    batch_size=32,             # ntu60 batch_size=32
+    lr=3.389022400898623e-05,  # ntu60 lr (both optimisers: VAEs and discriminator)
+    cycles=10,                 # nc=10
+    # nepc=1700, the unit of train.py's KL ramps. The released cycle is one pass over the training set
+    # (len(train_loader) batches of 32, about a thousand on NTU-60), the ramps rescaled to it; here every
+    # method's cycle has a fixed length, so small datasets train as long as NTU does.
+    steps_per_cycle=1700,
+    calibrated_steps=340,      # train.py cr_fact_iter = int(0.8 * len(train_loader)): the last 20% of a cycle
+    lam=100.0,                 # unused (calibrated off); FS-VAE's value, for `train.calibrated=true` ablations
+    alpha=0.5,                 # unused, as lam
+    discriminator_every=5,     # ntu60 dis_step=5
+    classifier_samples=500,    # train.py train_classifier: 500 latents per unseen class
+    classifier_epochs=300,     # train.py: 300 full-batch steps
+    classifier_lr=1e-3,        # train.py: Adam lr 0.001
+    gate_temperature=0.0,      # ntu60 t=0: searched
+    gate_threshold=0.0,        # ntu60 th=0: searched
+    recon="mse",               # train.py nn.MSELoss()
+)
+SADVAE_RELEASED_120 = SADVAE_RELEASED_60 | dict(
+    latent_dim=256,            # ntu120 ls=256
+    irrelevant_dim=32,         # ntu120 ils=32
+    lr=3.4779964302664534e-05,  # ntu120 lr
+    discriminator_every=4,     # ntu120 dis_step=4
+    # ntu120 fixes the gate (th=50, t=2); searched here, as for every method
+)
+SADVAE_PAPER_60 = SADVAE_RELEASED_60    # the paper's training is the released one; it states no other values
+SADVAE_PAPER_120 = SADVAE_RELEASED_120
+
 # --- ridge baseline (pipeline/fsvae/ridge.py): no training; its "cycles" index the penalty grid ----------
 RIDGE = FSVAE_RELEASED_60 | dict(frequency="off", calibrated=False, cycles=len(PENALTIES))
 
@@ -145,6 +231,10 @@ TABLE = {
     ("fsvae", "paper"): (FSVAE_PAPER_60, FSVAE_PAPER_120),
     ("cadavae", "released"): (CADAVAE_RELEASED_60, CADAVAE_RELEASED_120),
     ("cadavae", "paper"): (CADAVAE_PAPER_60, CADAVAE_PAPER_120),
+    ("msf", "released"): (MSF_RELEASED_60, MSF_RELEASED_120),
+    ("msf", "paper"): (MSF_PAPER_60, MSF_PAPER_120),
+    ("sadvae", "released"): (SADVAE_RELEASED_60, SADVAE_RELEASED_120),
+    ("sadvae", "paper"): (SADVAE_PAPER_60, SADVAE_PAPER_120),
     ("ridge", "released"): (RIDGE, RIDGE),
     ("ridge", "paper"): (RIDGE, RIDGE),
 }
@@ -162,18 +252,26 @@ def _schedule(method: str, preset: str, v: dict[str, Any], base_steps: int) -> d
                 "da": Ramp(8.13, 0.06, 0.22, per="run")}
     # train.py / cada_vae_training.py: k_fact = max(0.1 * (j - 1000) / 3000, 0) at step j of a cycle
     beta_s = Ramp(0.1, 1000 * step, 4000 * step)
+    align = Ramp(v["alpha"] if v["calibrated"] else 0.0, window, window)
+    if method in ("msf", "sadvae"):
+        # MSF train.py: k_fact2 = max(0.1 * (j - cr_fact_epoch) / 3000, 0) * (cycle_num > 1), cross-reconstruction
+        # cr_fact = 1 * (j > cr_fact_epoch). SA-DVAE train.py: the same in units of len(train_loader) / 1700 (its
+        # kld_loss_factor_2 also scales the TC penalty and the discriminator's loss, kld_loss_factor the KL of
+        # both skeleton parts z_r and z_v), cross_alignment_loss_factor = 1 * (i > cr_fact_iter).
+        text_kl = Ramp(0.1, window, window + 3000 * step, from_cycle=2)
+        delta = MSF_PAPER_DELTA if method == "msf" and preset == "paper" else 0.0
+        return {"beta_s": beta_s, "beta_t": text_kl, "align": align, "cross": Ramp(1.0, window, window),
+                "da": Ramp(delta, window, window), "tc": text_kl if method == "sadvae" else Ramp(0.0)}
     if method == "fsvae":
         return {"beta_s": beta_s,
                 # train.py: k_fact2 = max(0.1 * (j - cr_fact_epoch) / 3000, 0) * (cycle_num > 1)
                 "beta_t": Ramp(0.1, window, window + 3000 * step, from_cycle=2),
                 # train.py: coef = lmd * alpha * cr_fact, cr_fact = 1 * (j > cr_fact_epoch)
-                "align": Ramp(v["alpha"] if v["calibrated"] else 0.0, window, window),
-                "cross": Ramp(0.0), "da": Ramp(0.0)}
+                "align": align, "cross": Ramp(0.0), "da": Ramp(0.0)}
     # cada_vae_training.py: k_fact2 = k_fact * (j > cr_fact_epoch); cross-reconstruction weight
     # cr_fact = 1 * (j > cr_fact_epoch); distance weight lw_fact = 0
     return {"beta_s": beta_s, "beta_t": Ramp(0.1, 1000 * step, 4000 * step, on=window),
-            "align": Ramp(v["alpha"] if v["calibrated"] else 0.0, window, window),
-            "cross": Ramp(1.0, window, window), "da": Ramp(0.0)}
+            "align": align, "cross": Ramp(1.0, window, window), "da": Ramp(0.0)}
 
 
 def resolve(train: TrainConfig, dataset: Dataset) -> Hyper:
@@ -219,5 +317,11 @@ def _check(v: dict[str, Any], train: TrainConfig) -> None:
                             f"train.steps_per_cycle ({v['steps_per_cycle']})")
     if v["phi"] is not None and v["phi"] < 0:
         raise PipelineError(f"train.phi = {v['phi']}: a DCT coefficient index, at least 0")
+    if train.method == "sadvae" and (v["irrelevant_dim"] < 1 or v["discriminator_every"] < 1):
+        raise PipelineError(f"train.irrelevant_dim = {v['irrelevant_dim']}, train.discriminator_every = "
+                            f"{v['discriminator_every']}: SA-DVAE needs both at least 1")
+    if train.method != "sadvae" and (v["irrelevant_dim"] or v["discriminator_every"]):
+        raise PipelineError(f"train.irrelevant_dim and train.discriminator_every are SA-DVAE's; method "
+                            f"{train.method} has no semantic-irrelevant latent (leave them unset)")
     if v["gate_temperature"] < 0 or not 0 <= v["gate_threshold"] < 1:
         raise PipelineError("train.gate_temperature must be >= 0 and train.gate_threshold in [0, 1) (0: search)")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 @dataclass
 class TrainConfig:
-    method: str = "fsvae"                 # fsvae | cadavae
+    method: str = "fsvae"                 # fsvae | cadavae | msf | sadvae | ridge
     preset: str = "released"              # released | paper
     seeds: int = 1                        # runs seed = cfg.seed + i for i < seeds
     fields: list[str] = field(default_factory=lambda: ["label", "local", "global"])  # text fields fused into f_t
@@ -30,9 +30,13 @@ class TrainConfig:
     lr: float | None = None
     cycles: int | None = None
     steps_per_cycle: int | None = None
-    calibrated_steps: int | None = None   # the calibrated loss is on in the last this-many steps of a cycle
+    calibrated_steps: int | None = None   # alignment window: the calibrated loss (FS-VAE) or the cross-
+                                          # reconstruction (MSF, SA-DVAE) is on in a cycle's last this-many steps
     lam: float | None = None              # lambda, temperature of the calibrated loss
     alpha: float | None = None            # weight of L_align
+    # SA-DVAE: the skeleton latent's semantic-irrelevant part z_v and its total-correlation discriminator
+    irrelevant_dim: int | None = None     # size of z_v (z_r has latent_dim); 0 for the other methods
+    discriminator_every: int | None = None  # the discriminator takes a step every this-many steps
     # ZSL classifier
     classifier_samples: int | None = None  # latents sampled per unseen class
     classifier_epochs: int | None = None
