@@ -1,4 +1,5 @@
-"""`zssar train`: train FS-VAE (or CADA-VAE) on a split's cached features and write one result per seed.
+"""`zssar train`: FS-VAE, CADA-VAE, MSF, SA-DVAE or the ridge baseline on a split's cached features, one
+result per seed.
 
 Per seed, two models train in lockstep, cycle by cycle (as the released four-stage scripts do, in one
 process): the main model on the split's seen classes, and a validation model on the validation carve's
@@ -21,6 +22,7 @@ skeleton and text latents beside it.
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as _dt
 import hashlib
 import json
@@ -52,6 +54,7 @@ def train_split(dataset: Dataset, split: Split, cfg: Config, features: str | Non
     or a SynSE-format dump folder (default: the split's extracted features); `text` overrides the cached
     text features of cfg.embed.encoder (anything with key, encoder, descriptions_sha256 and fused())."""
     from pipeline.fsvae.train import resolve_device
+    from pipeline.predict.models import save_trained_model
 
     hp = resolve(cfg.train, dataset)
     store = Store(cfg.store)
@@ -84,9 +87,14 @@ def train_split(dataset: Dataset, split: Split, cfg: Config, features: str | Non
                                                    time.perf_counter() - start)))  # exactly what the file holds
             _write_latents(out_dir / f"{stem}.latents.npz", outcome.latents)
             write_json(out_dir / f"{stem}.json", result)
+            # then the trained model, kept in the store for `zssar predict` (pipeline/predict/models.py)
+            result["model_key"] = save_trained_model(store, dataset, split, cfg, hp, fs, text, table, outcome, result,
+                                                     out_dir / f"{stem}.json")
+            write_json(out_dir / f"{stem}.json", result)
             info(_table_line(result))
             results.append(result)
-    summary(_summary_line(dataset, split, hp, results, out_dir))
+    saved = [r["model_key"] for r in results if r["model_key"]]
+    summary(_summary_line(dataset, split, hp, results, out_dir) + (f"; model {', '.join(saved)}" if saved else ""))
     return results
 
 
@@ -116,6 +124,15 @@ class CycleEval:
 
 
 @dataclass
+class SelectedModel:
+    """The main model as it was after the selected cycle, kept so `zssar predict` can use it."""
+
+    state: dict[str, Any]          # a copy of its state_dict
+    classifier_rng: Any            # the main classifier generator's state before that cycle's evaluation:
+                                   # replaying it refits exactly the ZSL classifier the result was scored with
+
+
+@dataclass
 class SeedOutcome:
     main: list[CycleEval]
     val: list[CycleEval] | None
@@ -126,6 +143,7 @@ class SeedOutcome:
     gzsl: dict[str, Any] | None
     gzsl_test_selected: dict[str, Any] | None
     latents: dict[str, np.ndarray]
+    model: SelectedModel | None = None  # None for methods without a trained model (ridge)
 
 
 def run_seed(fs: FeatureSet, table: np.ndarray, split: Split, hp: Hyper, device: Any, seed: int) -> SeedOutcome:
@@ -139,6 +157,7 @@ def run_seed(fs: FeatureSet, table: np.ndarray, split: Split, hp: Hyper, device:
     branches = [("main", main)] + ([("val", val)] if val is not None else [])
     sample = _latent_subsample(main.test_unseen["class_idx"], seed)
     evals: dict[str, list[CycleEval]] = {name: [] for name, _ in branches}
+    kept: SelectedModel | None = None
     if hp.method == "ridge":
         for name, b in branches:
             evals[name] = _ridge_evals(b, sample if name == "main" else None)
@@ -147,15 +166,20 @@ def run_seed(fs: FeatureSet, table: np.ndarray, split: Split, hp: Hyper, device:
         loops = [train_cycles(models[name], b.data, hp, _derive(seed, name, "train")) for name, b in branches]
         gens = {name: _generator(device, _derive(seed, name, "classifier")) for name, _ in branches}
         for per_branch in zip(*loops):
+            classifier_rng = gens["main"].get_state()
             for (name, b), (_, loss) in zip(branches, per_branch):
                 evals[name].append(_evaluate_cycle(models[name], b, hp, gens[name], loss,
                                                    sample if name == "main" else None))
+            # keep the main model of the best validation cycle so far (the first best, as np.argmax picks
+            # below; the last cycle without a validation carve): a state_dict copy per improvement
+            if val is None or evals["val"][-1].zsl_top1 > max((e.zsl_top1 for e in evals["val"][:-1]), default=-1.0):
+                kept = SelectedModel(copy.deepcopy(models["main"].state_dict()), classifier_rng)
 
     test_selected = int(np.argmax([e.zsl_top1 for e in evals["main"]]))
     if val is None:
         selected = hp.cycles - 1
         return SeedOutcome(evals["main"], None, main, selected, test_selected, None, None, None,
-                           _latents(main, evals["main"][selected], sample))
+                           _latents(main, evals["main"][selected], sample), model=kept)
     selected = int(np.argmax([e.zsl_top1 for e in evals["val"]]))
     v = evals["val"][selected]
     gate = fit_gate(GateData(val.test_seen["class_idx"], val.test_seen["seen_logits"], v.probs_seen),
@@ -165,7 +189,7 @@ def run_seed(fs: FeatureSet, table: np.ndarray, split: Split, hp: Hyper, device:
                     temperature=hp.gate_temperature, threshold=hp.gate_threshold)
     return SeedOutcome(evals["main"], evals["val"], main, selected, test_selected, gate,
                        _gzsl(gate, main, evals["main"][selected]), _gzsl(gate, main, evals["main"][test_selected]),
-                       _latents(main, evals["main"][selected], sample))
+                       _latents(main, evals["main"][selected], sample), model=kept)
 
 
 def _evaluate_cycle(model: Any, b: Branch, hp: Hyper, gen: Any, loss: float, sample: np.ndarray | None) -> CycleEval:

@@ -32,7 +32,7 @@ from pipeline.errors import PipelineError
 from pipeline.features import KIND, Part, feature_ref, write_part
 from pipeline.skeleton.clips import Prepared
 from pipeline.skeleton.device import Runtime, runtime
-from pipeline.skeleton.fit import fit_prepared, load_backbone, make_loader, roles
+from pipeline.skeleton.fit import fit_prepared, is_main_process, load_backbone, make_loader, roles
 from pipeline.store import Store, hash_spec
 
 EXTRACT_VERSION = 1
@@ -71,12 +71,15 @@ def extract_prepared(prepared: Prepared, data_key: str, split: Split, cfg: Confi
     spec = {"backbones": backbones, "data": data_key, "parts": parts, "temporal": bcfg.temporal_features,
             "version": EXTRACT_VERSION}
     key = hash_spec(KIND, spec)
+    if store.has(KIND, key):  # a cache hit needs no runtime (see fit_prepared)
+        if is_main_process():
+            summary(f"skeleton features {split.name}: cached, key {key}")
+            if ref:
+                store.set_ref(ref, KIND, key)
+        return key
     with runtime(cfg.device, bcfg.amp) as rt:
         if rt.main:
-            if store.has(KIND, key):
-                summary(f"skeleton features {split.name}: cached, key {key}")
-            else:
-                _extract(prepared, data_key, split, cfg, backbones, parts, spec, key, store, rt)
+            _extract(prepared, data_key, split, cfg, backbones, parts, spec, key, store, rt)
             if ref:
                 store.set_ref(ref, KIND, key)
         rt.barrier()
@@ -142,13 +145,16 @@ def run_backbone(model: torch.nn.Module, x: np.ndarray, indices: np.ndarray, rt:
         feature, logits, temporals = run_backbone(model, blank, np.arange(1), rt, 1, temporal, description)
         return feature[:0], logits[:0], None if temporals is None else temporals[:0]
     loader, _ = make_loader(x, indices, None, batch_size, rt, num_workers, shuffle=False, seed=0)
-    out_f, out_l, out_t = [], [], []
+    # Each batch is written at its positions into arrays allocated once: concatenating a list of batches
+    # would hold the largest output (the temporal features) twice.
+    out: list[np.ndarray] = []
     with torch.inference_mode():
-        for xb, _ in track(loader, description, total=len(loader)):
+        for xb, positions in track(loader, description, total=len(loader)):
             with rt.autocast():
-                out = model(xb.to(rt.device, non_blocking=True), temporal=temporal)
-            out_f.append(out.feature.float().cpu().numpy())
-            out_l.append(out.logits.float().cpu().numpy())
-            if temporal:
-                out_t.append(out.temporal.float().cpu().numpy())
-    return np.concatenate(out_f), np.concatenate(out_l), np.concatenate(out_t) if temporal else None
+                result = model(xb.to(rt.device, non_blocking=True), temporal=temporal)
+            batch = [result.feature, result.logits] + ([result.temporal] if temporal else [])
+            if not out:
+                out = [np.empty((len(indices), *b.shape[1:]), np.float32) for b in batch]
+            for array, b in zip(out, batch):
+                array[positions.numpy()] = b.float().cpu().numpy()
+    return out[0], out[1], out[2] if temporal else None

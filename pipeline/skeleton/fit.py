@@ -16,6 +16,7 @@ rank), so a resumed run draws exactly what the uninterrupted one would have, wit
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -65,11 +66,23 @@ def fit_backbones(dataset: Dataset, split: Split, cfg: Config) -> dict[str, str]
 def fit_prepared(prepared: Prepared, data_key: str, split: Split, cfg: Config) -> dict[str, str]:
     """`fit_backbones` on already prepared clips (`data_key` names them in the store)."""
     store = Store(cfg.store)
+    keys = {role: backbone_key(data_key, split, role, cfg) for role in roles(split)}
+    if all(store.has(KIND, key) for key in keys.values()):
+        # A full cache hit needs no device, process group or deterministic kernels: setting those up
+        # imports torch's compiler stack, seconds of a warm re-run that would otherwise take one.
+        if is_main_process():
+            for role, key in keys.items():
+                summary(f"backbone {role}: cached, {len(roles(split)[role][0])} classes, key {key}")
+        return keys
     layout = layout_for(prepared, store, data_key)
-    bcfg = cfg.skeleton.backbone
-    with runtime(cfg.device, bcfg.amp) as rt:
-        return {role: _fit_one(prepared, data_key, layout, split, role, cfg, store, rt)
-                for role in ("main", "val")}
+    with runtime(cfg.device, cfg.skeleton.backbone.amp) as rt:
+        return {role: _fit_one(prepared, data_key, layout, split, role, key, cfg, store, rt)
+                for role, key in keys.items()}
+
+
+def is_main_process() -> bool:
+    """Rank 0 under torchrun, or a plain process: the one that prints (before `runtime` is entered)."""
+    return int(os.environ.get("RANK", "0")) == 0
 
 
 def roles(split: Split) -> dict[str, tuple[tuple[int, ...], tuple[int, ...]]]:
@@ -95,15 +108,20 @@ def backbone_spec(data_key: str, classes: tuple[int, ...], split_name: str, bcfg
             "seed": seed, "arch": ARCH_VERSION}
 
 
-def _fit_one(prepared: Prepared, data_key: str, layout: Layout, split: Split, role: str, cfg: Config,
-             store: Store, rt: Runtime) -> str:
+def backbone_key(data_key: str, split: Split, role: str, cfg: Config) -> str:
+    """The store key of a split's backbone of this role; refuses a split whose seen and unseen sets meet."""
     classes, forbidden = roles(split)[role]
-    bcfg = cfg.skeleton.backbone
     if set(classes) & set(forbidden):
         raise PipelineError(f"split {split.name}: classes {sorted(set(classes) & set(forbidden))} are both seen "
                             f"and unseen for the {role} backbone")
+    return hash_spec(KIND, backbone_spec(data_key, classes, split.name, cfg.skeleton.backbone, cfg.seed))
+
+
+def _fit_one(prepared: Prepared, data_key: str, layout: Layout, split: Split, role: str, key: str, cfg: Config,
+             store: Store, rt: Runtime) -> str:
+    classes, forbidden = roles(split)[role]
+    bcfg = cfg.skeleton.backbone
     spec = backbone_spec(data_key, classes, split.name, bcfg, cfg.seed)
-    key = hash_spec(KIND, spec)
     if store.has(KIND, key):
         if rt.main:
             summary(f"backbone {role}: cached, {len(classes)} classes, key {key}")

@@ -1,0 +1,240 @@
+"""`zssar predict`: new clips -> top-k action labels, with a saved model (DESIGN.md section 6).
+
+Path of a clip: read it (`inputs`), preprocess it with the model's frames, bodies and layout, run the
+saved backbone (eval mode, batched) for its pooled feature (and its time-resolved features when the
+model's frequency mode is temporal) and its seen-class logits, map that to the skeleton latent (the VAE's
+encoder mean, or ridge's projection), and score the latent against the class list (`classes`).
+
+`--generalized` puts the model's seen classes beside the given ones: the saved GZSL gate decides per clip
+whether it belongs to a seen class (top-k from the backbone's seen classifier) or to one of the given
+classes (top-k from the ZSL scorer), as the GZSL evaluation does. The gate was fitted with the split's
+number of unseen classes; with a list of another size its decision is an approximation (a warning says so).
+
+The model, backbone and scorer load once (`load_predictor`); a folder's clips go through together.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pipeline.atomic import write_text
+from pipeline.config import Config
+from pipeline.console import info, summary, warn
+from pipeline.errors import PipelineError
+from pipeline.predict.classes import ClassList, model_classes, parse_labels, read_class_file, scorer_for
+from pipeline.predict.inputs import BadClip, ClipFile, find_clips, load_clips
+from pipeline.predict.models import SavedModel, Scorer, load_model
+from pipeline.store import Store
+
+SCREEN_ROWS = 20  # with --out, the screen shows this many clips; the file has them all
+READ_CHUNK = 1024  # clips read and preprocessed at a time, so a large folder never sits in memory whole
+
+
+@dataclass
+class ClipPrediction:
+    name: str
+    path: str
+    top: list[tuple[str, float]]    # (label, probability), best first
+    route: str | None = None        # --generalized: "seen" or "unseen" (the gate's decision)
+    p_unseen: float | None = None   # --generalized: the gate's probability that the clip is of an unseen class
+
+
+@dataclass
+class Predictions:
+    model: str
+    model_info: dict[str, Any]
+    classes: ClassList
+    generalized: bool
+    top_k: int
+    clips: list[ClipPrediction] = field(default_factory=list)
+    errors: list[BadClip] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model": self.model, "model_info": self.model_info,
+                "classes": {"source": self.classes.source, "texts": self.classes.how,
+                            "labels": list(self.classes.labels)},
+                "generalized": self.generalized, "top_k": self.top_k,
+                "predictions": [{"clip": c.name, "path": c.path,
+                                 "top": [{"label": label, "prob": round(p, 6)} for label, p in c.top],
+                                 **({"route": c.route, "p_unseen": round(c.p_unseen or 0.0, 6)}
+                                    if self.generalized else {})} for c in self.clips],
+                "errors": [{"clip": e.name, "path": e.path, "error": e.error} for e in self.errors]}
+
+    def to_csv(self) -> str:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["clip", "path", "rank", "label", "prob", "route", "p_unseen", "error"])
+        for c in self.clips:
+            for rank, (label, p) in enumerate(c.top, start=1):
+                w.writerow([c.name, c.path, rank, label, f"{p:.6f}", c.route or "",
+                            "" if c.p_unseen is None else f"{c.p_unseen:.6f}", ""])
+        for e in self.errors:
+            w.writerow([e.name, e.path, "", "", "", "", "", e.error])
+        return buf.getvalue()
+
+    def write(self, path: str | Path) -> Path:
+        """JSON or CSV by the file's suffix, written atomically."""
+        import json
+
+        path = Path(path)
+        if path.suffix.lower() == ".json":
+            write_text(path, json.dumps(self.to_dict(), indent=2) + "\n")
+        elif path.suffix.lower() == ".csv":
+            write_text(path, self.to_csv())
+        else:
+            raise PipelineError(f"{path}: --out must end in .json or .csv")
+        return path
+
+
+class Predictor:
+    """A saved model with its backbone and a class list's scorer, loaded once for any number of clips."""
+
+    def __init__(self, model: SavedModel, backbone: Any, scorer: Scorer, classes: ClassList, generalized: bool,
+                 device: Any, batch_size: int) -> None:
+        from pipeline.skeleton.layouts import get_layout
+
+        self.model, self.backbone, self.scorer, self.classes = model, backbone, scorer, classes
+        self.generalized, self.device, self.batch_size = generalized, device, batch_size
+        self.layout = get_layout(model.info["layout"], where=f"model {model.key} layout")
+        self.frames = int(model.info["preprocess"]["frames"])
+        self.max_bodies = int(model.info["preprocess"]["max_bodies"])
+        self.seen_labels = [model.labels[c] for c in model.info["backbone_classes"]]
+
+    def probabilities(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        """Preprocessed clips (N, M, T, J, 3) -> class-list probabilities `probs` (N, C); with --generalized
+        also the seen classes' `seen_probs`, the gate's `p_unseen` and decision `unseen`."""
+        import torch
+
+        from pipeline.skeleton.device import Runtime
+        from pipeline.skeleton.extract import run_backbone
+
+        temporal = self.model.info["time_steps"] is not None
+        feature, logits, time_resolved = run_backbone(self.backbone, x, np.arange(len(x)), Runtime(self.device),
+                                                      self.batch_size, temporal, "predict")
+        inputs = np.ascontiguousarray(time_resolved.transpose(0, 2, 1)) if temporal else feature
+        out = {"probs": self.scorer.probs(self.model.latents(torch.as_tensor(inputs, dtype=torch.float32)))}
+        if self.generalized:
+            from pipeline.fsvae.gate import gate_features, softmax
+
+            gate = self.model.gate
+            probs = out["probs"]
+            if probs.shape[1] < gate.k:  # missing classes have probability 0: the top-k stays defined
+                probs = np.pad(probs, ((0, 0), (0, gate.k - probs.shape[1])))
+            out["p_unseen"] = gate.model.predict_proba(gate_features(logits, probs, gate.temperature, gate.k))[:, 1]
+            out["unseen"] = out["p_unseen"] > gate.threshold
+            out["seen_probs"] = softmax(logits, 1.0)
+        return out
+
+    def run(self, path: str | Path, top_k: int = 5) -> Predictions:
+        """Label every clip `path` stands for; a single bad clip raises, a folder's bad clips are listed."""
+        if top_k < 1:
+            raise PipelineError(f"--top-k {top_k}: must be at least 1")
+        files = find_clips(path, self.layout)
+        result = Predictions(self.model.key, _model_summary(self.model), self.classes, self.generalized, top_k)
+        for start in range(0, len(files), READ_CHUNK):
+            good, x, bad = load_clips(files[start:start + READ_CHUNK], self.layout, self.frames, self.max_bodies)
+            result.errors += bad
+            if good:
+                out = self.probabilities(x)
+                result.clips += [self._top(clip, out, i, top_k) for i, clip in enumerate(good)]
+        if not result.clips:
+            if len(result.errors) == 1:
+                raise PipelineError(result.errors[0].error)
+            raise PipelineError(f"{path}: none of its {len(result.errors)} clips could be used; first: "
+                                f"{result.errors[0].error}")
+        return result
+
+    def _top(self, clip: ClipFile, out: dict[str, np.ndarray], i: int, k: int) -> ClipPrediction:
+        routed_seen = self.generalized and not out["unseen"][i]
+        labels, probs = (self.seen_labels, out["seen_probs"][i]) if routed_seen else (self.classes.labels,
+                                                                                     out["probs"][i])
+        order = np.argsort(-probs, kind="stable")[:k]
+        top = [(labels[j], float(probs[j])) for j in order]
+        if not self.generalized:
+            return ClipPrediction(clip.name, str(clip.path), top)
+        return ClipPrediction(clip.name, str(clip.path), top, "seen" if routed_seen else "unseen",
+                              float(out["p_unseen"][i]))
+
+
+def _model_summary(model: SavedModel) -> dict[str, Any]:
+    i = model.info
+    return {"dataset": i["dataset"], "split": i["split"]["name"], "method": i["method"], "preset": i["preset"],
+            "seed": i["seed"], "backbone": i["backbone"], "encoder": i["encoder"]}
+
+
+def load_predictor(cfg: Config, model: str = "latest", classes: str | Path | None = None, labels: str | None = None,
+                   generalized: bool = False) -> Predictor:
+    """Load a saved model (a key, a ref or `latest`), its backbone and the scorer of the class list: the
+    model's unseen classes, a classes.csv (`classes`) or semicolon-separated `labels`."""
+    from pipeline.skeleton.device import resolve_device
+    from pipeline.skeleton.fit import load_backbone
+
+    if classes is not None and labels is not None:
+        raise PipelineError("give either --classes or --labels, not both")
+    store = Store(cfg.store)
+    saved = load_model(store, model)
+    if saved.info["backbone"] is None:
+        raise PipelineError(f"model {saved.key} was trained on features without a backbone in {store.root} (an "
+                            f"imported dump?), so new clips cannot be turned into its features; train on features "
+                            f"from `zssar skeleton extract`")
+    if generalized and saved.gate is None:
+        raise PipelineError(f"model {saved.key} has no GZSL gate (its features had no validation carve); predict "
+                            f"without --generalized")
+    device = resolve_device(cfg.device)
+    backbone, _ = load_backbone(store, saved.info["backbone"], device)
+    class_list = (read_class_file(classes) if classes is not None else parse_labels(labels) if labels is not None
+                  else model_classes(saved))
+    scorer, class_list = scorer_for(saved, class_list, cfg)
+    if generalized and len(class_list.labels) != len(saved.info["unseen"]):
+        warn(f"the GZSL gate was fitted with {len(saved.info['unseen'])} unseen classes; with "
+             f"{len(class_list.labels)} given classes its seen/unseen decision is an approximation")
+    return Predictor(saved, backbone, scorer, class_list, generalized, device, cfg.skeleton.backbone.eval_batch_size)
+
+
+def predict(cfg: Config, input: str | Path, model: str = "latest", classes: str | Path | None = None,
+            labels: str | None = None, top_k: int = 5, out: str | Path | None = None,
+            generalized: bool = False) -> Predictions:
+    """Label the clips at `input` with a saved model; print a table and a summary, write `out` (.json/.csv)."""
+    if out is not None and Path(out).suffix.lower() not in (".json", ".csv"):
+        raise PipelineError(f"{out}: --out must end in .json or .csv")
+    predictor = load_predictor(cfg, model, classes, labels, generalized)
+    result = predictor.run(input, top_k)
+    _show(result, limit=SCREEN_ROWS if out is not None else None)
+    for e in result.errors[:SCREEN_ROWS]:
+        warn(e.error)
+    if len(result.errors) > SCREEN_ROWS:
+        warn(f"... and {len(result.errors) - SCREEN_ROWS} more unusable clips" + (f" (listed in {out})" if out else ""))
+    written = result.write(out) if out is not None else None
+    bad = f"; {len(result.errors)} clip(s) unusable" if result.errors else ""
+    summary(f"predict: {len(result.clips)} clip(s) labelled by {predictor.model.describe()} against "
+            f"{len(result.classes.labels)} classes ({result.classes.source}; texts: {result.classes.how})"
+            f"{', generalized with the seen classes' if generalized else ''}{bad}"
+            + (f" -> {written}" if written else ""))
+    return result
+
+
+def _show(result: Predictions, limit: int | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"top-{result.top_k} predictions")
+    table.add_column("clip", overflow="fold")
+    table.add_column("prediction")
+    table.add_column("p", justify="right")
+    if result.generalized:
+        table.add_column("route")
+    table.add_column("next")
+    shown = result.clips if limit is None else result.clips[:limit]
+    for c in shown:
+        (label, p), rest = c.top[0], c.top[1:]
+        cells = [c.name, label, f"{p:.2f}"] + ([f"{c.route} ({c.p_unseen:.2f})"] if result.generalized else [])
+        table.add_row(*cells, ", ".join(f"{lab} {q:.2f}" for lab, q in rest))
+    Console(soft_wrap=True).print(table)
+    if len(shown) < len(result.clips):
+        info(f"... {len(result.clips) - len(shown)} more clips in the output file")

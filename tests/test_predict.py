@@ -1,0 +1,339 @@
+"""`zssar predict` and saved models: train on synthetic clips with some classes unseen, then label new clips.
+
+The synthetic set here is a bring-your-own dataset folder holding 30 classes of the synthetic NTU-style
+data (their NTU labels and shipped descriptions), small enough that the whole pipeline (prepare, embed,
+both backbones, features, training) runs once per module in well under a minute on a CPU. Two models are
+trained on it: the ridge baseline, whose closed form makes its zero-shot accuracy on so little data
+stable enough to assert "well above chance", and FS-VAE on a tiny schedule, whose saved model must
+reproduce its evaluated predictions exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from fsvae_toy import DATASET, SPLIT, make_toy
+from pipeline.catalog import get_dataset, get_split
+from pipeline.cli import app
+from pipeline.config import Config
+from pipeline.errors import MissingArtifactError, PipelineError
+from pipeline.features import load_feature_set
+from pipeline.fsvae.run import train_split
+from pipeline.predict import list_models, load_predictor, predict
+from pipeline.predict.models import KIND, LATEST_REF, load_model, model_ref
+from pipeline.skeleton.settings import SyntheticConfig
+from pipeline.skeleton.synthetic import generate_clips
+from pipeline.store import Store
+from test_describe import ChatServer
+from test_readers import NTU_SAMPLES, ntu_text, write
+
+REPO = Path(__file__).resolve().parents[1]
+CLASSES = 30                   # NTU classes 0..29
+UNSEEN = (5, 20, 22, 26)       # pick up, take off a hat/cap, hand waving, jump up
+FRAMES = 16
+NEW_CLIPS = 12                 # new clips per unseen class to label
+TINY_TRAIN = {"cycles": 2, "steps_per_cycle": 200, "classifier_samples": 100, "classifier_epochs": 100}
+
+
+def _descriptions() -> dict[int, dict]:
+    lines = (REPO / "descriptions" / "ntu120.jsonl").read_text(encoding="utf-8").splitlines()
+    return {r["idx"]: r for r in map(json.loads, filter(str.strip, lines))}
+
+
+def _write_dataset(root: Path) -> dict[str, int]:
+    """A dataset folder of the first CLASSES synthetic classes; returns sample_id -> class."""
+    texts = _descriptions()
+    (root / "skeletons").mkdir(parents=True)
+    (root / "classes.csv").write_text("idx,label\n" + "".join(f"{c},{texts[c]['label']}\n" for c in range(CLASSES)))
+    (root / "descriptions.jsonl").write_text("".join(json.dumps(texts[c]) + "\n" for c in range(CLASSES)))
+    clips = generate_clips(CLASSES, SyntheticConfig(samples_per_class=6, subjects=6, frames=FRAMES))
+    rows = []
+    for clip in clips:
+        np.save(root / "skeletons" / f"{clip.sample_id}.npy", clip.data)
+        rows.append(f"{clip.sample_id},{clip.sample_id}.npy,{clip.label},{clip.subject}\n")
+    (root / "samples.csv").write_text("sample_id,file,class_idx,subject\n" + "".join(rows))
+    return {c.sample_id: c.label for c in clips}
+
+
+def _config(root: Path) -> Config:
+    cfg = Config(store=str(root / "store"), results=str(root / "results"), device="cpu")
+    cfg.skeleton.prepare.frames = FRAMES
+    cfg.skeleton.backbone.epochs = 8
+    cfg.skeleton.backbone.batch_size = 16
+    for k, v in TINY_TRAIN.items():
+        setattr(cfg.train, k, v)
+    return cfg
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """Prepare, embed, fit, extract and train (ridge, then fsvae: the latest) once; new clips of the unseen
+    classes (another synthetic seed) saved as plain .npy files."""
+    from pipeline.skeleton.extract import extract_features
+    from pipeline.skeleton.prepare import prepare_dataset
+    from pipeline.text.embed import embed_dataset
+
+    root = tmp_path_factory.mktemp("predict")
+    truth = _write_dataset(root / "dataset")
+    cfg = _config(root)
+    dataset = get_dataset(str(root / "dataset"))
+    split = get_split(dataset, "unseen:" + ",".join(map(str, UNSEEN)))
+    embed_dataset(dataset, cfg)
+    prepare_dataset(dataset, cfg)
+    extract_features(dataset, split, cfg)
+    cfg.train.method = "ridge"
+    [ridge] = train_split(dataset, split, cfg)
+    cfg.train.method, cfg.train.frequency, cfg.train.cycles, cfg.train.steps_per_cycle = "fsvae", "temporal", 1, 100
+    [temporal] = train_split(dataset, split, cfg)
+    cfg = _config(root)
+    [result] = train_split(dataset, split, cfg)
+    clips, new = root / "clips", {}
+    clips.mkdir()
+    fresh = generate_clips(CLASSES, SyntheticConfig(samples_per_class=NEW_CLIPS, subjects=6, frames=FRAMES, seed=1))
+    for n, clip in enumerate(c for c in fresh if c.label in UNSEEN):
+        np.save(clips / f"{clip.sample_id}.npy", clip.data[:, 0] if n % 2 else clip.data)  # (T, J, 3), (T, M, J, 3)
+        new[clip.sample_id] = clip.label
+    return {"root": root, "cfg": cfg, "dataset": dataset, "split": split, "result": result, "ridge": ridge,
+            "temporal": temporal, "truth": truth, "new": new, "clips": clips}
+
+
+def _accuracy(predictions, truth, labels) -> float:
+    """Top-1 accuracy of predictions whose clips are named `<sample_id>.npy`."""
+    hits = [p.top[0][0] == labels[truth[Path(p.name).stem]] for p in predictions.clips]
+    return 100.0 * float(np.mean(hits))
+
+
+def test_train_saves_the_model_and_records_its_key(trained):
+    store, result = Store(trained["cfg"].store), trained["result"]
+    key = result["model_key"]
+    assert store.has(KIND, key)
+    on_disk = json.loads(Path(store.meta(KIND, key)["info"]["result_file"]).read_text())
+    assert on_disk["model_key"] == key
+    ref = model_ref(trained["dataset"].name, trained["split"].slug, "fsvae", "released", result["seed"])
+    assert store.get_ref(ref) == (KIND, key) and store.get_ref(LATEST_REF) == (KIND, key)
+    info = store.meta(KIND, key)["info"]
+    assert info["preprocess"] == {"frames": FRAMES, "max_bodies": 2} and info["layout"]["name"] == "ntu25"
+    assert info["encoder"] == "all-MiniLM-L6-v2" and info["fields"] == ["label", "local", "global"]
+    assert info["unseen"] == list(UNSEEN) and store.has("backbone", info["backbone"])
+    assert info["config"]["train"]["steps_per_cycle"] == 200
+    assert store.has(KIND, trained["ridge"]["model_key"])
+
+
+@pytest.mark.parametrize("run", ["result", "temporal", "ridge"])
+def test_saved_model_reproduces_the_evaluated_zsl_predictions(trained, run):
+    """The test-unseen clips, as the backbone saw them at extraction, give exactly the result's per-class ZSL
+    (FS-VAE on pooled features, FS-VAE in the temporal frequency mode, ridge)."""
+    from pipeline.skeleton.prepare import prepared_for
+
+    cfg, result = trained["cfg"], trained[run]
+    predictor = load_predictor(cfg, result["model_key"])
+    assert (predictor.model.info["time_steps"] is not None) == (run == "temporal")
+    _, prepared = prepared_for(trained["dataset"], cfg)
+    rows = prepared.select(UNSEEN, "test")
+    probs = predictor.probabilities(np.asarray(prepared.x[rows], dtype=np.float32))["probs"]
+    pred = np.asarray(UNSEEN)[probs.argmax(1)]
+    truth = prepared.label[rows]
+    per_class = {str(c): round(100.0 * float(np.mean(pred[truth == c] == c)), 2) for c in UNSEEN}
+    assert per_class == result["per_class"]["zsl"]
+
+
+def test_predict_unseen_clips_with_the_models_classes_labels_and_a_class_file(trained, tmp_path, capsys):
+    cfg, truth, labels = trained["cfg"], trained["new"], trained["dataset"].labels
+    model = trained["ridge"]["model_key"]
+    chance = 100.0 / len(UNSEEN)
+    own = predict(cfg, trained["clips"], model=model, top_k=3)
+    assert len(own.clips) == NEW_CLIPS * len(UNSEEN) and not own.errors and len(own.clips[0].top) == 3
+    assert _accuracy(own, truth, labels) >= 2 * chance
+    probs = [p for _, p in own.clips[0].top]
+    assert probs == sorted(probs, reverse=True) and 0.0 < sum(probs) <= 1.0 + 1e-6
+
+    # a class file in another order, with descriptions beside it
+    shuffled = [UNSEEN[i] for i in (2, 0, 3, 1)]
+    folder = tmp_path / "list"
+    folder.mkdir()
+    (folder / "classes.csv").write_text("label\n" + "".join(f"{labels[c]}\n" for c in shuffled))
+    texts = _descriptions()
+    (folder / "descriptions.jsonl").write_text("".join(json.dumps({**texts[c], "idx": i}) + "\n"
+                                                       for i, c in enumerate(shuffled)))
+    listed = predict(cfg, trained["clips"], model=model, classes=folder / "classes.csv", out=tmp_path / "out.json")
+    assert listed.classes.labels == tuple(labels[c] for c in shuffled) and listed.classes.how == "descriptions"
+    assert _accuracy(listed, truth, labels) >= 2 * chance
+    saved = json.loads((tmp_path / "out.json").read_text())
+    assert len(saved["predictions"]) == NEW_CLIPS * len(UNSEEN) and saved["predictions"][0]["top"][0]["label"] in listed.classes.labels
+
+    # labels alone: embedded from the label, with a warning
+    capsys.readouterr()
+    by_label = predict(cfg, trained["clips"], model=model, labels="; ".join(labels[c] for c in UNSEEN),
+                       out=tmp_path / "out.csv")
+    assert "from the label alone" in capsys.readouterr().err
+    assert _accuracy(by_label, truth, labels) >= 2 * chance
+    lines = (tmp_path / "out.csv").read_text().splitlines()
+    assert lines[0] == "clip,path,rank,label,prob,route,p_unseen,error" and len(lines) == 1 + NEW_CLIPS * len(UNSEEN) * len(UNSEEN)
+
+
+def test_a_new_class_list_is_fitted_once_then_cached(trained, monkeypatch):
+    cfg = trained["cfg"]
+    store = Store(cfg.store)
+    labels = "wave; kick; sit down"
+    first = load_predictor(cfg, labels=labels)
+    assert first.classes.labels == ("wave", "kick", "sit down")
+    cached = len(store.entries("zsl-classifier"))
+
+    def no_encoder(*args, **kwargs):
+        raise AssertionError("a cached class list loads no encoder")
+
+    monkeypatch.setattr("pipeline.predict.classes.fused_text", no_encoder)
+    again = load_predictor(cfg, labels=labels)
+    assert len(store.entries("zsl-classifier")) == cached
+    np.testing.assert_array_equal(first.scorer.weight, again.scorer.weight)
+
+
+def test_labels_without_descriptions_are_described_by_a_configured_llm(trained, monkeypatch, tmp_path):
+    server = ChatServer()
+    import threading
+
+    threading.Thread(target=server.httpd.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+        for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+            monkeypatch.delenv(var, raising=False)
+        cfg = _config(trained["root"])
+        cfg.describe.cache_dir = str(tmp_path / "llm")
+        predictor = load_predictor(cfg, labels="juggle balls; skip rope")
+    finally:
+        server.httpd.shutdown()
+        server.httpd.server_close()
+    assert len(server.requests) == 4  # a global and a local description per label
+    assert predictor.classes.how == f"2 described by {cfg.describe.model}"
+    assert predictor.classes.texts[0]["local"].startswith("echo: ")
+
+
+def test_generalized_routes_through_the_gate(trained, tmp_path):
+    cfg, truth = trained["cfg"], trained["truth"]
+    seen_clips = tmp_path / "seen"
+    seen_clips.mkdir()
+    for sample_id in [s for s, c in sorted(truth.items()) if c in (0, 9, 23)]:
+        data = np.load(trained["root"] / "dataset" / "skeletons" / f"{sample_id}.npy")
+        np.save(seen_clips / f"{sample_id}.npy", data)
+    result = predict(cfg, seen_clips, generalized=True, out=tmp_path / "g.json")
+    labels = trained["dataset"].labels
+    seen_labels = {labels[c] for c in trained["split"].seen}
+    for p in result.clips:
+        assert p.route in ("seen", "unseen") and 0.0 <= p.p_unseen <= 1.0
+        assert (p.top[0][0] in seen_labels) == (p.route == "seen")
+    assert sum(p.route == "seen" for p in result.clips) > 0
+    assert "route" in json.loads((tmp_path / "g.json").read_text())["predictions"][0]
+
+
+def test_bad_clips_are_named_and_a_folder_keeps_the_good_ones(trained, tmp_path):
+    cfg = trained["cfg"]
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    good = sorted(trained["clips"].iterdir())[:2]
+    for path in good:
+        (folder / path.name).write_bytes(path.read_bytes())
+    np.save(folder / "layout.npy", np.zeros((20, 20, 3), np.float32) + 1)      # 20 joints, model has 25
+    np.save(folder / "short.npy", np.ones((1, 25, 3), np.float32))            # one frame
+    np.save(folder / "empty.npy", np.full((30, 25, 3), np.nan, np.float32))   # nothing observed
+    (folder / "broken.npy").write_bytes(b"not an array")
+    np.save(folder / "text.npy", np.array(["a", "b"]))
+    result = predict(cfg, folder)
+    assert sorted(p.name for p in result.clips) == sorted(p.name for p in good)
+    errors = {e.name: e.error for e in result.errors}
+    assert set(errors) == {"layout.npy", "short.npy", "empty.npy", "broken.npy", "text.npy"}
+    for name, error in errors.items():
+        assert str(folder / name) in error
+    assert "ntu25" in errors["layout.npy"] and "at least 2" in errors["short.npy"]
+    assert "no joint is observed" in errors["empty.npy"] and "not a readable .npy" in errors["broken.npy"]
+
+    for name in ("layout.npy", "short.npy", "empty.npy", "broken.npy"):
+        with pytest.raises(PipelineError, match=re.escape(str(folder / name))):
+            predict(cfg, folder / name)
+    with pytest.raises(PipelineError, match="unsupported clip file"):
+        (folder / "notes.txt").write_text("x")
+        predict(cfg, folder / "notes.txt")
+    with pytest.raises(PipelineError, match="does not exist"):
+        predict(cfg, folder / "missing.npy")
+    with pytest.raises(PipelineError, match="--out must end in .json or .csv"):
+        predict(cfg, good[0], out=tmp_path / "out.txt")
+    with pytest.raises(PipelineError, match="either --classes or --labels"):
+        predict(cfg, good[0], classes=tmp_path, labels="a; b")
+
+
+def test_ntu_skeleton_files_are_inputs(trained, tmp_path):
+    folder = tmp_path / "ntu"
+    clip = next(c for c in generate_clips(CLASSES, SyntheticConfig(samples_per_class=1, subjects=6, frames=FRAMES,
+                                                                   seed=2)) if c.label == UNSEEN[0])
+    body = np.nan_to_num(clip.data[:, 0]).astype(np.float64)
+    write(folder / "S001C001P001R001A006.skeleton", ntu_text([[("72057594037931101", xyz)] for xyz in body]))
+    if NTU_SAMPLES.is_dir():  # real NTU RGB+D files, when ../shared/data is there
+        for name in ("S001C001P003R002A005.skeleton", "S001C001P004R001A017.skeleton"):
+            (folder / name).write_bytes((NTU_SAMPLES / name).read_bytes())
+    result = predict(trained["cfg"], folder)
+    assert not result.errors and len(result.clips) == len(list(folder.iterdir()))
+    assert {p.top[0][0] for p in result.clips} <= {trained["dataset"].labels[c] for c in UNSEEN}
+    misnamed = write(tmp_path / "clip.skeleton", ntu_text([[("1", xyz)] for xyz in body]))
+    with pytest.raises(PipelineError, match=re.escape(str(misnamed))):
+        predict(trained["cfg"], misnamed)
+
+
+def test_a_dataset_folder_is_an_input(trained):
+    cfg, labels = trained["cfg"], trained["dataset"].labels
+    result = predict(cfg, trained["root"] / "dataset", top_k=1)
+    assert len(result.clips) == 6 * CLASSES and result.clips[0].name == "S001C001P001R001A001"
+    assert {p.top[0][0] for p in result.clips} <= {labels[c] for c in UNSEEN}
+
+
+def test_cli_predict_and_models_ls(trained, tmp_path):
+    cfg = trained["cfg"]
+    runner = CliRunner()
+    clip = sorted(trained["clips"].iterdir())[0]
+    labels = trained["dataset"].labels
+    out = runner.invoke(app, ["predict", "--model", "latest", "--input", str(clip), "--labels",
+                              "; ".join(labels[c] for c in UNSEEN), "--top-k", "2", "--set", f"store={cfg.store}"])
+    assert out.exit_code == 0, out.output
+    assert "top-2 predictions" in out.stdout and "1 clip(s) labelled" in out.stdout
+    assert any(labels[c] in out.stdout for c in UNSEEN)
+    listed = runner.invoke(app, ["models", "ls", "--set", f"store={cfg.store}"])
+    assert listed.exit_code == 0 and trained["result"]["model_key"] in listed.stdout
+    bad = runner.invoke(app, ["predict", "--model", "nope", "--input", str(clip), "--set", f"store={cfg.store}"])
+    assert bad.exit_code == 3 and "zssar models ls" in bad.output
+
+
+def test_presets_ridge_and_models_without_a_backbone(tmp_path):
+    """On toy features: both presets and ridge save models that reproduce their evaluated ZSL exactly;
+    `models ls` tells the presets apart; a model without a backbone cannot label clips, and says why."""
+    cfg = Config(store=str(tmp_path / "store"), results=str(tmp_path / "results"), seed=3)
+    for k, v in {"cycles": 2, "steps_per_cycle": 120, "batch_size": 32, "lr": 1e-3, "classifier_samples": 50,
+                 "classifier_epochs": 60}.items():
+        setattr(cfg.train, k, v)
+    store = Store(cfg.store)
+    key, text = make_toy(store)
+    fs = load_feature_set(store, key)
+    results = {}
+    for method, preset in (("fsvae", "released"), ("fsvae", "paper"), ("ridge", "released")):
+        cfg.train.method, cfg.train.preset = method, preset
+        [results[method, preset]] = train_split(DATASET, SPLIT, cfg, text=text)
+    import torch
+
+    for (method, preset), result in results.items():
+        model = load_model(store, result["model_key"])
+        assert (model.info["method"], model.info["preset"]) == (method, preset) and model.info["backbone"] is None
+        probs = model.unseen_scorer.probs(model.latents(torch.as_tensor(fs["test_unseen"].feature)))
+        pred = np.asarray(SPLIT.unseen)[probs.argmax(1)]
+        assert round(100.0 * float(np.mean(pred == fs["test_unseen"].class_idx)), 2) == result["zsl_top1"]
+    assert results["fsvae", "paper"]["config"]["train"]["phi"] == 35
+    assert results["fsvae", "released"]["config"]["train"]["phi"] == 30
+    rows = list_models(cfg)
+    assert sorted((r["method"], r["preset"]) for r in rows) == sorted(results)
+    assert rows[0]["key"] == results["ridge", "released"]["model_key"] and rows[0]["latest"]
+    with pytest.raises(PipelineError, match="without a backbone"):
+        load_predictor(cfg, "latest")
+    with pytest.raises(MissingArtifactError, match="no saved models"):
+        load_predictor(Config(store=str(tmp_path / "empty")))
