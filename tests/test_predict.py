@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from typer.testing import CliRunner
 
 from fsvae_toy import DATASET, SPLIT, make_toy
@@ -30,7 +31,7 @@ from pipeline.predict.models import KIND, LATEST_REF, load_model, model_ref
 from pipeline.skeleton.settings import SyntheticConfig
 from pipeline.skeleton.synthetic import generate_clips
 from pipeline.store import Store
-from test_describe import ChatServer
+from test_describe import server  # noqa: F401  (a fixture: a local chat-completions server)
 from test_readers import NTU_SAMPLES, ntu_text, write
 
 REPO = Path(__file__).resolve().parents[1]
@@ -86,7 +87,12 @@ def trained(tmp_path_factory):
     split = get_split(dataset, "unseen:" + ",".join(map(str, UNSEEN)))
     embed_dataset(dataset, cfg)
     prepare_dataset(dataset, cfg)
-    extract_features(dataset, split, cfg)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny batches: one thread is as fast, and does not stall on a shared CPU
+    try:
+        extract_features(dataset, split, cfg)
+    finally:
+        torch.set_num_threads(threads)
     cfg.train.method = "ridge"
     [ridge] = train_split(dataset, split, cfg)
     cfg.train.method, cfg.train.frequency, cfg.train.cycles, cfg.train.steps_per_cycle = "fsvae", "temporal", 1, 100
@@ -165,7 +171,8 @@ def test_predict_unseen_clips_with_the_models_classes_labels_and_a_class_file(tr
     assert listed.classes.labels == tuple(labels[c] for c in shuffled) and listed.classes.how == "descriptions"
     assert _accuracy(listed, truth, labels) >= 2 * chance
     saved = json.loads((tmp_path / "out.json").read_text())
-    assert len(saved["predictions"]) == NEW_CLIPS * len(UNSEEN) and saved["predictions"][0]["top"][0]["label"] in listed.classes.labels
+    assert len(saved["predictions"]) == NEW_CLIPS * len(UNSEEN)
+    assert saved["predictions"][0]["top"][0]["label"] in listed.classes.labels
 
     # labels alone: embedded from the label, with a warning
     capsys.readouterr()
@@ -174,7 +181,8 @@ def test_predict_unseen_clips_with_the_models_classes_labels_and_a_class_file(tr
     assert "from the label alone" in capsys.readouterr().err
     assert _accuracy(by_label, truth, labels) >= 2 * chance
     lines = (tmp_path / "out.csv").read_text().splitlines()
-    assert lines[0] == "clip,path,rank,label,prob,route,p_unseen,error" and len(lines) == 1 + NEW_CLIPS * len(UNSEEN) * len(UNSEEN)
+    assert lines[0] == "clip,path,rank,label,prob,route,p_unseen,error"
+    assert len(lines) == 1 + NEW_CLIPS * len(UNSEEN) * len(UNSEEN)  # a row per clip and rank
 
 
 def test_a_new_class_list_is_fitted_once_then_cached(trained, monkeypatch):
@@ -194,21 +202,11 @@ def test_a_new_class_list_is_fitted_once_then_cached(trained, monkeypatch):
     np.testing.assert_array_equal(first.scorer.weight, again.scorer.weight)
 
 
-def test_labels_without_descriptions_are_described_by_a_configured_llm(trained, monkeypatch, tmp_path):
-    server = ChatServer()
-    import threading
-
-    threading.Thread(target=server.httpd.serve_forever, daemon=True).start()
-    try:
-        monkeypatch.setenv("OPENAI_BASE_URL", server.url)
-        for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-            monkeypatch.delenv(var, raising=False)
-        cfg = _config(trained["root"])
-        cfg.describe.cache_dir = str(tmp_path / "llm")
-        predictor = load_predictor(cfg, labels="juggle balls; skip rope")
-    finally:
-        server.httpd.shutdown()
-        server.httpd.server_close()
+def test_labels_without_descriptions_are_described_by_a_configured_llm(trained, server, tmp_path):
+    """Through a real chat-completions server on 127.0.0.1 (test_describe's `server` fixture)."""
+    cfg = _config(trained["root"])
+    cfg.describe.cache_dir = str(tmp_path / "llm")
+    predictor = load_predictor(cfg, labels="juggle balls; skip rope")
     assert len(server.requests) == 4  # a global and a local description per label
     assert predictor.classes.how == f"2 described by {cfg.describe.model}"
     assert predictor.classes.texts[0]["local"].startswith("echo: ")
@@ -320,8 +318,6 @@ def test_presets_ridge_and_models_without_a_backbone(tmp_path):
     for method, preset in (("fsvae", "released"), ("fsvae", "paper"), ("ridge", "released")):
         cfg.train.method, cfg.train.preset = method, preset
         [results[method, preset]] = train_split(DATASET, SPLIT, cfg, text=text)
-    import torch
-
     for (method, preset), result in results.items():
         model = load_model(store, result["model_key"])
         assert (model.info["method"], model.info["preset"]) == (method, preset) and model.info["backbone"] is None

@@ -88,7 +88,7 @@ def train_split(dataset: Dataset, split: Split, cfg: Config, features: str | Non
             _write_latents(out_dir / f"{stem}.latents.npz", outcome.latents)
             write_json(out_dir / f"{stem}.json", result)
             # then the trained model, kept in the store for `zssar predict` (pipeline/predict/models.py)
-            result["model_key"] = save_trained_model(store, dataset, split, cfg, hp, fs, text, table, outcome, result,
+            result["model_key"] = save_trained_model(store, dataset, split, hp, fs, text, table, outcome, result,
                                                      out_dir / f"{stem}.json")
             write_json(out_dir / f"{stem}.json", result)
             info(_table_line(result))

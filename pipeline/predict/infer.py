@@ -15,8 +15,10 @@ The model, backbone and scorer load once (`load_predictor`); a folder's clips go
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,10 @@ from pipeline.store import Store
 
 SCREEN_ROWS = 20  # with --out, the screen shows this many clips; the file has them all
 READ_CHUNK = 1024  # clips read and preprocessed at a time, so a large folder never sits in memory whole
+# Up to this many clips run on one torch thread: each op has too little work to split, and on a busy CPU
+# every parallel op waits for its slowest thread (one clip: ~4 ms on one thread, 10-500 ms on two, measured
+# on a shared 2-core machine).
+ONE_THREAD_CLIPS = 32
 
 
 @dataclass
@@ -115,10 +121,11 @@ class Predictor:
         from pipeline.skeleton.extract import run_backbone
 
         temporal = self.model.info["time_steps"] is not None
-        feature, logits, time_resolved = run_backbone(self.backbone, x, np.arange(len(x)), Runtime(self.device),
-                                                      self.batch_size, temporal, "predict")
-        inputs = np.ascontiguousarray(time_resolved.transpose(0, 2, 1)) if temporal else feature
-        out = {"probs": self.scorer.probs(self.model.latents(torch.as_tensor(inputs, dtype=torch.float32)))}
+        with _torch_threads(1 if len(x) <= ONE_THREAD_CLIPS else 0):
+            feature, logits, time_resolved = run_backbone(self.backbone, x, np.arange(len(x)), Runtime(self.device),
+                                                          self.batch_size, temporal, "predict")
+            inputs = np.ascontiguousarray(time_resolved.transpose(0, 2, 1)) if temporal else feature
+            out = {"probs": self.scorer.probs(self.model.latents(torch.as_tensor(inputs, dtype=torch.float32)))}
         if self.generalized:
             from pipeline.fsvae.gate import gate_features, softmax
 
@@ -160,6 +167,20 @@ class Predictor:
             return ClipPrediction(clip.name, str(clip.path), top)
         return ClipPrediction(clip.name, str(clip.path), top, "seen" if routed_seen else "unseen",
                               float(out["p_unseen"][i]))
+
+
+@contextlib.contextmanager
+def _torch_threads(n: int) -> Iterator[None]:
+    """torch's intra-op threads set to n (0: as they are) for the block."""
+    import torch
+
+    before = torch.get_num_threads()
+    if n > 0:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _model_summary(model: SavedModel) -> dict[str, Any]:
@@ -228,7 +249,7 @@ def _show(result: Predictions, limit: int | None) -> None:
     table.add_column("prediction")
     table.add_column("p", justify="right")
     if result.generalized:
-        table.add_column("route")
+        table.add_column("route (P unseen)")
     table.add_column("next")
     shown = result.clips if limit is None else result.clips[:limit]
     for c in shown:

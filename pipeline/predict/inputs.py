@@ -114,7 +114,8 @@ def load_clips(clips: list[ClipFile], layout: Layout, frames: int, max_bodies: i
     good, arrays, bad = [], [], []
     for clip in clips:
         try:
-            arrays.append(preprocess_clip(read_clip(clip, layout), layout, frames, max_bodies, sample_id=str(clip.path)))
+            data = read_clip(clip, layout)
+            arrays.append(preprocess_clip(data, layout, frames, max_bodies, sample_id=str(clip.path)))
         except PipelineError as exc:
             bad.append(BadClip(clip.name, str(clip.path), str(exc)))
             continue

@@ -64,14 +64,14 @@ class Scorer:
 
 # --- saving ---------------------------------------------------------------------------------------------
 
-def save_trained_model(store: Store, dataset: Dataset, split: Split, cfg: Config, hp: Any, fs: Any, text: Any,
-                       table: np.ndarray, outcome: Any, result: dict[str, Any], result_file: Path) -> str | None:
+def save_trained_model(store: Store, dataset: Dataset, split: Split, hp: Any, fs: Any, text: Any, table: np.ndarray,
+                       outcome: Any, result: dict[str, Any], result_file: Path) -> str | None:
     """Save one seed's trained model (see the module docstring); returns its key, or None (with a note in
     `result["notes"]`) for a method that left no model to save."""
     import torch
 
     if hp.method == "ridge":
-        weights = _ridge_weights(outcome, hp)
+        weights = _ridge_weights(outcome)
     elif outcome.model is not None:
         weights = _vae_weights(outcome, hp)
     else:
@@ -127,7 +127,7 @@ def _vae_weights(outcome: Any, hp: Any) -> dict[str, Any]:
             "classifier": {"weight": cls.linear.weight.detach().cpu(), "bias": cls.linear.bias.detach().cpu()}}
 
 
-def _ridge_weights(outcome: Any, hp: Any) -> dict[str, Any]:
+def _ridge_weights(outcome: Any) -> dict[str, Any]:
     from pipeline.fsvae.ridge import fit_ridge
 
     data = outcome.branch.data
@@ -329,19 +329,23 @@ def list_models(cfg: Config) -> list[dict[str, Any]]:
         rows.append({"dataset": i.get("dataset"), "split": (i.get("split") or {}).get("name"),
                      "method": i.get("method"), "preset": i.get("preset"), "seed": i.get("seed"),
                      "zsl_top1": i.get("zsl_top1"), "gzsl_h": i.get("gzsl_h"), "created": m.get("created"),
-                     "key": m["key"], "backbone": i.get("backbone"),
-                     "latest": latest == (KIND, m["key"])})
-    table = Table(title=f"{store.root}: {len(rows)} saved models")
+                     "key": m["key"], "backbone": i.get("backbone"), "latest": latest == (KIND, m["key"])})
+    notes = ["* = latest (what --model latest picks)"]
+    if without := [r["key"][:8] for r in rows if not r["backbone"]]:
+        notes.append(f"no backbone in this store (imported features), so no clips can be labelled: "
+                     f"{', '.join(without)}")
+    table = Table(title=f"{store.root}: {len(rows)} saved models", caption="; ".join(notes) if rows else None)
     for column in ("dataset", "split", "method", "preset", "seed", "ZSL", "H", "date"):
-        table.add_column(column, justify="right" if column in ("seed", "ZSL", "H") else "left", overflow="fold")
-    table.add_column("key", no_wrap=True, min_width=32)  # whole, so it can be copied
+        table.add_column(column, justify="right" if column in ("seed", "ZSL", "H") else "left")
+    table.add_column("key", no_wrap=True)  # whole, so it can be copied
     for r in rows:
-        synthetic = " (synthetic)" if str(r["dataset"]).startswith("synthetic") else ""
-        table.add_row(f"{r['dataset']}{synthetic}", str(r["split"]), str(r["method"]), str(r["preset"]),
-                      str(r["seed"]), _number(r["zsl_top1"]), _number(r["gzsl_h"]),
-                      str(r["created"] or "")[:16].replace("T", " "),
-                      r["key"] + (" (latest)" if r["latest"] else "") + ("" if r["backbone"] else " (no backbone)"))
-    Console(soft_wrap=True).print(table)
+        table.add_row(str(r["dataset"]), str(r["split"]), str(r["method"]), str(r["preset"]), str(r["seed"]),
+                      _number(r["zsl_top1"]), _number(r["gzsl_h"]), str(r["created"] or "")[:16].replace("T", " "),
+                      r["key"] + (" *" if r["latest"] else ""))
+    console = Console(soft_wrap=True)
+    if not console.is_terminal:  # a pipe or file has no width to respect: keep rows on one line
+        console = Console(soft_wrap=True, width=200)
+    console.print(table)
     if not rows:
         warn(f"{store.root}: no saved models; `zssar train` saves one per seed")
     return rows
