@@ -21,13 +21,11 @@ skeleton and text latents beside it.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import datetime as _dt
 import hashlib
 import json
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +40,7 @@ from pipeline.errors import MissingArtifactError, PipelineError
 from pipeline.features import KIND, FeatureSet, Part, feature_ref, load_feature_set
 from pipeline.fsvae.presets import Hyper, resolve
 from pipeline.store import Store, hash_spec, write_json
+from pipeline.threads import torch_threads
 
 RESULTS_VERSION = 1
 LATENTS_PER_CLASS = 100
@@ -77,7 +76,7 @@ def train_split(dataset: Dataset, split: Split, cfg: Config, features: str | Non
     info(f"train {hp.method} ({hp.preset}) on {dataset.name}{' (synthetic data)' if dataset.synthetic else ''} "
          f"{split.name}: {hp.cycles} x {hp.steps_per_cycle} steps, {len(split.seen)}/{len(split.unseen)} "
          f"seen/unseen, {device}")
-    with _torch_threads(cfg.train.threads):
+    with torch_threads(cfg.train.threads):
         for i in range(cfg.train.seeds):
             seed = cfg.seed + i
             start = time.perf_counter()
@@ -444,15 +443,3 @@ def _generator(device: Any, seed: int) -> Any:
 
     return torch.Generator(device=device).manual_seed(seed)
 
-
-@contextlib.contextmanager
-def _torch_threads(n: int) -> Iterator[None]:
-    import torch
-
-    before = torch.get_num_threads()
-    if n > 0:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)

@@ -15,10 +15,8 @@ The model, backbone and scorer load once (`load_predictor`); a folder's clips go
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +31,7 @@ from pipeline.predict.classes import ClassList, model_classes, parse_labels, rea
 from pipeline.predict.inputs import BadClip, ClipFile, find_clips, load_clips
 from pipeline.predict.models import SavedModel, Scorer, load_model
 from pipeline.store import Store
+from pipeline.threads import torch_threads
 
 SCREEN_ROWS = 20  # with --out, the screen shows this many clips; the file has them all
 READ_CHUNK = 1024  # clips read and preprocessed at a time, so a large folder never sits in memory whole
@@ -121,7 +120,7 @@ class Predictor:
         from pipeline.skeleton.extract import run_backbone
 
         temporal = self.model.info["time_steps"] is not None
-        with _torch_threads(1 if len(x) <= ONE_THREAD_CLIPS else 0):
+        with torch_threads(1 if len(x) <= ONE_THREAD_CLIPS else 0):
             feature, logits, time_resolved = run_backbone(self.backbone, x, np.arange(len(x)), Runtime(self.device),
                                                           self.batch_size, temporal, "predict")
             inputs = np.ascontiguousarray(time_resolved.transpose(0, 2, 1)) if temporal else feature
@@ -168,19 +167,6 @@ class Predictor:
         return ClipPrediction(clip.name, str(clip.path), top, "seen" if routed_seen else "unseen",
                               float(out["p_unseen"][i]))
 
-
-@contextlib.contextmanager
-def _torch_threads(n: int) -> Iterator[None]:
-    """torch's intra-op threads set to n (0: as they are) for the block."""
-    import torch
-
-    before = torch.get_num_threads()
-    if n > 0:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _model_summary(model: SavedModel) -> dict[str, Any]:
