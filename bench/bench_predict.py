@@ -26,7 +26,7 @@ def _train(root: Path) -> tuple[Any, str]:
     from pipeline.catalog import get_dataset, get_split
     from pipeline.config import Config
     from pipeline.fsvae.run import train_split
-    from pipeline.skeleton.extract import extract_features
+    from pipeline.skeleton.stages import extract_features
     from pipeline.skeleton.prepare import prepare_dataset
     from pipeline.text.embed import embed_dataset
 

@@ -99,7 +99,7 @@ def skeleton_fit(dataset: DatasetOpt, split: SplitOpt, config: ConfigOpt = None,
     """Train the GCN backbone on the split's seen classes (and one on its validation carve)."""
     def go():
         from pipeline.catalog import get_dataset, get_split
-        from pipeline.skeleton.fit import fit_backbones
+        from pipeline.skeleton.stages import fit_backbones
 
         ds = get_dataset(dataset)
         fit_backbones(ds, get_split(ds, split), _config(config, set_))
@@ -111,7 +111,7 @@ def skeleton_extract(dataset: DatasetOpt, split: SplitOpt, config: ConfigOpt = N
     """Write the backbone's features for every part of the split into the store."""
     def go():
         from pipeline.catalog import get_dataset, get_split
-        from pipeline.skeleton.extract import extract_features
+        from pipeline.skeleton.stages import extract_features
 
         ds = get_dataset(dataset)
         extract_features(ds, get_split(ds, split), _config(config, set_))

@@ -18,7 +18,7 @@ from pipeline.describe.io import load_descriptions
 def run_demo(cfg: Config) -> None:
     from pipeline.fsvae.run import train_split
     from pipeline.report import build_report
-    from pipeline.skeleton.extract import extract_features
+    from pipeline.skeleton.stages import extract_features
     from pipeline.skeleton.prepare import prepare_dataset
     from pipeline.text.embed import embed_dataset
 

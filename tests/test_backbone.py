@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -15,7 +20,8 @@ from pipeline.skeleton.fit import KIND, MODEL_FILE, fit_prepared, load_backbone
 from pipeline.skeleton.graph import CENTRIFUGAL, CENTRIPETAL, SELF, adjacency, hop_distance, spatial_partitions
 from pipeline.skeleton.layouts import MSR20, NTU25, Layout
 from pipeline.skeleton.model import STGCN
-from pipeline.store import Store
+from pipeline.skeleton.stages import backbone_spec
+from pipeline.store import Store, hash_spec
 
 DATA_KEY = "tiny-data"
 
@@ -182,11 +188,11 @@ def test_cache_hit_does_no_work(fitted, monkeypatch):
 def test_key_changes_with_what_determines_the_weights(fitted):
     cfg, prepared, split, keys, _ = fitted
     other = tiny_config(cfg.store, seed=1)
-    spec = fit_module.backbone_spec(DATA_KEY, (0, 1, 2, 3, 4), split.name, other.skeleton.backbone, other.seed)
-    assert fit_module.hash_spec(KIND, spec) != keys["main"]
+    spec = backbone_spec(DATA_KEY, (0, 1, 2, 3, 4), split.name, other.skeleton.backbone, other.seed)
+    assert hash_spec(KIND, spec) != keys["main"]
     other.skeleton.backbone.num_workers = 3  # how data is loaded does not change the weights
-    spec = fit_module.backbone_spec(DATA_KEY, (0, 1, 2, 3, 4), split.name, other.skeleton.backbone, cfg.seed)
-    assert fit_module.hash_spec(KIND, spec) == keys["main"]
+    spec = backbone_spec(DATA_KEY, (0, 1, 2, 3, 4), split.name, other.skeleton.backbone, cfg.seed)
+    assert hash_spec(KIND, spec) == keys["main"]
 
 
 def test_same_seed_gives_identical_features(fitted, tmp_path):
@@ -272,8 +278,7 @@ def test_extract_features_on_prepared_synthetic_data(tmp_path):
     pytest.importorskip("pipeline.skeleton.prepare")
     from pipeline.catalog import get_dataset, get_split
     from pipeline.features import feature_ref
-    from pipeline.skeleton.extract import extract_features
-    from pipeline.skeleton.fit import fit_backbones
+    from pipeline.skeleton.stages import extract_features, fit_backbones
 
     cfg = tiny_config(tmp_path, epochs=1)
     cfg.skeleton.synthetic.samples_per_class = 4
@@ -288,3 +293,14 @@ def test_extract_features_on_prepared_synthetic_data(tmp_path):
     assert not set(fs["train"].class_idx.tolist()) & set(split.unseen)
     keys = fit_backbones(dataset, split, cfg)
     assert store.meta(FEATURES, key)["spec"]["backbones"] == keys
+    # a full cache hit of either stage, in a fresh process, never imports torch
+    code = ("import sys; from backbone_data import tiny_config; from pipeline.catalog import get_dataset, get_split; "
+            "from pipeline.skeleton.stages import extract_features, fit_backbones; "
+            f"cfg = tiny_config({str(tmp_path)!r}, epochs=1); cfg.skeleton.synthetic.samples_per_class = 4; "
+            "cfg.skeleton.synthetic.frames = cfg.skeleton.prepare.frames = 16; d = get_dataset('synthetic60'); "
+            "s = get_split(d, 'random:5:0'); fit_backbones(d, s, cfg); print(extract_features(d, s, cfg)); "
+            "assert 'torch' not in sys.modules")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).parent, env={**os.environ, "PYTHONPATH": str(Path(__file__).parent)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-1] == key

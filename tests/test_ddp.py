@@ -49,7 +49,8 @@ def test_two_process_training_ends_with_identical_weights(tmp_path):
 def _worker(out: Path) -> None:
     from backbone_data import tiny_config, tiny_prepared, tiny_split
     from pipeline.skeleton.device import runtime
-    from pipeline.skeleton.fit import fit_prepared, roles, train_backbone
+    from pipeline.skeleton.fit import fit_prepared, train_backbone
+    from pipeline.skeleton.stages import roles
     from pipeline.skeleton.layouts import NTU25
 
     torch.set_num_threads(1)

@@ -76,7 +76,7 @@ def _config(root: Path) -> Config:
 def trained(tmp_path_factory):
     """Prepare, embed, fit, extract and train (ridge, then fsvae: the latest) once; new clips of the unseen
     classes (another synthetic seed) saved as plain .npy files."""
-    from pipeline.skeleton.extract import extract_features
+    from pipeline.skeleton.stages import extract_features
     from pipeline.skeleton.prepare import prepare_dataset
     from pipeline.text.embed import embed_dataset
 

@@ -18,15 +18,21 @@ import numpy as np
 import torch
 from torch import nn
 
-from pipeline.fsvae.model import FSVAE, reparameterize
+from pipeline.fsvae.model import FSVAE
+
+
+def _init_linear(d_in: int, n_classes: int, device: torch.device, gen: torch.Generator) -> nn.Linear:
+    """The released classifier's initialisation: Xavier-uniform weights (gain 0.5), zero bias."""
+    linear = nn.Linear(d_in, n_classes).to(device)
+    with torch.no_grad():
+        nn.init.xavier_uniform_(linear.weight, gain=0.5, generator=gen)
+        nn.init.zeros_(linear.bias)
+    return linear
 
 
 def _fit_linear(x: torch.Tensor, y: torch.Tensor, n_classes: int, epochs: int, lr: float,
                 gen: torch.Generator) -> nn.Linear:
-    linear = nn.Linear(x.shape[1], n_classes).to(x.device)
-    with torch.no_grad():
-        nn.init.xavier_uniform_(linear.weight, gain=0.5, generator=gen)
-        nn.init.zeros_(linear.bias)
+    linear = _init_linear(x.shape[1], n_classes, x.device, gen)
     optimizer = torch.optim.Adam(linear.parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss()
     for _ in range(epochs):
@@ -53,13 +59,28 @@ class ZSLClassifier:
 
 def fit_zsl_classifier(model: FSVAE, text: torch.Tensor, classes: np.ndarray, samples: int, epochs: int,
                        lr: float, gen: torch.Generator) -> ZSLClassifier:
-    """Train on `samples` text-encoder latents of each unseen class (rows of `text`, in `classes` order)."""
+    """Train on `samples` text-encoder latents of each unseen class (rows of `text`, in `classes` order).
+
+    One scalar eps_i is shared by all latent dimensions (as released), so every latent of class c lies on
+    the line mu_c + eps sigma_c and its logits are (W mu_c + b) + eps_i (W sigma_c): each epoch needs two
+    (C, D) x (D, C) products rather than a (samples C, D) x (D, C) product and its gradient. Autograd
+    gives the same gradients up to summation order (bench/NOTES.md, T1: 4.5x faster at 24 classes)."""
+    c = len(classes)
     with torch.no_grad():
-        mu, logvar = (v.repeat(samples, 1) for v in model.text_encoder(text))
-        eps = torch.randn(len(mu), 1, generator=gen, device=mu.device)
-        z = reparameterize(mu, logvar, eps)
-    y = torch.arange(len(classes), device=z.device).repeat(samples)
-    return ZSLClassifier(_fit_linear(z, y, len(classes), epochs, lr, gen), np.asarray(classes))
+        mu, logvar = model.text_encoder(text)
+        sigma = torch.exp(0.5 * logvar)
+        eps = torch.randn(c * samples, 1, generator=gen, device=mu.device)  # row i is class i % c
+    y = torch.arange(c, device=mu.device).repeat(samples)
+    linear = _init_linear(mu.shape[1], c, mu.device, gen)
+    optimizer = torch.optim.Adam(linear.parameters(), lr=lr)
+    loss_fn = nn.CrossEntropyLoss()
+    for _ in range(epochs):
+        centre = linear(mu).repeat(samples, 1)
+        slope = (sigma @ linear.weight.T).repeat(samples, 1)
+        optimizer.zero_grad(set_to_none=True)
+        loss_fn(torch.addcmul(centre, eps, slope), y).backward()
+        optimizer.step()
+    return ZSLClassifier(linear.eval(), np.asarray(classes))
 
 
 def fit_seen_classifier(features: np.ndarray, class_idx: np.ndarray, classes: tuple[int, ...],

@@ -1,10 +1,11 @@
 """`zssar train`: FS-VAE, CADA-VAE, MSF, SA-DVAE or the ridge baseline on a split's cached features, one
 result per seed.
 
-Per seed, two models train in lockstep, cycle by cycle (as the released four-stage scripts do, in one
-process): the main model on the split's seen classes, and a validation model on the validation carve's
-pseudo-seen classes (its own backbone's features). After every cycle each gets a fresh ZSL classifier and
-is evaluated: the main model on the test parts, the validation model on the carve's test parts.
+Per seed, two models train (as the released four-stage scripts do): the main model on the split's seen
+classes, and a validation model on the validation carve's pseudo-seen classes (its own backbone's
+features); on the CPU the validation model trains in a second process (`train.processes`). After every
+cycle each gets a fresh ZSL classifier and is evaluated: the main model on the test parts, the validation
+model on the carve's test parts.
 
 - Model selection: the cycle where the validation model's ZSL accuracy on its pseudo-unseen classes is
   highest; the result reports the main model's test figures at that cycle. The cycle that is best on the
@@ -80,7 +81,7 @@ def train_split(dataset: Dataset, split: Split, cfg: Config, features: str | Non
         for i in range(cfg.train.seeds):
             seed = cfg.seed + i
             start = time.perf_counter()
-            outcome = run_seed(fs, table, split, hp, device, seed)
+            outcome = run_seed(fs, table, split, hp, device, seed, cfg.train.processes)
             stem = f"{hp.preset}_{config_hash}_seed{seed}"
             result = json.loads(json.dumps(_result(dataset, split, cfg, hp, fs, text, protocol, seed, outcome, stem,
                                                    time.perf_counter() - start)))  # exactly what the file holds
@@ -145,50 +146,83 @@ class SeedOutcome:
     model: SelectedModel | None = None  # None for methods without a trained model (ridge)
 
 
-def run_seed(fs: FeatureSet, table: np.ndarray, split: Split, hp: Hyper, device: Any, seed: int) -> SeedOutcome:
-    """Train the main and the validation model cycle by cycle, evaluate each cycle, select, gate."""
+def run_seed(fs: FeatureSet, table: np.ndarray, split: Split, hp: Hyper, device: Any, seed: int,
+             processes: int = 1) -> SeedOutcome:
+    """Train the main and the validation model, evaluate each after every cycle, select, gate."""
     from pipeline.fsvae.gate import GateData, fit_gate
-    from pipeline.fsvae.train import build_model, train_cycles
 
     main = _branch(fs, ("train", "test_seen", "test_unseen"), split.seen, split.unseen, table, hp, device, seed)
     val = _branch(fs, ("val_train", "val_test_seen", "val_test_unseen"), split.val_seen, split.val_unseen, table,
                   hp, device, seed) if fs.has_validation else None
-    branches = [("main", main)] + ([("val", val)] if val is not None else [])
     sample = _latent_subsample(main.test_unseen["class_idx"], seed)
-    evals: dict[str, list[CycleEval]] = {name: [] for name, _ in branches}
-    kept: SelectedModel | None = None
     if hp.method == "ridge":
-        for name, b in branches:
-            evals[name] = _ridge_evals(b, sample if name == "main" else None)
+        main_evals, states = _ridge_evals(main, sample), []
+        val_evals = _ridge_evals(val, None) if val is not None else None
     else:
-        models = {name: build_model(b.data, hp, _derive(seed, name, "init")) for name, b in branches}
-        loops = [train_cycles(models[name], b.data, hp, _derive(seed, name, "train")) for name, b in branches]
-        gens = {name: _generator(device, _derive(seed, name, "classifier")) for name, _ in branches}
-        for per_branch in zip(*loops):
-            classifier_rng = gens["main"].get_state()
-            for (name, b), (_, loss) in zip(branches, per_branch):
-                evals[name].append(_evaluate_cycle(models[name], b, hp, gens[name], loss,
-                                                   sample if name == "main" else None))
-            # keep the main model of the best validation cycle so far (the first best, as np.argmax picks
-            # below; the last cycle without a validation carve): a state_dict copy per improvement
-            if val is None or evals["val"][-1].zsl_top1 > max((e.zsl_top1 for e in evals["val"][:-1]), default=-1.0):
-                kept = SelectedModel(copy.deepcopy(models["main"].state_dict()), classifier_rng)
+        (main_evals, states), val_evals = _train_branches(main, val, hp, seed, sample, processes)
 
-    test_selected = int(np.argmax([e.zsl_top1 for e in evals["main"]]))
-    if val is None:
-        selected = hp.cycles - 1
-        return SeedOutcome(evals["main"], None, main, selected, test_selected, None, None, None,
-                           _latents(main, evals["main"][selected], sample), model=kept)
-    selected = int(np.argmax([e.zsl_top1 for e in evals["val"]]))
-    v = evals["val"][selected]
+    test_selected = int(np.argmax([e.zsl_top1 for e in main_evals]))
+    if val_evals is None:
+        selected = len(main_evals) - 1
+        return SeedOutcome(main_evals, None, main, selected, test_selected, None, None, None,
+                           _latents(main, main_evals[selected], sample), model=states[selected] if states else None)
+    selected = int(np.argmax([e.zsl_top1 for e in val_evals]))  # the first best cycle
+    v = val_evals[selected]
     gate = fit_gate(GateData(val.test_seen["class_idx"], val.test_seen["seen_logits"], v.probs_seen),
                     GateData(val.test_unseen["class_idx"], val.test_unseen["seen_logits"], v.probs_unseen),
                     k=min(len(split.unseen), len(split.val_unseen), len(val.seen_classes)),
                     forbidden=split.unseen, seed=_derive(seed, "gate", "split"),
                     temperature=hp.gate_temperature, threshold=hp.gate_threshold)
-    return SeedOutcome(evals["main"], evals["val"], main, selected, test_selected, gate,
-                       _gzsl(gate, main, evals["main"][selected]), _gzsl(gate, main, evals["main"][test_selected]),
-                       _latents(main, evals["main"][selected], sample), model=kept)
+    return SeedOutcome(main_evals, val_evals, main, selected, test_selected, gate,
+                       _gzsl(gate, main, main_evals[selected]), _gzsl(gate, main, main_evals[test_selected]),
+                       _latents(main, main_evals[selected], sample), model=states[selected] if states else None)
+
+
+def _train_branches(main: Branch, val: Branch | None, hp: Hyper, seed: int, sample: np.ndarray, processes: int,
+                    ) -> tuple[tuple[list[CycleEval], list[SelectedModel]], list[CycleEval] | None]:
+    """The main model's evaluations and per-cycle states, and the validation model's evaluations. Each
+    branch draws from its own streams, so training them in lockstep, one after the other, or (on the CPU,
+    `processes` >= 2) the validation model in a second process gives the same results; the second process
+    halves the wall time of a seed on two free cores."""
+    import torch
+
+    if val is None:
+        return _train_branch("main", main, hp, seed, sample, keep=True), None
+    if processes < 2 or main.data.features.device.type != "cpu":
+        return _train_branch("main", main, hp, seed, sample, keep=True), _train_branch("val", val, hp, seed)[0]
+    import concurrent.futures
+    import multiprocessing
+
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        future = pool.submit(_train_branch_in_worker, val, hp, seed, torch.get_num_threads())
+        main_out = _train_branch("main", main, hp, seed, sample, keep=True)
+        return main_out, future.result()
+
+
+def _train_branch_in_worker(b: Branch, hp: Hyper, seed: int, threads: int) -> list[CycleEval]:
+    """The validation branch in a worker process, with the parent's thread count."""
+    import torch
+
+    torch.set_num_threads(threads)
+    return _train_branch("val", b, hp, seed)[0]
+
+
+def _train_branch(name: str, b: Branch, hp: Hyper, seed: int, sample: np.ndarray | None = None,
+                  keep: bool = False) -> tuple[list[CycleEval], list[SelectedModel]]:
+    """Train one branch's model cycle by cycle and evaluate it after each; with `keep`, a copy of its state
+    after every cycle (for the model kept for `zssar predict`), with the classifier generator's state
+    before that cycle's evaluation."""
+    from pipeline.fsvae.train import build_model, train_cycles
+
+    model = build_model(b.data, hp, _derive(seed, name, "init"))
+    gen = _generator(b.data.features.device, _derive(seed, name, "classifier"))
+    evals: list[CycleEval] = []
+    states: list[SelectedModel] = []
+    for _, loss in train_cycles(model, b.data, hp, _derive(seed, name, "train")):
+        if keep:
+            states.append(SelectedModel(copy.deepcopy(model.state_dict()), gen.get_state()))
+        evals.append(_evaluate_cycle(model, b, hp, gen, loss, sample))
+    return evals, states
 
 
 def _evaluate_cycle(model: Any, b: Branch, hp: Hyper, gen: Any, loss: float, sample: np.ndarray | None) -> CycleEval:
@@ -366,7 +400,7 @@ def _result(dataset: Dataset, split: Split, cfg: Config, hp: Hyper, fs: FeatureS
     sel = o.main[o.selected]
     config = cfg.to_dict()
     config["train"] = {**hp.to_dict(), "seeds": cfg.train.seeds, "device": cfg.train.device,
-                       "threads": cfg.train.threads}
+                       "threads": cfg.train.threads, "processes": cfg.train.processes}
     gzsl = per_class_gzsl = conf = None
     if o.gzsl is not None:
         gzsl = {"seen": round(o.gzsl["seen"], 2), "unseen": round(o.gzsl["unseen"], 2), "h": round(o.gzsl["h"], 2)}

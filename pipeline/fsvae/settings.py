@@ -46,3 +46,4 @@ class TrainConfig:
     gate_threshold: float | None = None
     device: str = "auto"                  # auto (cfg.device, then cuda if available), cpu, cuda, cuda:1, ...
     threads: int = 1                      # CPU threads for torch; small matmuls run fastest on one (0: torch default)
+    processes: int = 2                    # CPU: 2 trains the validation-carve model in a second process, 1 in this one

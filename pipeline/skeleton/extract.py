@@ -1,20 +1,8 @@
 """`zssar skeleton extract`: the split's backbones turn every clip of every part into features.
 
-Parts (DESIGN.md section 2; pipeline/features.py holds the contract):
-
-    part             backbone  classes             subjects
-    train            main      seen                training
-    test_seen        main      seen                test
-    test_unseen      main      unseen              test
-    val_train        val       val_seen            training
-    val_test_seen    val       val_seen            test
-    val_test_unseen  val       val_unseen          all
-
-`val_test_unseen` takes the pseudo-unseen classes from all subjects: the val backbone never saw those
-classes, from any subject, so every clip of them is as unseen to it as `test_unseen` is to main (and
-the gate fitted on them gets twice the samples). Rows carry the pooled feature, the backbone's logits
-over its own seen classes (`Part.seen_classes` gives their order) and, with `temporal_features`, the
-time-resolved (T', D) features.
+The parts, and the backbone, classes and subjects of each, are listed in stages.py. Rows carry the
+pooled feature, the backbone's logits over its own seen classes (`Part.seen_classes` gives their order)
+and, with `temporal_features`, the time-resolved (T', D) features.
 """
 
 from __future__ import annotations
@@ -25,61 +13,31 @@ from typing import Any
 import numpy as np
 import torch
 
-from pipeline.catalog import Dataset, Split
+from pipeline.catalog import Split
 from pipeline.config import Config
 from pipeline.console import summary, track, warn
 from pipeline.errors import PipelineError
-from pipeline.features import KIND, Part, feature_ref, write_part
+from pipeline.features import KIND, Part, write_part
 from pipeline.skeleton.clips import Prepared
 from pipeline.skeleton.device import Runtime, runtime
-from pipeline.skeleton.fit import fit_prepared, is_main_process, load_backbone, make_loader, roles
-from pipeline.store import Store, hash_spec
-
-EXTRACT_VERSION = 1
-
-
-def parts_spec(split: Split) -> dict[str, dict[str, Any]]:
-    """Part name -> which backbone, which classes and which subjects (see the module docstring)."""
-    def part(role: str, classes: tuple[int, ...], subjects: str) -> dict[str, Any]:
-        return {"backbone": role, "classes": sorted(classes), "subjects": subjects}
-
-    return {
-        "train": part("main", split.seen, "train"),
-        "test_seen": part("main", split.seen, "test"),
-        "test_unseen": part("main", split.unseen, "test"),
-        "val_train": part("val", split.val_seen, "train"),
-        "val_test_seen": part("val", split.val_seen, "test"),
-        "val_test_unseen": part("val", split.val_unseen, "all"),
-    }
-
-
-def extract_features(dataset: Dataset, split: Split, cfg: Config) -> str:
-    """Fit (or find) the split's backbones, write their features as one store artifact; returns its key."""
-    from pipeline.skeleton.prepare import prepared_for
-
-    data_key, prepared = prepared_for(dataset, cfg)
-    backbones = fit_prepared(prepared, data_key, split, cfg)
-    return extract_prepared(prepared, data_key, split, cfg, backbones, ref=feature_ref(dataset.name, split.slug))
+from pipeline.skeleton.fit import load_backbone, make_loader
+from pipeline.skeleton.stages import cached_features, features_spec, roles
+from pipeline.store import Store
+from pipeline.threads import torch_threads
 
 
 def extract_prepared(prepared: Prepared, data_key: str, split: Split, cfg: Config, backbones: dict[str, str],
                      ref: str | None = None) -> str:
-    """`extract_features` on already prepared clips and fitted backbones (role -> key); `ref` names the result."""
+    """The split's feature set from already prepared clips and fitted backbones (role -> key), or found
+    cached; `ref` names the result."""
     store = Store(cfg.store)
     bcfg = cfg.skeleton.backbone
-    parts = parts_spec(split)
-    spec = {"backbones": backbones, "data": data_key, "parts": parts, "temporal": bcfg.temporal_features,
-            "version": EXTRACT_VERSION}
-    key = hash_spec(KIND, spec)
-    if store.has(KIND, key):  # a cache hit needs no runtime (see fit_prepared)
-        if is_main_process():
-            summary(f"skeleton features {split.name}: cached, key {key}")
-            if ref:
-                store.set_ref(ref, KIND, key)
+    spec, key = features_spec(data_key, split, cfg, backbones)
+    if cached_features(store, key, split, ref):  # a cache hit needs no runtime
         return key
-    with runtime(cfg.device, bcfg.amp) as rt:
+    with runtime(cfg.device, bcfg.amp) as rt, torch_threads(bcfg.threads):
         if rt.main:
-            _extract(prepared, data_key, split, cfg, backbones, parts, spec, key, store, rt)
+            _extract(prepared, data_key, split, cfg, backbones, spec, key, store, rt)
             if ref:
                 store.set_ref(ref, KIND, key)
         rt.barrier()
@@ -87,8 +45,9 @@ def extract_prepared(prepared: Prepared, data_key: str, split: Split, cfg: Confi
 
 
 def _extract(prepared: Prepared, data_key: str, split: Split, cfg: Config, backbones: dict[str, str],
-             parts: dict[str, dict[str, Any]], spec: dict[str, Any], key: str, store: Store, rt: Runtime) -> None:
+             spec: dict[str, Any], key: str, store: Store, rt: Runtime) -> None:
     started = time.perf_counter()
+    parts = spec["parts"]
     bcfg = cfg.skeleton.backbone
     models = {}
     for role, (classes, _) in roles(split).items():

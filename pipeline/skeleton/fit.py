@@ -16,7 +16,6 @@ rank), so a resumed run draws exactly what the uninterrupted one would have, wit
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,21 +28,21 @@ from torch import nn
 from torch.utils.data import BatchSampler, DataLoader, DistributedSampler, SequentialSampler
 
 from pipeline.atomic import atomic_path
-from pipeline.catalog import Dataset, Split
-from pipeline.config import Config, section_dict
+from pipeline.catalog import Split
+from pipeline.config import Config
 from pipeline.console import info, summary, track, warn
 from pipeline.errors import PipelineError
 from pipeline.skeleton.clips import Prepared
 from pipeline.skeleton.device import Runtime, runtime
 from pipeline.skeleton.layouts import BUILTIN_LAYOUTS, Layout, get_layout
-from pipeline.skeleton.model import ARCH_VERSION, STGCN, build_model
+from pipeline.skeleton.model import STGCN, build_model
 from pipeline.skeleton.settings import BackboneConfig
-from pipeline.store import Store, hash_spec
+from pipeline.skeleton.stages import (ARCH_VERSION, BACKBONE_KIND as KIND, backbone_keys, backbone_spec,
+                                      cached_backbones, roles)
+from pipeline.store import Store
+from pipeline.threads import torch_threads
 
-KIND = "backbone"
 MODEL_FILE = "model.pt"
-# Settings that change neither the weights nor the features a backbone produces stay out of its key.
-NOT_IN_KEY = ("num_workers", "eval_batch_size", "temporal_features")
 
 
 @dataclass
@@ -55,40 +54,17 @@ class TrainResult:
     seconds: float
 
 
-def fit_backbones(dataset: Dataset, split: Split, cfg: Config) -> dict[str, str]:
-    """Train (or find cached) the "main" and "val" backbones of a split; returns role -> store key."""
-    from pipeline.skeleton.prepare import prepared_for
-
-    data_key, prepared = prepared_for(dataset, cfg)
-    return fit_prepared(prepared, data_key, split, cfg)
-
-
 def fit_prepared(prepared: Prepared, data_key: str, split: Split, cfg: Config) -> dict[str, str]:
     """`fit_backbones` on already prepared clips (`data_key` names them in the store)."""
     store = Store(cfg.store)
-    keys = {role: backbone_key(data_key, split, role, cfg) for role in roles(split)}
-    if all(store.has(KIND, key) for key in keys.values()):
-        # A full cache hit needs no device, process group or deterministic kernels: setting those up
-        # imports torch's compiler stack, seconds of a warm re-run that would otherwise take one.
-        if is_main_process():
-            for role, key in keys.items():
-                summary(f"backbone {role}: cached, {len(roles(split)[role][0])} classes, key {key}")
-        return keys
+    cached = cached_backbones(store, data_key, split, cfg)
+    if cached is not None:
+        return cached
+    keys = backbone_keys(data_key, split, cfg)
     layout = layout_for(prepared, store, data_key)
-    with runtime(cfg.device, cfg.skeleton.backbone.amp) as rt:
+    with runtime(cfg.device, cfg.skeleton.backbone.amp) as rt, torch_threads(cfg.skeleton.backbone.threads):
         return {role: _fit_one(prepared, data_key, layout, split, role, key, cfg, store, rt)
                 for role, key in keys.items()}
-
-
-def is_main_process() -> bool:
-    """Rank 0 under torchrun, or a plain process: the one that prints (before `runtime` is entered)."""
-    return int(os.environ.get("RANK", "0")) == 0
-
-
-def roles(split: Split) -> dict[str, tuple[tuple[int, ...], tuple[int, ...]]]:
-    """Backbone role -> (its classes, sorted = classifier-output order; the classes it must never see)."""
-    return {"main": (tuple(sorted(split.seen)), tuple(sorted(split.unseen))),
-            "val": (tuple(sorted(split.val_seen)), tuple(sorted(split.val_unseen)) + tuple(sorted(split.unseen)))}
 
 
 def layout_for(prepared: Prepared, store: Store, data_key: str) -> Layout:
@@ -98,23 +74,6 @@ def layout_for(prepared: Prepared, store: Store, data_key: str) -> Layout:
     from pipeline.skeleton.prepare import layout_of
 
     return layout_of(store, data_key)
-
-
-def backbone_spec(data_key: str, classes: tuple[int, ...], split_name: str, bcfg: BackboneConfig, seed: int,
-                  ) -> dict[str, Any]:
-    """Everything that determines a backbone's weights; its hash is the store key."""
-    settings = {k: v for k, v in section_dict(bcfg).items() if k not in NOT_IN_KEY}
-    return {"data": data_key, "classes": list(classes), "split": split_name, "backbone": settings,
-            "seed": seed, "arch": ARCH_VERSION}
-
-
-def backbone_key(data_key: str, split: Split, role: str, cfg: Config) -> str:
-    """The store key of a split's backbone of this role; refuses a split whose seen and unseen sets meet."""
-    classes, forbidden = roles(split)[role]
-    if set(classes) & set(forbidden):
-        raise PipelineError(f"split {split.name}: classes {sorted(set(classes) & set(forbidden))} are both seen "
-                            f"and unseen for the {role} backbone")
-    return hash_spec(KIND, backbone_spec(data_key, classes, split.name, cfg.skeleton.backbone, cfg.seed))
 
 
 def _fit_one(prepared: Prepared, data_key: str, layout: Layout, split: Split, role: str, key: str, cfg: Config,

@@ -25,8 +25,6 @@ from pipeline.errors import PipelineError
 from pipeline.skeleton.graph import hop_distance, spatial_partitions
 from pipeline.skeleton.layouts import Layout
 
-# Bumped when a change alters what a trained backbone computes, so cached backbones are not reused.
-ARCH_VERSION = 1
 INPUT_STREAMS = ("joint", "bone", "velocity")
 TEMPORAL_KERNEL = 9
 
