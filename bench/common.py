@@ -8,17 +8,18 @@ backbone, so a feature set holds more rows than the dataset has clips).
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from pipeline.threads import torch_threads  # noqa: F401  (the benchmarks pin threads as the pipeline does)
 
 # Clips per class of NTU's cross-subject protocol (training subjects, test subjects): NTU-60 has 40,320
 # and 16,560 clips over 60 classes, NTU-120 63,026 and 50,919 over 120.
@@ -54,18 +55,6 @@ def best_of(times: list[float]) -> float:
 
 def median(times: list[float]) -> float:
     return statistics.median(times)
-
-
-@contextlib.contextmanager
-def torch_threads(n: int) -> Iterator[None]:
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 # --- the FS-VAE trainer's inputs ----------------------------------------------------------------------

@@ -78,23 +78,26 @@ def write_part(folder: Path, name: str, part: Part, info: dict[str, Any] | None 
     write_table(folder / f"{name}.parquet", cols, meta)
 
 
-def read_part(path: Path) -> Part:
-    cols, meta = read_table(path)
+def read_part(path: Path, temporal: bool = True) -> Part:
+    """A part; without `temporal`, its time-resolved column (4x the rest in size) is left unread."""
+    cols, meta = read_table(path, exclude=() if temporal else ("temporal",))
     for need in ("sample_id", "class_idx", "feature"):
         if need not in cols:
             raise PipelineError(f"{path}: feature table lacks column {need!r}")
-    temporal = cols.get("temporal")
-    if temporal is not None and meta.get("temporal_shape"):
-        temporal = temporal.reshape(len(temporal), *meta["temporal_shape"])
+    steps = cols.get("temporal")
+    if steps is not None and meta.get("temporal_shape"):
+        steps = steps.reshape(len(steps), *meta["temporal_shape"])
     return Part(sample_id=cols["sample_id"].astype(str), class_idx=cols["class_idx"].astype(np.int64),
-                feature=cols["feature"].astype(np.float32), logits=cols.get("logits"), temporal=temporal,
+                feature=cols["feature"].astype(np.float32), logits=cols.get("logits"), temporal=steps,
                 seen_classes=tuple(meta.get("seen_classes", ())))
 
 
-def load_feature_set(store: Store, key: str) -> FeatureSet:
+def load_feature_set(store: Store, key: str, temporal: bool = True) -> FeatureSet:
+    """The feature set `key`; `temporal=False` skips the time-resolved features (only the temporal
+    frequency mode uses them)."""
     folder = store.path(KIND, key)
     meta = store.meta(KIND, key)
-    parts = {p: read_part(folder / f"{p}.parquet") for p in PARTS if (folder / f"{p}.parquet").is_file()}
+    parts = {p: read_part(folder / f"{p}.parquet", temporal) for p in PARTS if (folder / f"{p}.parquet").is_file()}
     missing = [p for p in MAIN_PARTS if p not in parts]
     if missing:
         raise PipelineError(f"{folder}: feature set lacks parts {missing}")

@@ -36,14 +36,17 @@ def write_table(path: str | os.PathLike[str], columns: dict[str, Any], metadata:
         pq.write_table(table, tmp)
 
 
-def read_table(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Read a table written by `write_table`: vector columns come back as 2-D float32 arrays."""
+def read_table(path: str | os.PathLike[str], exclude: tuple[str, ...] = (),
+               ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Read a table written by `write_table`: vector columns come back as 2-D float32 arrays. Columns in
+    `exclude` are not read at all (a large column a caller does not need costs neither time nor memory)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     path = Path(path)
     try:
-        table = pq.read_table(path)
+        names = [n for n in pq.read_schema(path).names if n not in exclude]
+        table = pq.read_table(path, columns=names)
     except (OSError, pa.ArrowInvalid) as exc:
         raise PipelineError(f"{path}: not a readable Parquet file: {exc}") from None
     out: dict[str, np.ndarray] = {}

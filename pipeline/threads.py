@@ -12,9 +12,11 @@ def torch_threads(n: int) -> Iterator[None]:
     """Set torch to n threads (0: leave as they are) for the block."""
     import torch
 
+    if n <= 0:
+        yield
+        return
     before = torch.get_num_threads()
-    if n > 0:
-        torch.set_num_threads(n)
+    torch.set_num_threads(n)
     try:
         yield
     finally:

@@ -58,7 +58,7 @@ def train_split(dataset: Dataset, split: Split, cfg: Config, features: str | Non
 
     hp = resolve(cfg.train, dataset)
     store = Store(cfg.store)
-    fs, origin = _feature_set(store, dataset, split, cfg, features)
+    fs, origin = _feature_set(store, dataset, split, cfg, features, temporal=hp.frequency == "temporal")
     if text is None:
         from pipeline.text.embed import text_features_for
 
@@ -74,9 +74,9 @@ def train_split(dataset: Dataset, split: Split, cfg: Config, features: str | Non
     protocol = _protocol(fs, origin)
 
     results = []
+    work = f"{hp.cycles} penalties" if hp.method == "ridge" else f"{hp.cycles} x {hp.steps_per_cycle} steps"
     info(f"train {hp.method} ({hp.preset}) on {dataset.name}{' (synthetic data)' if dataset.synthetic else ''} "
-         f"{split.name}: {hp.cycles} x {hp.steps_per_cycle} steps, {len(split.seen)}/{len(split.unseen)} "
-         f"seen/unseen, {device}")
+         f"{split.name}: {work}, {len(split.seen)}/{len(split.unseen)} seen/unseen, {device}")
     with torch_threads(cfg.train.threads):
         for i in range(cfg.train.seeds):
             seed = cfg.seed + i
@@ -332,11 +332,11 @@ def _latents(b: Branch, e: CycleEval, sample: np.ndarray) -> dict[str, np.ndarra
 # --- checks, files, lines ---------------------------------------------------------------------------------
 
 def _feature_set(store: Store, dataset: Dataset, split: Split, cfg: Config, features: str | None,
-                 ) -> tuple[FeatureSet, str]:
+                 temporal: bool) -> tuple[FeatureSet, str]:
     if features is not None and Path(features).is_dir():
         from pipeline.skeleton.dumps import import_dump
 
-        return load_feature_set(store, import_dump(Path(features), dataset, split, cfg)), "dump"
+        return load_feature_set(store, import_dump(Path(features), dataset, split, cfg), temporal), "dump"
     if features is not None:
         if not store.has(KIND, features):
             raise MissingArtifactError(f"{store.path(KIND, features)}: no feature set with key {features!r} (and "
@@ -349,7 +349,7 @@ def _feature_set(store: Store, dataset: Dataset, split: Split, cfg: Config, feat
                                        f"run `zssar skeleton extract --dataset {dataset.path or dataset.name} "
                                        f"--split {split.name}` (make features)")
         key = ref[1]
-    fs = load_feature_set(store, key)
+    fs = load_feature_set(store, key, temporal)
     return fs, fs.meta.get("info", {}).get("origin") or fs.meta.get("spec", {}).get("origin") or "store"
 
 

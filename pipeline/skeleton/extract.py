@@ -20,7 +20,7 @@ from pipeline.errors import PipelineError
 from pipeline.features import KIND, Part, write_part
 from pipeline.skeleton.clips import Prepared
 from pipeline.skeleton.device import Runtime, runtime
-from pipeline.skeleton.fit import load_backbone, make_loader
+from pipeline.skeleton.fit import backbone_threads, load_backbone, make_loader
 from pipeline.skeleton.stages import cached_features, features_spec, roles
 from pipeline.store import Store
 from pipeline.threads import torch_threads
@@ -35,7 +35,7 @@ def extract_prepared(prepared: Prepared, data_key: str, split: Split, cfg: Confi
     spec, key = features_spec(data_key, split, cfg, backbones)
     if cached_features(store, key, split, ref):  # a cache hit needs no runtime
         return key
-    with runtime(cfg.device, bcfg.amp) as rt, torch_threads(bcfg.threads):
+    with runtime(cfg.device, bcfg.amp) as rt, torch_threads(backbone_threads(cfg, rt)):
         if rt.main:
             _extract(prepared, data_key, split, cfg, backbones, spec, key, store, rt)
             if ref:

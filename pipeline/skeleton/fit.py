@@ -62,9 +62,15 @@ def fit_prepared(prepared: Prepared, data_key: str, split: Split, cfg: Config) -
         return cached
     keys = backbone_keys(data_key, split, cfg)
     layout = layout_for(prepared, store, data_key)
-    with runtime(cfg.device, cfg.skeleton.backbone.amp) as rt, torch_threads(cfg.skeleton.backbone.threads):
+    with runtime(cfg.device, cfg.skeleton.backbone.amp) as rt, torch_threads(backbone_threads(cfg, rt)):
         return {role: _fit_one(prepared, data_key, layout, split, role, key, cfg, store, rt)
                 for role, key in keys.items()}
+
+
+def backbone_threads(cfg: Config, rt: Runtime) -> int:
+    """skeleton.backbone.threads, in a plain process; under torchrun the launcher sets the threads
+    (OMP_NUM_THREADS), and changing them in a process with a gloo group aborts it at exit."""
+    return cfg.skeleton.backbone.threads if rt.world == 1 else 0
 
 
 def layout_for(prepared: Prepared, store: Store, data_key: str) -> Layout:

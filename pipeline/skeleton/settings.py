@@ -59,7 +59,8 @@ class BackboneConfig:
     scale: float = 0.1
     eval_batch_size: int = 256
     num_workers: int = 0
-    threads: int = 0           # CPU threads for torch (0: torch's default, every core); 1 is several times
+    threads: int = 0           # CPU threads for torch (0: torch's default, every core; under torchrun: the
+                               # launcher's OMP_NUM_THREADS); 1 is several times
                                # faster on a machine whose cores other jobs share (bench/NOTES.md, B3)
     amp: bool = True
     temporal_features: bool = True
