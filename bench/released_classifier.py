@@ -15,18 +15,10 @@ from torch import nn
 def fit_zsl_classifier_released(model, text: torch.Tensor, classes: np.ndarray, samples: int, epochs: int,
                                 lr: float, gen: torch.Generator) -> nn.Linear:
     """The pipeline's ZSL classifier (its nn.Linear), trained on the materialised latents."""
+    from pipeline.fsvae.classifier import _fit_linear
+
     with torch.no_grad():
         mu, logvar = (v.repeat(samples, 1) for v in model.text_encoder(text))
         z = mu + torch.exp(0.5 * logvar) * torch.randn(len(mu), 1, generator=gen, device=mu.device)
     y = torch.arange(len(classes), device=z.device).repeat(samples)
-    linear = nn.Linear(z.shape[1], len(classes)).to(z.device)
-    with torch.no_grad():
-        nn.init.xavier_uniform_(linear.weight, gain=0.5, generator=gen)
-        nn.init.zeros_(linear.bias)
-    optimizer = torch.optim.Adam(linear.parameters(), lr=lr)
-    loss_fn = nn.CrossEntropyLoss()
-    for _ in range(epochs):
-        optimizer.zero_grad(set_to_none=True)
-        loss_fn(linear(z), y).backward()
-        optimizer.step()
-    return linear.eval()
+    return _fit_linear(z, y, len(classes), epochs, lr, gen)

@@ -182,3 +182,28 @@ def test_presets_and_overrides():
         resolve(TrainConfig(method="nope"), NTU60)
     with pytest.raises(PipelineError, match="train.fields"):
         resolve(TrainConfig(fields=["label", "colour"]), NTU60)
+
+
+def test_zsl_classifier_line_form_trains_the_released_classifier():
+    """The line form (two C x C products per epoch) gives the classifier the released form gives when it
+    materialises `samples` latents per class: same draws, same Adam steps, weights equal up to rounding."""
+    from pipeline.fsvae.classifier import _fit_linear, fit_zsl_classifier
+    from pipeline.fsvae.model import reparameterize
+
+    class TextEncoder(torch.nn.Module):
+        def forward(self, t):
+            return t[:, :6] * 2.0, t[:, 6:] - 1.0   # mu, logvar of a 6-d latent
+
+    model = torch.nn.Module()
+    model.text_encoder = TextEncoder()
+    text = torch.randn(4, 12, generator=torch.Generator().manual_seed(0))
+    classes = np.array([3, 8, 11, 17])
+    line = fit_zsl_classifier(model, text, classes, 50, 40, 1e-2, torch.Generator().manual_seed(5))
+
+    gen = torch.Generator().manual_seed(5)
+    mu, logvar = (v.repeat(50, 1) for v in model.text_encoder(text))
+    z = reparameterize(mu, logvar, torch.randn(len(mu), 1, generator=gen))
+    released = _fit_linear(z, torch.arange(4).repeat(50), 4, 40, 1e-2, gen)
+    torch.testing.assert_close(line.linear.weight, released.weight, rtol=0, atol=1e-5)
+    torch.testing.assert_close(line.linear.bias, released.bias, rtol=0, atol=1e-5)
+    assert list(line.classes) == [3, 8, 11, 17]

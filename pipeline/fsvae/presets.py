@@ -139,6 +139,9 @@ CADAVAE_RELEASED_60 = FSVAE_RELEASED_60 | dict(
     frequency="off", calibrated=False,
     recon="l1",                # single_experiment.py 'loss': 'l1' (summed; here per sample, averaged)
 )
+# NTU-120: CADA-VAE's code has no NTU-120 setting; the latent size and cycle length are those every
+# NTU-120 script of this family uses (fsvae_120.sh ls=200 nepc=1900, train.py cr_fact_epoch=1500), so the
+# methods compare on equal budgets.
 CADAVAE_RELEASED_120 = CADAVAE_RELEASED_60 | dict(latent_dim=200, steps_per_cycle=1900, calibrated_steps=400)
 # cada_vae_training.py: the same 1700-step cycles, latent size and optimiser as the FS-VAE scripts
 CADAVAE_PAPER_60 = FSVAE_RELEASED_60 | dict(frequency="off", calibrated=False)
