@@ -3,7 +3,8 @@
 Stages: the cold run of bench/stages.py (each stage its own process; peak RSS from the kernel).
 NTU-120 sizes: a generated feature set for split 110_10 with the cross-subject protocol's part sizes
 (about 210k rows over the six parts, 256-d features and backbone logits), then, each in a fresh process:
-writing it, loading it (`load_feature_set`), and `train_split` on it with a 2 x 50-step schedule (the
+writing it, loading it (`load_feature_set`; with time-resolved features, also as the feature mode loads
+it, without them), and `train_split` on it with a 2 x 50-step schedule (the
 arrays, not the schedule, set the memory). Time-resolved features (16 x 256 per clip, which the
 backbone writes by default) are measured on a quarter of the rows and scaled by 4, labelled. And the
 extraction's output handling on its own, with a stand-in network, at an NTU-60 part's size.
@@ -52,8 +53,8 @@ def child(task: str, root: str, scale: float, temporal: int) -> None:
 
     dataset, split, key, text = common.write_feature_store(Path(root) / "store", "110_10",
                                                            scale=scale, temporal_steps=temporal)
-    if task == "load":
-        fs = load_feature_set(Store(Path(root) / "store"), key)
+    if task in ("load", "load-pooled"):
+        fs = load_feature_set(Store(Path(root) / "store"), key, temporal=task == "load")
         print(sum(len(p) for p in fs.parts.values()), "rows")
     elif task == "train":
         from pipeline.fsvae.run import train_split
@@ -93,9 +94,10 @@ def run(quick: bool) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory(prefix="zssar-bench-mem-") as tmp:
         root, part = Path(tmp), scale / 4
         base = measure_child("write", root, part, 0).peak_rss_mib
-        for task in ("write", "load"):
+        for task, what in (("write", "write"), ("load", "load (temporal mode: every column)"),
+                           ("load-pooled", "load (feature mode: temporal column unread)")):
             r = measure_child(task, root, part, 16)
-            rows.append(row(f"peak RSS: {task} NTU-120-sized features with temporal (x4 from 1/4)",
+            rows.append(row(f"peak RSS: {what} NTU-120-sized features with temporal (x4 from 1/4)",
                             base + 4 * (r.peak_rss_mib - base), "MiB", "",
                             f"measured {r.peak_rss_mib:.0f} MiB at {part:g} of the rows; the array alone is "
                             f"{rows_120 * scale * 16 * 256 * 4 / 2**20:.0f} MiB"))

@@ -103,6 +103,28 @@ def _released_fetch(data, calls: int) -> float:
     return (time.perf_counter() - start) / calls
 
 
+def matmul_floor(batch: int = BATCH, classes: int = CLASSES, d_s: int = common.SKELETON_DIM,
+                 d_t: int = common.TEXT_DIM, latent: int = 100, repeat: int = 200) -> float:
+    """Seconds per step of the step's matrix products alone (all terms on, forward and backward), on
+    contiguous operands: a floor under any implementation of the same math, ours or the reference's."""
+    shapes = [  # (m, k, n): forward product, then the weight and input gradients
+        (classes, d_t, 2 * latent), (2 * latent, classes, d_t), (classes, 2 * latent, d_t),      # text head
+        (2 * batch, latent, d_t), (d_t, 2 * batch, latent), (2 * batch, d_t, latent),            # text decoder
+        (batch, d_s, d_s), (batch, d_s, d_s), (batch, d_s, d_s),                                  # skeleton DCT
+        (batch, d_s, 2 * latent), (2 * latent, batch, d_s),                                       # skeleton head
+        (2 * batch, latent, d_s), (d_s, 2 * batch, latent), (2 * batch, d_s, latent),            # skeleton decoder
+    ]
+    gen = torch.Generator().manual_seed(0)
+    operands = [(torch.randn(m, k, generator=gen), torch.randn(k, n, generator=gen), torch.empty(m, n))
+                for m, k, n in shapes]
+
+    def step() -> None:
+        for a, b, out in operands:
+            torch.mm(a, b, out=out)
+
+    return min(common.timed(lambda: [step() for _ in range(repeat)], 5, warmup=1)) / repeat
+
+
 def _batched_round(data, k: int, steps: int, seed: int) -> float:
     from pipeline.fsvae.train import build_model
 
@@ -165,9 +187,13 @@ def run(quick: bool) -> list[dict[str, Any]]:
                 ref_on.append(_reference_round(ref, data, steps, True, r))
                 ours_off.append(_ours_round(data, steps, False, r))
                 ref_off.append(_reference_round(ref, data, steps, False, r))
+            floor = matmul_floor(repeat=20 if quick else 200)
         o_on, r_on, o_off, r_off = (min(t) for t in (ours_on, ref_on, ours_off, ref_off))
         tag = f"{threads} thread{'s' * (threads > 1)}"
         rows += [
+            row(f"step's matrix products alone ({tag})", floor * 1e3, "ms", "",
+                f"forward and backward, contiguous operands; no step of this math beats it, so the speed-up "
+                f"over the reference is at most {r_on / floor:.1f}x (Adam and the band split not counted)"),
             row(f"step, all terms on, ours ({tag})", o_on * 1e3, "ms", "", "train_cycles, per step"),
             row(f"step, all terms on, reference ({tag})", r_on * 1e3, "ms", "", "released style, same batches"),
             row(f"speed-up, all terms on ({tag})", r_on / o_on, "x", ">= 5x (2 cores)" if threads == 2 else "",

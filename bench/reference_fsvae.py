@@ -9,7 +9,8 @@ What is kept from the released code, because it is what costs time there:
   logvar layers; the text encoder run on every sample's text vector (B x d_t), not on the class table;
 - the cross decodes computed on every step and multiplied by a weight of 0 when off;
 - `eps` drawn per sample and expanded over the latent dimensions; plain `optim.Adam`; the four
-  `.train()` calls and a `loss.item()` every step.
+  `.train()` calls, the unused cross-reconstruction losses, a `loss.item()` and a copy of the loss to
+  NumPy every step.
 
 What follows the pipeline instead, so that both compute the same loss ("equal math"): the calibrated
 alignment uses a negative on the skeleton side too, with one permutation for both sides (the released
@@ -99,6 +100,7 @@ class ReferenceFSVAE:
         params = [p for m in self.modules for p in m.parameters()]
         self.optimizer = torch.optim.Adam(params, lr=lr)
         self.criterion = nn.MSELoss()
+        self.loss_values: list = []
 
     def loss(self, s: torch.Tensor, t: torch.Tensor, eps_s: torch.Tensor, eps_t: torch.Tensor,
              perm: torch.Tensor, w: dict[str, float]) -> torch.Tensor:
@@ -122,6 +124,8 @@ class ReferenceFSVAE:
         s_cali = torch.mean(1.0 / (1.0 + torch.exp(s_cali_temp0 / self.lam)))
         coef = self.lam * w["align"]
         loss = coef * (t_cali + s_cali)
+        # train.py computes t_crecons and s_crecons every step and leaves them out of the loss
+        self.criterion(t, tfroms), self.criterion(s, sfromt)
         loss = loss + s_recons + t_recons
         return loss - (w["beta_s"] * s_kld + w["beta_t"] * t_kld)
 
@@ -131,6 +135,7 @@ class ReferenceFSVAE:
         self.optimizer.zero_grad()
         loss.backward()
         self.optimizer.step()
+        self.loss_values.append(loss.cpu().detach().numpy())  # train.py ce_loss_vals
         return loss.item()
 
     def named_parameters(self) -> dict[str, torch.nn.Parameter]:
