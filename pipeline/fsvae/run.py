@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
+import functools
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -152,14 +154,16 @@ def run_seed(fs: FeatureSet, table: np.ndarray, split: Split, hp: Hyper, device:
     from pipeline.fsvae.gate import GateData, fit_gate
 
     main = _branch(fs, ("train", "test_seen", "test_unseen"), split.seen, split.unseen, table, hp, device, seed)
-    val = _branch(fs, ("val_train", "val_test_seen", "val_test_unseen"), split.val_seen, split.val_unseen, table,
-                  hp, device, seed) if fs.has_validation else None
+    val_parts = ("val_train", "val_test_seen", "val_test_unseen")
+    build_val = functools.partial(_branch, {name: fs[name] for name in val_parts}, val_parts, split.val_seen,
+                                  split.val_unseen, table, hp, device, seed) if fs.has_validation else None
+    val = build_val() if build_val is not None else None
     sample = _latent_subsample(main.test_unseen["class_idx"], seed)
     if hp.method == "ridge":
         main_evals, states = _ridge_evals(main, sample), []
         val_evals = _ridge_evals(val, None) if val is not None else None
     else:
-        (main_evals, states), val_evals = _train_branches(main, val, hp, seed, sample, processes)
+        (main_evals, states), val_evals = _train_branches(main, val, build_val, hp, seed, sample, processes)
 
     test_selected = int(np.argmax([e.zsl_top1 for e in main_evals]))
     if val_evals is None:
@@ -178,15 +182,18 @@ def run_seed(fs: FeatureSet, table: np.ndarray, split: Split, hp: Hyper, device:
                        _latents(main, main_evals[selected], sample), model=states[selected] if states else None)
 
 
-def _train_branches(main: Branch, val: Branch | None, hp: Hyper, seed: int, sample: np.ndarray, processes: int,
+def _train_branches(main: Branch, val: Branch | None, build_val: Callable[[], Branch] | None, hp: Hyper, seed: int,
+                    sample: np.ndarray, processes: int,
                     ) -> tuple[tuple[list[CycleEval], list[SelectedModel]], list[CycleEval] | None]:
     """The main model's evaluations and per-cycle states, and the validation model's evaluations. Each
-    branch draws from its own streams, so training them in lockstep, one after the other, or (on the CPU,
-    `processes` >= 2) the validation model in a second process gives the same results; the second process
-    halves the wall time of a seed on two free cores."""
+    branch draws from its own streams, so training them one after the other or (on the CPU, `processes`
+    >= 2) the validation model in a second process gives the same results; the second process halves the
+    wall time of a seed on two free cores. The worker builds its branch from the feature parts (`build_val`,
+    NumPy arrays sent through the pipe): tensors would travel through shared memory, which containers
+    often keep small."""
     import torch
 
-    if val is None:
+    if val is None or build_val is None:
         return _train_branch("main", main, hp, seed, sample, keep=True), None
     if processes < 2 or main.data.features.device.type != "cpu":
         return _train_branch("main", main, hp, seed, sample, keep=True), _train_branch("val", val, hp, seed)[0]
@@ -194,17 +201,17 @@ def _train_branches(main: Branch, val: Branch | None, hp: Hyper, seed: int, samp
     import multiprocessing
 
     with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        future = pool.submit(_train_branch_in_worker, val, hp, seed, torch.get_num_threads())
+        future = pool.submit(_train_branch_in_worker, build_val, hp, seed, torch.get_num_threads())
         main_out = _train_branch("main", main, hp, seed, sample, keep=True)
         return main_out, future.result()
 
 
-def _train_branch_in_worker(b: Branch, hp: Hyper, seed: int, threads: int) -> list[CycleEval]:
+def _train_branch_in_worker(build: Callable[[], Branch], hp: Hyper, seed: int, threads: int) -> list[CycleEval]:
     """The validation branch in a worker process, with the parent's thread count."""
     import torch
 
     torch.set_num_threads(threads)
-    return _train_branch("val", b, hp, seed)[0]
+    return _train_branch("val", build(), hp, seed)[0]
 
 
 def _train_branch(name: str, b: Branch, hp: Hyper, seed: int, sample: np.ndarray | None = None,
