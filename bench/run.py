@@ -6,7 +6,7 @@ The table goes to bench/results/<date>-<host>.md (a second run the same day repl
 The load average is recorded before and after each module: the machine may be shared, and other jobs
 only ever add time, so a number measured under load is an upper bound.
 
-    .venv/bin/python bench/run.py [--quick] [--only NAME ...]
+    .venv/bin/python bench/run.py [--quick] [--only NAME] [--only NAME ...]
 """
 
 from __future__ import annotations

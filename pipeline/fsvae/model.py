@@ -165,7 +165,7 @@ class FSVAE(nn.Module):
     The text side is a table: `text` holds f_t of every training class (row r), and a batch names each
     sample's row. The text encoder runs once per step over the table and its outputs are gathered per
     sample, which is the same computation as encoding every sample's text, with the frequency module
-    applied through the table's precomputed band split (on the CPU, only the rows a batch uses). The cross
+    applied through the table's precomputed band split (or only the rows a batch uses). The cross
     terms use the other decoder: g_t^s = text decoder(z_s), g_s^t = skeleton decoder(z_t).
     """
 
@@ -186,24 +186,25 @@ class FSVAE(nn.Module):
         return (Encoder(d_skeleton, hp.latent_dim, hp.hidden_dim, freq),
                 Decoder(hp.latent_dim, d_skeleton, hp.hidden_dim))
 
-    def text_latents(self, rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(mu_t, logvar_t) of each sample's class text: the table encoded once, gathered by row. On the
-        CPU only the rows the batch uses are encoded (a batch of 64 drawn from 110 classes uses about 48:
-        the text head is the largest product of an NTU-120 step); the others get no gradient either way.
-        Elsewhere the whole table is, as finding the used rows would wait for the device."""
-        if rows.device.type != "cpu":
+    def text_latents(self, rows: torch.Tensor, used: tuple[torch.Tensor, torch.Tensor] | None = None,
+                     ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(mu_t, logvar_t) of each sample's class text: the table encoded once, gathered by row. With
+        `used` = torch.unique(rows, return_inverse=True), only the rows the batch uses are encoded (a batch
+        of 64 drawn from 110 classes uses about 48, and the text head is the largest product of an NTU-120
+        step); the other rows get no gradient either way, so the math is the same."""
+        if used is None:
             mu_t, logvar_t = self.text_encoder(self.text, self.text_bands)
             return mu_t[rows], logvar_t[rows]
-        used, inverse = torch.unique(rows, return_inverse=True)
-        mu_t, logvar_t = self.text_encoder(self.text, self.text_bands, used)
-        return mu_t[inverse], logvar_t[inverse]
+        mu_t, logvar_t = self.text_encoder(self.text, self.text_bands, used[0])
+        return mu_t[used[1]], logvar_t[used[1]]
 
     def forward(self, x_s: torch.Tensor, rows: torch.Tensor, eps_s: torch.Tensor, eps_t: torch.Tensor,
-                cross: bool = True) -> dict[str, torch.Tensor]:
-        """Encode the batch's skeleton inputs and the text of its rows, sample, decode each latent with its
-        own decoder (and, when `cross`, with the other modality's decoder)."""
+                cross: bool = True, used: tuple[torch.Tensor, torch.Tensor] | None = None,
+                ) -> dict[str, torch.Tensor]:
+        """Encode the batch's skeleton inputs and the text of its rows (see `text_latents` for `used`),
+        sample, decode each latent with its own decoder (and, when `cross`, with the other modality's)."""
         mu_s, logvar_s = self.skeleton_encoder(x_s)
-        mu_t, logvar_t = self.text_latents(rows)
+        mu_t, logvar_t = self.text_latents(rows, used)
         z_s = reparameterize(mu_s, logvar_s, eps_s)
         z_t = reparameterize(mu_t, logvar_t, eps_t)
         out = {"mu_s": mu_s, "logvar_s": logvar_s, "mu_t": mu_t, "logvar_t": logvar_t}

@@ -75,11 +75,12 @@ class SADVAE(FSVAE):
         return [p for name, p in self.named_parameters() if not name.startswith("discriminator.")]
 
     def forward(self, x_s: torch.Tensor, rows: torch.Tensor, eps: torch.Tensor,  # type: ignore[override]
-                cross: bool = True) -> dict[str, torch.Tensor]:
+                cross: bool = True, used: tuple[torch.Tensor, torch.Tensor] | None = None,
+                ) -> dict[str, torch.Tensor]:
         """Encode and sample z_r, z_v, z_t (eps: (3, B, 1), one draw per part and sample), decode each with
         its own decoder and, when `cross`, across: g_s^t from (z_t, z_v), g_t^s from z_r."""
         mu_r, logvar_r, mu_v, logvar_v = self.skeleton_encoder.split(x_s)
-        mu_t, logvar_t = self.text_latents(rows)
+        mu_t, logvar_t = self.text_latents(rows, used)
         z_r = reparameterize(mu_r, logvar_r, eps[0])
         z_v = reparameterize(mu_v, logvar_v, eps[1])
         z_t = reparameterize(mu_t, logvar_t, eps[2])

@@ -93,18 +93,26 @@ class Batch:
     f_s: torch.Tensor   # pooled skeleton features, the reconstruction target
     rows: torch.Tensor  # rows of the text table
     f_t: torch.Tensor   # each sample's class text
+    used: tuple[torch.Tensor, torch.Tensor] | None = None  # the rows the batch uses, and each sample's among them
 
 
 def _batch(data: TrainData, idx: torch.Tensor) -> Batch:
+    """The batch's tensors, and on the CPU, when the text table has more rows than the batch, the rows it
+    uses, so the text head encodes only those: a batch of B from C classes uses at most a fraction
+    1 - exp(-B / C) of them, under 63% for C > B (NTU-120's 110 classes: ~48 of 110 at B = 64, 16% off a
+    step; NTU-60's 55: ~38, within the noise; bench/NOTES.md, change 9). On a GPU finding them would wait
+    for the device, where the whole table costs no more time anyway."""
     rows = data.rows[idx]
     x_s = data.inputs[idx]
-    return Batch(x_s, x_s if data.inputs is data.features else data.features[idx], rows, data.text[rows])
+    sparse = rows.device.type == "cpu" and len(data.text) > len(idx)
+    used = torch.unique(rows, return_inverse=True) if sparse else None
+    return Batch(x_s, x_s if data.inputs is data.features else data.features[idx], rows, data.text[rows], used)
 
 
 def fsvae_step(model: FSVAE, b: Batch, w: dict[str, float], hp: Hyper, gen: torch.Generator) -> torch.Tensor:
     """FS-VAE, CADA-VAE and MSF: one draw per latent, the objective."""
     eps = torch.randn(2, len(b.rows), 1, generator=gen, device=b.rows.device)
-    out = model(b.x_s, b.rows, eps[0], eps[1], cross=w["align"] > 0 or w["cross"] > 0)
+    out = model(b.x_s, b.rows, eps[0], eps[1], cross=w["align"] > 0 or w["cross"] > 0, used=b.used)
     return objective(out, b, w, hp, gen)
 
 
@@ -136,7 +144,7 @@ def sadvae_step(model: SADVAE, b: Batch, w: dict[str, float], hp: Hyper, gen: to
     """SA-DVAE: draws of z_r, z_v, z_t; on the discriminator's turn (while tau > 0) a step of D; then the
     objective plus tau * L_TC, D's score on the batch's own (z_r, z_v) pairs."""
     eps = torch.randn(3, len(b.rows), 1, generator=gen, device=b.rows.device)
-    out = model(b.x_s, b.rows, eps, cross=w["align"] > 0 or w["cross"] > 0)
+    out = model(b.x_s, b.rows, eps, cross=w["align"] > 0 or w["cross"] > 0, used=b.used)
     if critic_turn and w["tc"]:
         discriminator_step(model, out, w["tc"], gen, critic)
     loss = objective(out, b, w, hp, gen)
