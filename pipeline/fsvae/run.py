@@ -27,6 +27,7 @@ import datetime as _dt
 import functools
 import hashlib
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -201,15 +202,26 @@ def _train_branches(main: Branch, val: Branch | None, build_val: Callable[[], Br
     import multiprocessing
 
     with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        future = pool.submit(_train_branch_in_worker, build_val, hp, seed, torch.get_num_threads())
+        future = pool.submit(_train_branch_in_worker, build_val, hp, seed, torch.get_num_threads(), os.getpid())
         main_out = _train_branch("main", main, hp, seed, sample, keep=True)
         return main_out, future.result()
 
 
-def _train_branch_in_worker(build: Callable[[], Branch], hp: Hyper, seed: int, threads: int) -> list[CycleEval]:
-    """The validation branch in a worker process, with the parent's thread count."""
+def _train_branch_in_worker(build: Callable[[], Branch], hp: Hyper, seed: int, threads: int,
+                            parent: int) -> list[CycleEval]:
+    """The validation branch in a worker process, with the parent's thread count. A killed parent takes
+    the worker with it (a watcher thread exits when the worker is re-parented), so no orphan keeps
+    training."""
+    import threading
+
     import torch
 
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(2)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
     torch.set_num_threads(threads)
     return _train_branch("val", build(), hp, seed)[0]
 
