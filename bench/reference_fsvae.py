@@ -76,7 +76,7 @@ class Decoder(nn.Module):
 
 
 def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
-    """model.py reparameterize, with the (B, 1) draw passed in rather than drawn on `.cuda()`."""
+    """model.py reparameterize, with the (B, 1) draw passed in rather than drawn on the released GPU."""
     sigma = torch.exp(0.5 * logvar)
     return eps.expand(sigma.size()) * sigma + mu
 

@@ -147,15 +147,14 @@ CADAVAE_RELEASED_120 = CADAVAE_RELEASED_60 | dict(latent_dim=200, steps_per_cycl
 CADAVAE_PAPER_60 = FSVAE_RELEASED_60 | dict(frequency="off", calibrated=False)
 CADAVAE_PAPER_120 = CADAVAE_PAPER_60 | dict(latent_dim=200, steps_per_cycle=1900, calibrated_steps=400)
 
+# MSF-GZSSAR and SA-DVAE: no frequency module, no calibrated loss (their train.py aligns by
+# cross-reconstruction); the band settings are FS-VAE's, for `train.frequency=feature` ablations.
+CROSS_RECONSTRUCTION_PAIR = dict(frequency="off", calibrated=False, bands=30, strength=0.3, phi=30)
+
 # --- MSF-GZSSAR ---------------------------------------------------------------------------------------
 # A VAE pair trained like SynSE's CADA-VAE script, on three kinds of class text: label, action description
 # (our GD) and motion description (our LD), i.e. the default fused text, train.fields = label, local, global.
-MSF_RELEASED_60 = dict(
-    frequency="off",           # no frequency module
-    calibrated=False,          # no calibrated loss; train.py aligns by cross-reconstruction
-    bands=30,                  # unused (frequency off); FS-VAE's value, for `train.frequency=feature` ablations
-    strength=0.3,              # unused, as bands
-    phi=30,                    # unused, as bands
+MSF_RELEASED_60 = CROSS_RECONSTRUCTION_PAIR | dict(
     latent_dim=100,            # run60.sh ls=100
     hidden_dim=0,              # train.py Encoder([256, latent_size]): no hidden layer
     batch_size=64,             # train.py get_train_loader(64, 0)
@@ -189,12 +188,7 @@ MSF_PAPER_DELTA = 1.0
 # --- SA-DVAE ------------------------------------------------------------------------------------------
 # The values of scripts/train_eval_synse_split.sh (the SynSE splits). Its text is the label alone, embedded
 # by stsb-bert-large (tm=lb); here the fused text of train.fields is the default, as for every method.
-SADVAE_RELEASED_60 = dict(
-    frequency="off",           # no frequency module
-    calibrated=False,          # no calibrated loss; train.py aligns by cross-reconstruction
-    bands=30,                  # unused (frequency off); FS-VAE's value, for `train.frequency=feature` ablations
-    strength=0.3,              # unused, as bands
-    phi=30,                    # unused, as bands
+SADVAE_RELEASED_60 = CROSS_RECONSTRUCTION_PAIR | dict(
     latent_dim=160,            # ntu60 ls=160: z_r, and the text latent z_t
     irrelevant_dim=8,          # ntu60 ils=8: z_v
     hidden_dim=0,              # train.py Encoder([256, ls + ils]): no hidden layer

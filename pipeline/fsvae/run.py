@@ -194,7 +194,7 @@ def _train_branches(main: Branch, val: Branch | None, build_val: Callable[[], Br
     often keep small."""
     import torch
 
-    if val is None or build_val is None:
+    if val is None or build_val is None:  # no validation carve (both are None together)
         return _train_branch("main", main, hp, seed, sample, keep=True), None
     if processes < 2 or main.data.features.device.type != "cpu":
         return _train_branch("main", main, hp, seed, sample, keep=True), _train_branch("val", val, hp, seed)[0]

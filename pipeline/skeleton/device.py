@@ -2,7 +2,7 @@
 
 One code path for every case: `cfg.device` "auto" picks CUDA when present, else the CPU; under torchrun
 (WORLD_SIZE > 1 in the environment) each process joins a process group (nccl on CUDA, gloo on the CPU)
-and takes the GPU named by LOCAL_RANK. Tensors move with `.to(runtime.device)`, never `.cuda()`.
+and takes the GPU named by LOCAL_RANK. Tensors move with `.to(runtime.device)` only: no device is hard-coded.
 """
 
 from __future__ import annotations

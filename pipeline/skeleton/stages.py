@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from pipeline.catalog import Split
+from pipeline.catalog import Dataset, Split
 from pipeline.config import Config, section_dict
 from pipeline.console import summary
 from pipeline.errors import PipelineError
@@ -119,7 +119,7 @@ def cached_features(store: Store, key: str, split: Split, ref: str | None) -> bo
     return True
 
 
-def fit_backbones(dataset: Any, split: Split, cfg: Config) -> dict[str, str]:
+def fit_backbones(dataset: Dataset, split: Split, cfg: Config) -> dict[str, str]:
     """Train (or find cached) the "main" and "val" backbones of a split; returns role -> store key."""
     from pipeline.skeleton.prepare import prepared_for
 
@@ -132,7 +132,7 @@ def fit_backbones(dataset: Any, split: Split, cfg: Config) -> dict[str, str]:
     return fit_prepared(prepared, data_key, split, cfg)
 
 
-def extract_features(dataset: Any, split: Split, cfg: Config) -> str:
+def extract_features(dataset: Dataset, split: Split, cfg: Config) -> str:
     """Fit (or find) the split's backbones, write their features as one store artifact; returns its key."""
     from pipeline.features import feature_ref
     from pipeline.skeleton.prepare import prepared_for
