@@ -1,4 +1,9 @@
 import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -86,6 +91,11 @@ def test_temporal_mode_cadavae_and_ablations_run(tmp_path):
     _, text = make_toy(Store(cfg.store), temporal=True)
     [fs] = train_split(DATASET, SPLIT, cfg, text=text)
     assert fs["config"]["train"]["frequency"] == "temporal" and fs["config"]["train"]["fields"] == ["local"]
+    # the other modes leave the time-resolved column unread; the pooled columns are the same
+    full, pooled = (load_feature_set(Store(cfg.store), fs["feature_key"], temporal=t) for t in (True, False))
+    assert full["train"].temporal.shape[1:] == (8, 256) and pooled["train"].temporal is None
+    np.testing.assert_array_equal(pooled["train"].feature, full["train"].feature)
+    np.testing.assert_array_equal(pooled["test_unseen"].logits, full["test_unseen"].logits)
     cfg = _cfg(tmp_path, cycles=1, method="cadavae")
     [cada] = train_split(DATASET, SPLIT, cfg, text=text)
     assert cada["method"] == "cadavae" and cada["config"]["train"]["frequency"] == "off"
@@ -121,3 +131,43 @@ def test_dump_folder_is_imported(tmp_path):
     np.save(dump / "g_label.npy", np.concatenate([fs["test_seen"].class_idx, fs["test_unseen"].class_idx]))
     [result] = train_split(DATASET, SPLIT, cfg, features=str(dump), text=text)
     assert result["protocol"] == "imported dump" and result["gzsl"] is None and result["zsl_top1"] > 25
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs /proc to find the worker")
+def test_killed_trainer_takes_its_validation_worker_with_it(tmp_path):
+    """An interrupted `zssar train` (the parent killed outright) leaves no worker training on."""
+    code = (f"from pathlib import Path; from fsvae_toy import DATASET, SPLIT, make_toy; "
+            f"from pipeline.config import Config; from pipeline.fsvae.run import train_split; "
+            f"from pipeline.store import Store; cfg = Config(store={str(tmp_path / 'store')!r}, "
+            f"results={str(tmp_path / 'results')!r}); cfg.train.cycles = 1; cfg.train.steps_per_cycle = 10**7; "
+            f"_, text = make_toy(Store(cfg.store)); train_split(DATASET, SPLIT, cfg, text=text)")
+    parent = subprocess.Popen([sys.executable, "-c", code], cwd=Path(__file__).parent,
+                              env={**os.environ, "PYTHONPATH": str(Path(__file__).parent)})
+    try:
+        deadline = time.monotonic() + 120
+        while not _children(parent.pid) and time.monotonic() < deadline and parent.poll() is None:
+            time.sleep(0.2)
+        workers = _children(parent.pid)
+        assert workers, "the trainer never started its validation worker"
+        time.sleep(1)
+    finally:
+        parent.kill()
+        parent.wait()
+    deadline = time.monotonic() + 30
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(w) for w in workers)
