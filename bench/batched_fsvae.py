@@ -4,7 +4,7 @@ K models with the same shapes (one per seed) are stacked parameter by parameter
 (`torch.func.stack_module_state`); one `vmap` over the pipeline's own `FSVAE.forward` and loss terms gives
 the K losses, their sum is differentiated once, and one fused Adam steps the stacked tensors. Adam is
 elementwise, so stepping the stack is stepping each model. Every seed keeps its own random stream, drawn
-in the order `pipeline.fsvae.train.train_cycles` draws it (batch indices per cycle, then per step the
+in the order `pipeline.zsl.train.train_cycles` draws it (batch indices per cycle, then per step the
 noise and, with the calibrated loss on, the permutation), so the K models are the ones K separate runs
 would train, up to floating-point summation order (checked by `bench_step`).
 
@@ -21,7 +21,7 @@ from collections.abc import Iterator
 import torch
 from torch.func import functional_call, stack_module_state, vmap
 
-from pipeline.fsvae.losses import calibrated_alignment, kl_divergence, reconstruction, wasserstein2
+from pipeline.zsl.losses import calibrated_alignment, kl_divergence, reconstruction, wasserstein2
 
 
 class BatchedTrainer:

@@ -70,7 +70,7 @@ def extract_throughput(net, data, batch_size: int) -> float:
 def loader_seconds(data, batch_size: int, shuffle: bool) -> float:
     """One pass of the stage's DataLoader alone (reading, float16 -> float32, NaN -> 0)."""
     from pipeline.skeleton.device import Runtime
-    from pipeline.skeleton.fit import make_loader
+    from pipeline.skeleton.loader import make_loader
 
     loader, sampler = make_loader(data.x, np.arange(len(data)), data.label.astype(np.int64) if shuffle else None,
                                   batch_size, Runtime(torch.device("cpu")), 0, shuffle=shuffle, seed=0)

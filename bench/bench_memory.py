@@ -48,7 +48,7 @@ def child(task: str, root: str, scale: float, temporal: int) -> None:
     if task == "assemble":
         return assemble(int(scale))
     from pipeline.config import Config
-    from pipeline.features import load_feature_set
+    from pipeline.artifacts.feature_sets import load_feature_set
     from pipeline.store import Store
 
     dataset, split, key, text = common.write_feature_store(Path(root) / "store", "110_10",
@@ -57,7 +57,7 @@ def child(task: str, root: str, scale: float, temporal: int) -> None:
         fs = load_feature_set(Store(Path(root) / "store"), key, temporal=task == "load")
         print(sum(len(p) for p in fs.parts.values()), "rows")
     elif task == "train":
-        from pipeline.fsvae.run import train_split
+        from pipeline.stages.train import train_split
 
         cfg = Config(store=str(Path(root) / "store"), results=str(Path(root) / "results"), device="cpu")
         cfg.train.cycles, cfg.train.steps_per_cycle = 2, 50

@@ -1,7 +1,7 @@
 """Item 2: whole training schedules on cached features, end to end through `train_split`.
 
 A synthetic NTU-sized feature set for each SynSE split (all six parts with backbone logits; see
-common.write_feature_store) goes into a temporary store, and `pipeline.fsvae.run.train_split` runs the
+common.write_feature_store) goes into a temporary store, and `pipeline.stages.train.train_split` runs the
 released preset on it: per seed a main and a validation-carve model (two processes), a ZSL classifier
 and an evaluation after every cycle, the gate, the result files. NTU-60 splits: 10 cycles x 1700 steps; NTU-120:
 10 x 1900, latent 200. Text: 1536-d. Threads: the trainer's own setting (`train.threads`, default 1).
@@ -35,7 +35,7 @@ def time_split(root: Path, split: str, quick: bool, processes: int = 2, cycles: 
     """(seconds to write the feature set, seconds of train_split, its result) for one seed of one split;
     `cycles` and `steps` shorten the released schedule."""
     from pipeline.config import Config
-    from pipeline.fsvae.run import train_split
+    from pipeline.stages.train import train_split
 
     start = time.perf_counter()
     dataset, sp, key, text = common.write_feature_store(root / "store", split,
@@ -57,8 +57,8 @@ def classifier_fits(classes: int, latent: int, repeat: int) -> tuple[float, floa
     import torch
 
     from released_classifier import fit_zsl_classifier_released
-    from pipeline.fsvae.classifier import fit_zsl_classifier
-    from pipeline.fsvae.train import build_model
+    from pipeline.zsl.classifier import fit_zsl_classifier
+    from pipeline.zsl.train import build_model
 
     hp = common.fsvae_hyper(120 if latent == 200 else 60)
     model = build_model(common.train_data(1000, 40), hp, 0).eval()

@@ -2,7 +2,7 @@
 
 Setting: batch 64, 256-d skeleton features, 1536-d text, latent 100, 55 training classes (the 55/5 split),
 frequency module on, every loss term on (the last `calibrated_steps` of a cycle from the third cycle on).
-"Ours" is `pipeline.fsvae.train.train_cycles` itself, timed over a short cycle; the reference is
+"Ours" is `pipeline.zsl.train.train_cycles` itself, timed over a short cycle; the reference is
 bench/reference_fsvae.py fed the same batches. Before timing, one step of each from the same weights,
 batch and noise must give the same loss and gradients ("equal math").
 
@@ -35,7 +35,7 @@ def _hp(steps: int, align: bool):
 
 def equal_math(data, seed: int = 7) -> tuple[float, float]:
     """(relative loss difference, largest relative gradient difference) after one step of each."""
-    from pipeline.fsvae.train import build_model, train_cycles
+    from pipeline.zsl.train import build_model, train_cycles
 
     hp = _hp(1, align=True)
     model = build_model(data, hp, 0)
@@ -55,7 +55,7 @@ def equal_math(data, seed: int = 7) -> tuple[float, float]:
 
 
 def _ours_round(data, steps: int, align: bool, seed: int) -> float:
-    from pipeline.fsvae.train import build_model, train_cycles
+    from pipeline.zsl.train import build_model, train_cycles
 
     hp = _hp(steps, align)
     model = build_model(data, hp, seed)
@@ -126,7 +126,7 @@ def matmul_floor(batch: int = BATCH, classes: int = CLASSES, d_s: int = common.S
 
 
 def _batched_round(data, k: int, steps: int, seed: int) -> float:
-    from pipeline.fsvae.train import build_model
+    from pipeline.zsl.train import build_model
 
     hp = _hp(steps, align=True)
     seeds = [seed + i for i in range(k)]
@@ -142,8 +142,8 @@ def batched_agreement(data, k: int = 3, steps: int = 60) -> tuple[float, float]:
     each trained alone by `train_cycles`, over a short real schedule (every kind of step included)."""
     import dataclasses
 
-    from pipeline.fsvae.presets import Ramp
-    from pipeline.fsvae.train import build_model, train_cycles
+    from pipeline.zsl.presets import Ramp
+    from pipeline.zsl.train import build_model, train_cycles
 
     hp = common.fsvae_hyper(60, cycles=3, steps_per_cycle=steps // 3)
     third = 1.0 / 3
@@ -164,7 +164,7 @@ def batched_agreement(data, k: int = 3, steps: int = 60) -> tuple[float, float]:
 
 
 def run(quick: bool) -> list[dict[str, Any]]:
-    from pipeline.fsvae.train import build_model
+    from pipeline.zsl.train import build_model
 
     steps, rounds = (20, 2) if quick else (150, 4)
     data = common.train_data(common.part_sizes("55_5")["train"] if not quick else 4096, CLASSES)

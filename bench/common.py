@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.threads import torch_threads  # noqa: F401  (the benchmarks pin threads as the pipeline does)
+from pipeline.hardware import torch_threads  # noqa: F401  (the benchmarks pin threads as the pipeline does)
 
 # Clips per class of NTU's cross-subject protocol (training subjects, test subjects): NTU-60 has 40,320
 # and 16,560 clips over 60 classes, NTU-120 63,026 and 50,919 over 120.
@@ -75,10 +75,10 @@ def features(n: int, classes: np.ndarray, rng: np.random.Generator, dim: int = S
 
 
 def train_data(n: int, classes: int, d_s: int = SKELETON_DIM, d_t: int = TEXT_DIM, seed: int = 0):
-    """A `pipeline.fsvae.train.TrainData` of n samples over `classes` classes, on the CPU."""
+    """A `pipeline.zsl.train.TrainData` of n samples over `classes` classes, on the CPU."""
     import torch
 
-    from pipeline.fsvae.train import TrainData
+    from pipeline.zsl.train import TrainData
 
     rng = np.random.default_rng(seed)
     x, y = features(n, np.arange(classes), rng, d_s)
@@ -90,8 +90,8 @@ def train_data(n: int, classes: int, d_s: int = SKELETON_DIM, d_t: int = TEXT_DI
 def fsvae_hyper(num_classes: int = 60, **overrides: Any):
     """The released FS-VAE preset for a dataset of `num_classes` classes, with `overrides` (Hyper fields)."""
     from pipeline.catalog import Dataset
-    from pipeline.fsvae.presets import resolve
-    from pipeline.fsvae.settings import TrainConfig
+    from pipeline.zsl.presets import resolve
+    from pipeline.zsl.settings import TrainConfig
 
     hp = resolve(TrainConfig(), Dataset("bench", tuple(str(i) for i in range(num_classes))))
     return dataclasses.replace(hp, **overrides)
@@ -100,7 +100,7 @@ def fsvae_hyper(num_classes: int = 60, **overrides: Any):
 def constant_schedule(hp, beta_s: float = 0.1, beta_t: float = 0.1, align: float | None = None):
     """`hp` with every loss weight constant: by default the FS-VAE step where every term is on (both KL
     terms and the calibrated alignment; the other methods' terms off)."""
-    from pipeline.fsvae.presets import Ramp
+    from pipeline.zsl.presets import Ramp
 
     weights = dict.fromkeys(hp.schedule, 0.0) | {"beta_s": beta_s, "beta_t": beta_t,
                                                   "align": hp.alpha if align is None else align}
@@ -133,7 +133,7 @@ def write_feature_store(root: Path, split: str, d_t: int = TEXT_DIM, scale: floa
     Returns (dataset, split, feature key, text) where text is duck-typed like `TextFeatures`. `scale`
     shrinks every part (for quick runs); `temporal_steps` > 0 adds (T', 256) time-resolved features.
     """
-    from pipeline.features import KIND, Part, write_part
+    from pipeline.artifacts.feature_sets import KIND, Part, write_part
     from pipeline.store import Store, hash_spec
 
     dataset, sp = synse_split(split)

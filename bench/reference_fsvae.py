@@ -15,7 +15,7 @@ What is kept from the released code, because it is what costs time there:
 What follows the pipeline instead, so that both compute the same loss ("equal math"): the calibrated
 alignment uses a negative on the skeleton side too, with one permutation for both sides (the released
 train.py has positives only on the skeleton side and a second permutation); the loss weights come from
-the caller. `from_pipeline` copies a `pipeline.fsvae.model.FSVAE`'s weights, so one batch and one draw
+the caller. `from_pipeline` copies a `pipeline.zsl.model.FSVAE`'s weights, so one batch and one draw
 of noise give the same loss and gradients in both (checked by `bench_step`).
 """
 

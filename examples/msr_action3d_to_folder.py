@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.atomic import atomic_dir
+from pipeline.store.atomic import atomic_dir
 from pipeline.errors import PipelineError
 
 FILE_RE = re.compile(r"a(\d{2})_s(\d{2})_e(\d{2})_skeleton3D\.txt")

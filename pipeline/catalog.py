@@ -183,10 +183,3 @@ def get_split(dataset: Dataset, spec: str) -> Split:
         return Split(spec, tuple(unseen), tuple(seen), tuple(val_unseen), tuple(val_seen))
     valid = ", ".join(SYNSE_SPLITS)
     raise PipelineError(f"unknown split {spec!r}: valid are {valid}, random:<n_unseen>:<seed>, unseen:<i>,<j>,...")
-
-
-def dataset_for_split(spec: str) -> str:
-    """`make train SPLIT=48_12` picks the dataset from a SynSE split name."""
-    if spec not in SYNSE_SPLITS:
-        raise PipelineError(f"split {spec!r} does not name a dataset; pass DATASET= (valid SynSE: {', '.join(SYNSE_SPLITS)})")
-    return SYNSE_SPLITS[spec]

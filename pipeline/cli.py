@@ -60,7 +60,7 @@ def describe(dataset: DatasetOpt, model: Annotated[Optional[str], typer.Option(h
     """Write a Global and a Local Description of every class with an LLM (or report the shipped ones)."""
     def go():
         from pipeline.catalog import get_dataset
-        from pipeline.describe.run import describe_dataset
+        from pipeline.stages.describe import describe_dataset
 
         cfg = _config(config, set_, describe__model=model)
         describe_dataset(get_dataset(dataset), cfg, out=out)
@@ -74,7 +74,7 @@ def embed(dataset: DatasetOpt,
     """Embed label, LD and GD of every class into Parquet (plus the fused f_t)."""
     def go():
         from pipeline.catalog import get_dataset
-        from pipeline.text.embed import embed_dataset
+        from pipeline.stages.embed import embed_dataset
 
         cfg = _config(config, set_, embed__encoder=encoder)
         embed_dataset(get_dataset(dataset), cfg)
@@ -88,7 +88,7 @@ def skeleton_prepare(dataset: DatasetOpt,
     """Read (or generate) skeleton clips into one cached, preprocessed array file."""
     def go():
         from pipeline.catalog import get_dataset
-        from pipeline.skeleton.prepare import prepare_dataset
+        from pipeline.stages.skeleton import prepare_dataset
 
         prepare_dataset(get_dataset(dataset), _config(config, set_), source=source)
     _run(go)
@@ -99,7 +99,7 @@ def skeleton_fit(dataset: DatasetOpt, split: SplitOpt, config: ConfigOpt = None,
     """Train the GCN backbone on the split's seen classes (and one on its validation carve)."""
     def go():
         from pipeline.catalog import get_dataset, get_split
-        from pipeline.skeleton.stages import fit_backbones
+        from pipeline.stages.skeleton import fit_backbones
 
         ds = get_dataset(dataset)
         fit_backbones(ds, get_split(ds, split), _config(config, set_))
@@ -111,7 +111,7 @@ def skeleton_extract(dataset: DatasetOpt, split: SplitOpt, config: ConfigOpt = N
     """Write the backbone's features for every part of the split into the store."""
     def go():
         from pipeline.catalog import get_dataset, get_split
-        from pipeline.skeleton.stages import extract_features
+        from pipeline.stages.skeleton import extract_features
 
         ds = get_dataset(dataset)
         extract_features(ds, get_split(ds, split), _config(config, set_))
@@ -125,7 +125,7 @@ def skeleton_import_dump(folder: Annotated[Path, typer.Argument(help="A SynSE/MS
     """Import a released feature dump as the skeleton features of a split."""
     def go():
         from pipeline.catalog import get_dataset, get_split
-        from pipeline.skeleton.dumps import import_dump
+        from pipeline.stages.skeleton import import_dump
 
         ds = get_dataset(dataset)
         import_dump(folder, ds, get_split(ds, split), _config(config, set_))
@@ -142,7 +142,7 @@ def train(dataset: DatasetOpt, split: SplitOpt,
     """Train a zero-shot model on cached features; report ZSL top-1 and GZSL seen/unseen/H."""
     def go():
         from pipeline.catalog import get_dataset, get_split
-        from pipeline.fsvae.run import train_split
+        from pipeline.stages.train import train_split
 
         cfg = _config(config, set_, train__method=method, train__seeds=seeds, train__preset=preset)
         ds = get_dataset(dataset)
@@ -161,7 +161,7 @@ def predict(input_: Annotated[Path, typer.Option("--input", "-i", help="A clip (
             config: ConfigOpt = None, set_: SetOpt = None) -> None:
     """Label new skeleton clips with a saved model: top-k action labels and their probabilities."""
     def go():
-        from pipeline.predict import predict as run_predict
+        from pipeline.stages.predict import predict as run_predict
 
         run_predict(_config(config, set_), input_, model=model, classes=classes, labels=labels, top_k=top_k,
                     out=out, generalized=generalized)
@@ -172,7 +172,7 @@ def predict(input_: Annotated[Path, typer.Option("--input", "-i", help="A clip (
 def models_ls(config: ConfigOpt = None, set_: SetOpt = None) -> None:
     """List saved models: dataset, split, method, preset, seed, ZSL, H, date, key."""
     def go():
-        from pipeline.predict import list_models
+        from pipeline.stages.predict import list_models
 
         list_models(_config(config, set_))
     _run(go)
@@ -182,7 +182,7 @@ def models_ls(config: ConfigOpt = None, set_: SetOpt = None) -> None:
 def report(config: ConfigOpt = None, set_: SetOpt = None) -> None:
     """Tabulate every result (mean and std over seeds) beside the published numbers; write plots."""
     def go():
-        from pipeline.report import build_report
+        from pipeline.stages.report import build_report
 
         build_report(_config(config, set_))
     _run(go)
@@ -192,7 +192,7 @@ def report(config: ConfigOpt = None, set_: SetOpt = None) -> None:
 def demo(config: ConfigOpt = None, set_: SetOpt = None) -> None:
     """Run the whole pipeline on the embedded synthetic data, offline, and print the table."""
     def go():
-        from pipeline.demo import run_demo
+        from pipeline.stages.demo import run_demo
 
         run_demo(_config(config, set_))
     _run(go)
@@ -203,7 +203,7 @@ def cache_ls(kind: Annotated[Optional[str], typer.Option(help="Only this artifac
              remote: RemoteOpt = None, config: ConfigOpt = None, set_: SetOpt = None) -> None:
     """List cached artifacts: kind, key, size, date and what they were made from."""
     def go():
-        from pipeline.sharing import list_artifacts
+        from pipeline.stages.cache import list_artifacts
 
         list_artifacts(_config(config, set_), kind, remote=remote)
     _run(go)
@@ -213,7 +213,7 @@ def cache_ls(kind: Annotated[Optional[str], typer.Option(help="Only this artifac
 def cache_verify(remote: RemoteOpt = None, config: ConfigOpt = None, set_: SetOpt = None) -> None:
     """Check every cached file against its recorded sha256."""
     def go():
-        from pipeline.sharing import verify_store
+        from pipeline.stages.cache import verify_store
 
         verify_store(_config(config, set_), remote=remote)
     _run(go)
@@ -223,9 +223,9 @@ def cache_verify(remote: RemoteOpt = None, config: ConfigOpt = None, set_: SetOp
 def cache_gc(config: ConfigOpt = None, set_: SetOpt = None) -> None:
     """Remove unsealed temp folders and artifacts no ref points to, directly or through their inputs."""
     def go():
-        from pipeline.sharing import collect_garbage
+        from pipeline.stages.cache import gc_store
 
-        collect_garbage(_config(config, set_))
+        gc_store(_config(config, set_))
     _run(go)
 
 
@@ -234,9 +234,9 @@ def cache_push(remote: Annotated[str, typer.Argument(help="Remote: a directory o
                config: ConfigOpt = None, set_: SetOpt = None) -> None:
     """Upload cached artifacts to a shared remote."""
     def go():
-        from pipeline.sharing import push
+        from pipeline.stages.cache import push_store
 
-        push(_config(config, set_), remote)
+        push_store(_config(config, set_), remote)
     _run(go)
 
 
@@ -245,9 +245,9 @@ def cache_pull(remote: Annotated[str, typer.Argument(help="Remote: a directory o
                config: ConfigOpt = None, set_: SetOpt = None) -> None:
     """Download artifacts from a shared remote, checking each object's sha256."""
     def go():
-        from pipeline.sharing import pull
+        from pipeline.stages.cache import pull_store
 
-        pull(_config(config, set_), remote)
+        pull_store(_config(config, set_), remote)
     _run(go)
 
 

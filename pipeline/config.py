@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import PipelineError
-from pipeline.fsvae.settings import TrainConfig
+from pipeline.zsl.settings import TrainConfig
 from pipeline.skeleton.settings import SkeletonConfig
 
 DEFAULT_CONFIG_FILE = "zssar.toml"

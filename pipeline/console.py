@@ -36,3 +36,14 @@ def warn(message: str) -> None:
 def summary(message: str) -> None:
     """The one line a stage prints when it ends (stdout, so scripts can capture it)."""
     print(message, flush=True)
+
+
+def human_bytes(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    size = float(n)
+    for unit in ("KiB", "MiB", "GiB"):
+        size /= 1024
+        if size < 1024 or unit == "GiB":
+            break
+    return f"{size:.1f} {unit}"

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from pipeline.catalog import Dataset, Split
-from pipeline.features import KIND, Part, feature_ref, write_part
+from pipeline.artifacts.feature_sets import KIND, Part, write_part
+from pipeline.artifacts.kinds import feature_ref
 from pipeline.store import Store, hash_spec
 
 N_CLASSES = 16

@@ -13,14 +13,16 @@ import torch
 
 from backbone_data import tiny_config, tiny_prepared, tiny_split
 from pipeline.errors import PipelineError
-from pipeline.features import KIND as FEATURES, load_feature_set
+from pipeline.artifacts.feature_sets import KIND as FEATURES, load_feature_set
 from pipeline.skeleton import fit as fit_module
 from pipeline.skeleton.extract import extract_prepared
-from pipeline.skeleton.fit import KIND, MODEL_FILE, fit_prepared, load_backbone
+from pipeline.artifacts.backbones import MODEL_FILE
+from pipeline.artifacts.kinds import BACKBONE as KIND
+from pipeline.skeleton.fit import fit_prepared, load_backbone
 from pipeline.skeleton.graph import CENTRIFUGAL, CENTRIPETAL, SELF, adjacency, hop_distance, spatial_partitions
 from pipeline.skeleton.layouts import MSR20, NTU25, Layout
 from pipeline.skeleton.model import STGCN
-from pipeline.skeleton.stages import backbone_spec
+from pipeline.skeleton.keys import backbone_spec
 from pipeline.store import Store, hash_spec
 
 DATA_KEY = "tiny-data"
@@ -277,8 +279,8 @@ def test_extract_features_on_prepared_synthetic_data(tmp_path):
     """The CLI path: prepare (synthetic) -> fit both backbones -> extract -> ref; then all cached."""
     pytest.importorskip("pipeline.skeleton.prepare")
     from pipeline.catalog import get_dataset, get_split
-    from pipeline.features import feature_ref
-    from pipeline.skeleton.stages import extract_features, fit_backbones
+    from pipeline.artifacts.kinds import feature_ref
+    from pipeline.stages.skeleton import extract_features, fit_backbones
 
     cfg = tiny_config(tmp_path, epochs=1)
     cfg.skeleton.synthetic.samples_per_class = 4
@@ -295,7 +297,7 @@ def test_extract_features_on_prepared_synthetic_data(tmp_path):
     assert store.meta(FEATURES, key)["spec"]["backbones"] == keys
     # a full cache hit of either stage, in a fresh process, never imports torch
     code = ("import sys; from backbone_data import tiny_config; from pipeline.catalog import get_dataset, get_split; "
-            "from pipeline.skeleton.stages import extract_features, fit_backbones; "
+            "from pipeline.stages.skeleton import extract_features, fit_backbones; "
             f"cfg = tiny_config({str(tmp_path)!r}, epochs=1); cfg.skeleton.synthetic.samples_per_class = 4; "
             "cfg.skeleton.synthetic.frames = cfg.skeleton.prepare.frames = 16; d = get_dataset('synthetic60'); "
             "s = get_split(d, 'random:5:0'); fit_backbones(d, s, cfg); print(extract_features(d, s, cfg)); "

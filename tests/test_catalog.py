@@ -1,6 +1,6 @@
 import pytest
 
-from pipeline.catalog import dataset_for_split, get_dataset, get_split
+from pipeline.catalog import get_dataset, get_split
 from pipeline.errors import PipelineError
 
 
@@ -50,7 +50,6 @@ def test_explicit_split():
 def test_unknown_split_lists_valid():
     with pytest.raises(PipelineError, match="55_5, 48_12, 110_10, 96_24"):
         get_split(get_dataset("ntu60"), "50_10")
-    assert dataset_for_split("96_24") == "ntu120"
 
 
 def test_folder_dataset(tmp_path):

@@ -10,7 +10,7 @@ import numpy as np
 
 from pipeline.catalog import get_dataset, get_split
 from pipeline.config import load_config
-from pipeline.text.embed import text_features_for
+from pipeline.stages.embed import text_features_for
 
 REPO = Path(__file__).resolve().parents[1]
 

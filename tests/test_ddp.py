@@ -32,7 +32,8 @@ def test_two_process_training_ends_with_identical_weights(tmp_path):
         torch.testing.assert_close(ranks[0][name], ranks[1][name], rtol=0, atol=0, msg=name)
     assert any(not torch.equal(v, torch.zeros_like(v)) for v in ranks[0].values())
 
-    from pipeline.skeleton.fit import KIND, MODEL_FILE
+    from pipeline.artifacts.backbones import MODEL_FILE
+    from pipeline.artifacts.kinds import BACKBONE as KIND
     from pipeline.store import Store
 
     keys = [json.loads((tmp_path / f"keys{r}.json").read_text()) for r in (0, 1)]
@@ -50,7 +51,7 @@ def _worker(out: Path) -> None:
     from backbone_data import tiny_config, tiny_prepared, tiny_split
     from pipeline.skeleton.device import runtime
     from pipeline.skeleton.fit import fit_prepared, train_backbone
-    from pipeline.skeleton.stages import roles
+    from pipeline.skeleton.keys import roles
     from pipeline.skeleton.layouts import NTU25
 
     torch.set_num_threads(1)

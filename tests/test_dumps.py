@@ -10,7 +10,8 @@ import pytest
 from pipeline.catalog import get_dataset, get_split
 from pipeline.config import Config
 from pipeline.errors import PipelineError
-from pipeline.features import KIND, feature_ref, load_feature_set
+from pipeline.artifacts.feature_sets import KIND, load_feature_set
+from pipeline.artifacts.kinds import feature_ref
 from pipeline.skeleton.dumps import import_dump
 from pipeline.store import Store
 

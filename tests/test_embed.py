@@ -9,9 +9,9 @@ from pipeline.catalog import get_dataset
 from pipeline.config import Config
 from pipeline.errors import MissingArtifactError, PipelineError
 from pipeline.store import Store
-from pipeline.tables import read_table
-from pipeline.text import embed as embed_mod
-from pipeline.text.embed import FILE, KIND, embed_dataset, text_features_for
+from pipeline.artifacts.tables import read_table
+from pipeline.text import encoders as encoders_mod
+from pipeline.stages.embed import FILE, KIND, embed_dataset, text_features_for
 
 
 @pytest.fixture()
@@ -45,7 +45,7 @@ def test_embed_writes_normalised_fields_and_caches(folder_dataset, tmp_path, mon
 
     def boom(*a, **k):
         raise AssertionError("a cache hit must not load the encoder")
-    monkeypatch.setattr(embed_mod, "load_encoder", boom)
+    monkeypatch.setattr(encoders_mod, "load_encoder", boom)
     assert embed_dataset(ds, cfg) == key
 
 

@@ -6,13 +6,13 @@ import torch
 
 from pipeline.catalog import Dataset
 from pipeline.errors import PipelineError
-from pipeline.fsvae import dct as D
-from pipeline.fsvae.evaluate import confusion, harmonic_mean
-from pipeline.fsvae.gate import GateData, fit_gate
-from pipeline.fsvae.losses import calibrated_alignment, kl_divergence, reconstruction, wasserstein2
-from pipeline.fsvae.model import FrequencyEnhance, band_edges, low_band_limit
-from pipeline.fsvae.presets import resolve
-from pipeline.fsvae.settings import TrainConfig
+from pipeline.zsl import dct as D
+from pipeline.zsl.evaluate import confusion, harmonic_mean
+from pipeline.zsl.gate import GateData, fit_gate
+from pipeline.zsl.losses import calibrated_alignment, kl_divergence, reconstruction, wasserstein2
+from pipeline.zsl.model import FrequencyEnhance, band_edges, low_band_limit
+from pipeline.zsl.presets import resolve
+from pipeline.zsl.settings import TrainConfig
 
 NTU60 = Dataset("ntu60", tuple(f"c{i}" for i in range(60)))
 NTU120 = Dataset("ntu120", tuple(f"c{i}" for i in range(120)))
@@ -187,8 +187,8 @@ def test_presets_and_overrides():
 def test_zsl_classifier_line_form_trains_the_released_classifier():
     """The line form (two C x C products per epoch) gives the classifier the released form gives when it
     materialises `samples` latents per class: same draws, same Adam steps, weights equal up to rounding."""
-    from pipeline.fsvae.classifier import _fit_linear, fit_zsl_classifier
-    from pipeline.fsvae.model import reparameterize
+    from pipeline.zsl.classifier import _fit_linear, fit_zsl_classifier
+    from pipeline.zsl.model import reparameterize
 
     class TextEncoder(torch.nn.Module):
         def forward(self, t):
@@ -212,7 +212,7 @@ def test_zsl_classifier_line_form_trains_the_released_classifier():
 def test_encoding_only_the_used_text_rows_changes_nothing():
     """A batch that uses a few rows of the class table: encoding only those (what the CPU trainer does when
     the table has more rows than the batch) gives the same latents and the same gradients."""
-    from pipeline.fsvae.model import FSVAE
+    from pipeline.zsl.model import FSVAE
 
     hp = resolve(TrainConfig(latent_dim=8), NTU60)
     gen = torch.Generator().manual_seed(0)

@@ -10,13 +10,14 @@ from fsvae_toy import DATASET, SPLIT, make_toy
 from pipeline.catalog import Dataset
 from pipeline.config import Config
 from pipeline.errors import PipelineError
-from pipeline.features import load_feature_set
-from pipeline.fsvae.losses import discriminator_loss, product_of_marginals, total_correlation, wasserstein2
-from pipeline.fsvae.presets import resolve
-from pipeline.fsvae.run import _branch, train_split
-from pipeline.fsvae.sadvae import SADVAE, Discriminator, SplitEncoder
-from pipeline.fsvae.settings import TrainConfig
-from pipeline.fsvae.train import build_model, train_cycles
+from pipeline.artifacts.feature_sets import load_feature_set
+from pipeline.zsl.losses import discriminator_loss, product_of_marginals, total_correlation, wasserstein2
+from pipeline.zsl.presets import resolve
+from pipeline.stages.train import train_split
+from pipeline.zsl.protocol import _branch
+from pipeline.zsl.sadvae import SADVAE, Discriminator, SplitEncoder
+from pipeline.zsl.settings import TrainConfig
+from pipeline.zsl.train import build_model, train_cycles
 from pipeline.store import Store
 
 NTU60 = Dataset("ntu60", tuple(f"c{i}" for i in range(60)))

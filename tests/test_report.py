@@ -10,7 +10,7 @@ from pipeline import console
 from pipeline.catalog import get_dataset, get_split
 from pipeline.config import Config
 from pipeline.errors import PipelineError
-from pipeline.report import build_report
+from pipeline.stages.report import build_report
 from pipeline.report.plots import pca_2d
 from pipeline.report.tables import SYNTHETIC_LABEL
 

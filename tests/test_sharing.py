@@ -13,8 +13,9 @@ import pytest
 
 from pipeline.config import Config
 from pipeline.errors import PipelineError
-from pipeline.remote import Remote
-from pipeline.sharing import collect_garbage, list_artifacts, pull, pull_if_configured, push, verify_store
+from pipeline.store.remote import Remote
+from pipeline.stages.cache import gc_store as collect_garbage, list_artifacts, pull_store as pull, push_store as push, verify_store
+from pipeline.store.sync import pull_if_configured as pull_into
 from pipeline.store import Store, hash_spec
 
 REF = "features/synthetic60/55_5"
@@ -244,6 +245,10 @@ def test_interrupted_push_leaves_remote_consistent(tmp_path, monkeypatch):
     assert done.blobs == 2 and done.refs == 1
     assert {r["key"] for r in Remote(remote).manifest()} == set(keys.values())
     verify_store(cfg, remote=remote)
+
+
+def pull_if_configured(cfg, kind, key):
+    return pull_into(Store(cfg.store), cfg.remote, kind, key)
 
 
 def test_pull_if_configured_brings_what_it_references(tmp_path):

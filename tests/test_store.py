@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from pipeline.store import Store, file_sha256, hash_spec
-from pipeline.tables import read_table, write_table
+from pipeline.artifacts.tables import read_table, write_table
 
 
 def test_key_is_content_hash():

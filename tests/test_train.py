@@ -12,8 +12,8 @@ from fsvae_toy import DATASET, SPLIT, make_toy
 from pipeline.catalog import Split
 from pipeline.config import Config
 from pipeline.errors import MissingArtifactError, PipelineError
-from pipeline.features import load_feature_set
-from pipeline.fsvae.run import train_split
+from pipeline.artifacts.feature_sets import load_feature_set
+from pipeline.stages.train import train_split
 from pipeline.store import Store
 
 TINY = {"cycles": 2, "steps_per_cycle": 120, "batch_size": 32, "lr": 1e-3, "classifier_samples": 50,
@@ -151,7 +151,7 @@ def _alive(pid: int) -> bool:
 def test_killed_trainer_takes_its_validation_worker_with_it(tmp_path):
     """An interrupted `zssar train` (the parent killed outright) leaves no worker training on."""
     code = (f"from pathlib import Path; from fsvae_toy import DATASET, SPLIT, make_toy; "
-            f"from pipeline.config import Config; from pipeline.fsvae.run import train_split; "
+            f"from pipeline.config import Config; from pipeline.stages.train import train_split; "
             f"from pipeline.store import Store; cfg = Config(store={str(tmp_path / 'store')!r}, "
             f"results={str(tmp_path / 'results')!r}); cfg.train.cycles = 1; cfg.train.steps_per_cycle = 10**7; "
             f"_, text = make_toy(Store(cfg.store)); train_split(DATASET, SPLIT, cfg, text=text)")

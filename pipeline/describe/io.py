@@ -7,10 +7,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.artifacts.text_features import FIELDS
 from pipeline.catalog import Dataset
 from pipeline.errors import MissingArtifactError, PipelineError
-
-FIELDS = ("label", "local", "global")
 
 
 @dataclass(frozen=True)

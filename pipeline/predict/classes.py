@@ -26,13 +26,14 @@ import numpy as np
 
 from pipeline.config import Config
 from pipeline.console import warn
-from pipeline.describe.io import FIELDS, parse_records
+from pipeline.artifacts.text_features import FIELDS, fuse, l2_normalise
+from pipeline.describe.io import parse_records
 from pipeline.errors import PipelineError
 from pipeline.predict.models import SavedModel, Scorer
+from pipeline.artifacts.kinds import ZSL_CLASSIFIER as KIND
+from pipeline.artifacts.saved_models import read_scorer, write_scorer
 from pipeline.store import Store, hash_spec
 
-KIND = "zsl-classifier"
-SCORER_FILE = "scorer.npz"
 DESCRIBED = ("local", "global")
 
 
@@ -128,23 +129,21 @@ def complete_texts(classes: ClassList, fields: tuple[str, ...], cfg: Config) -> 
 
 def _describe(labels: list[str], cfg: Config) -> list[dict[str, str]]:
     """A global and a local description per label, from the configured LLM (its disk cache applies)."""
+    from pipeline.describe.classes import describe_label
     from pipeline.describe.client import LLMClient
-    from pipeline.describe.prompts import KINDS, load_prompts
+    from pipeline.describe.prompts import load_prompts
 
     prompts = load_prompts(cfg.describe.prompts_dir)
     with LLMClient(cfg.describe) as llm:
-        return [{kind: llm.describe(prompts.render(kind, label), f"class {label!r} ({kind} description)")
-                 for kind in KINDS} for label in labels]
+        return [describe_label(llm, prompts, label, f"class {label!r}") for label in labels]
 
 
 def fused_text(texts: tuple[dict[str, str | None], ...], fields: tuple[str, ...], encoder: str,
                cfg: Config) -> np.ndarray:
     """f_t of each class, exactly as `zssar embed` fuses it, with the model's encoder."""
-    from pipeline.text.encoders import l2_normalise
-
     encode = _encoder(encoder, cfg.embed.batch_size, cfg.embed.device)
     vectors = l2_normalise(encode([str(t[f]) for f in fields for t in texts])).reshape(len(fields), len(texts), -1)
-    return l2_normalise(np.concatenate(list(vectors), axis=1))
+    return fuse(list(vectors))
 
 
 @functools.cache
@@ -168,9 +167,8 @@ def scorer_for(model: SavedModel, classes: ClassList, cfg: Config) -> tuple[Scor
     spec = {"model": model.key, "texts": texts, "encoder": model.info["encoder"]}
     key = hash_spec(KIND, spec)
     store = Store(cfg.store)
-    if store.has(KIND, key):
-        with np.load(store.file(KIND, key, SCORER_FILE)) as z:
-            return Scorer(z["weight"], z["bias"]), classes
+    if (cached := read_scorer(store, key)) is not None:
+        return Scorer(*cached), classes
     text = fused_text(classes.texts, fields, model.info["encoder"], cfg)
     if text.shape[1] != model.text.shape[1]:
         raise PipelineError(f"text encoder {model.info['encoder']!r} gives {text.shape[1]}-d fused vectors; model "
@@ -178,8 +176,6 @@ def scorer_for(model: SavedModel, classes: ClassList, cfg: Config) -> tuple[Scor
     scorer = model.fit_scorer(text, seed=int(key[:8], 16))
     info = {"labels": list(classes.labels), "source": classes.source, "how": classes.how, "model": model.key,
             "encoder": model.info["encoder"], "fields": list(fields)}
-    with store.writer(KIND, key, spec, info) as tmp:
-        with open(tmp / SCORER_FILE, "wb") as fh:
-            np.savez(fh, weight=scorer.weight, bias=scorer.bias)
+    write_scorer(store, key, spec, info, scorer.weight, scorer.bias)
     return scorer, classes
 

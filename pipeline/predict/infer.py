@@ -1,4 +1,4 @@
-"""`zssar predict`: new clips -> top-k action labels, with a saved model (DESIGN.md section 6).
+"""`zssar predict`: new clips -> top-k action labels, with a saved model (docs/architecture.md, "Predict").
 
 Path of a clip: read it (`inputs`), preprocess it with the model's frames, bodies and layout, run the
 saved backbone (eval mode, batched) for its pooled feature (and its time-resolved features when the
@@ -23,17 +23,16 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.atomic import write_text
+from pipeline.store.atomic import write_text
 from pipeline.config import Config
-from pipeline.console import info, summary, warn
+from pipeline.console import warn
 from pipeline.errors import PipelineError
 from pipeline.predict.classes import ClassList, model_classes, parse_labels, read_class_file, scorer_for
 from pipeline.predict.inputs import BadClip, ClipFile, find_clips, load_clips
 from pipeline.predict.models import SavedModel, Scorer, load_model
 from pipeline.store import Store
-from pipeline.threads import torch_threads
+from pipeline.hardware import torch_threads
 
-SCREEN_ROWS = 20  # with --out, the screen shows this many clips; the file has them all
 READ_CHUNK = 1024  # clips read and preprocessed at a time, so a large folder never sits in memory whole
 # Up to this many clips run on one torch thread: each op has too little work to split, and on a busy CPU
 # every parallel op waits for its slowest thread (one clip: ~4 ms on one thread, 10-500 ms on two, measured
@@ -126,7 +125,7 @@ class Predictor:
             inputs = np.ascontiguousarray(time_resolved.transpose(0, 2, 1)) if temporal else feature
             out = {"probs": self.scorer.probs(self.model.latents(torch.as_tensor(inputs, dtype=torch.float32)))}
         if self.generalized:
-            from pipeline.fsvae.gate import gate_features, softmax
+            from pipeline.zsl.gate import gate_features, softmax
 
             gate = self.model.gate
             probs = out["probs"]
@@ -179,7 +178,7 @@ def load_predictor(cfg: Config, model: str = "latest", classes: str | Path | Non
                    generalized: bool = False) -> Predictor:
     """Load a saved model (a key, a ref or `latest`), its backbone and the scorer of the class list: the
     model's unseen classes, a classes.csv (`classes`) or semicolon-separated `labels`."""
-    from pipeline.skeleton.device import resolve_device
+    from pipeline.hardware import resolve_device
     from pipeline.skeleton.fit import load_backbone
 
     if classes is not None and labels is not None:
@@ -202,46 +201,3 @@ def load_predictor(cfg: Config, model: str = "latest", classes: str | Path | Non
         warn(f"the GZSL gate was fitted with {len(saved.info['unseen'])} unseen classes; with "
              f"{len(class_list.labels)} given classes its seen/unseen decision is an approximation")
     return Predictor(saved, backbone, scorer, class_list, generalized, device, cfg.skeleton.backbone.eval_batch_size)
-
-
-def predict(cfg: Config, input: str | Path, model: str = "latest", classes: str | Path | None = None,
-            labels: str | None = None, top_k: int = 5, out: str | Path | None = None,
-            generalized: bool = False) -> Predictions:
-    """Label the clips at `input` with a saved model; print a table and a summary, write `out` (.json/.csv)."""
-    if out is not None and Path(out).suffix.lower() not in (".json", ".csv"):
-        raise PipelineError(f"{out}: --out must end in .json or .csv")
-    predictor = load_predictor(cfg, model, classes, labels, generalized)
-    result = predictor.run(input, top_k)
-    _show(result, limit=SCREEN_ROWS if out is not None else None)
-    for e in result.errors[:SCREEN_ROWS]:
-        warn(e.error)
-    if len(result.errors) > SCREEN_ROWS:
-        warn(f"... and {len(result.errors) - SCREEN_ROWS} more unusable clips" + (f" (listed in {out})" if out else ""))
-    written = result.write(out) if out is not None else None
-    bad = f"; {len(result.errors)} clip(s) unusable" if result.errors else ""
-    summary(f"predict: {len(result.clips)} clip(s) labelled by {predictor.model.describe()} against "
-            f"{len(result.classes.labels)} classes ({result.classes.source}; texts: {result.classes.how})"
-            f"{', generalized with the seen classes' if generalized else ''}{bad}"
-            + (f" -> {written}" if written else ""))
-    return result
-
-
-def _show(result: Predictions, limit: int | None) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"top-{result.top_k} predictions")
-    table.add_column("clip", overflow="fold")
-    table.add_column("prediction")
-    table.add_column("p", justify="right")
-    if result.generalized:
-        table.add_column("route (P unseen)")
-    table.add_column("next")
-    shown = result.clips if limit is None else result.clips[:limit]
-    for c in shown:
-        (label, p), rest = c.top[0], c.top[1:]
-        cells = [c.name, label, f"{p:.2f}"] + ([f"{c.route} ({c.p_unseen:.2f})"] if result.generalized else [])
-        table.add_row(*cells, ", ".join(f"{lab} {q:.2f}" for lab, q in rest))
-    Console(soft_wrap=True).print(table)
-    if len(shown) < len(result.clips):
-        info(f"... {len(result.clips) - len(shown)} more clips in the output file")

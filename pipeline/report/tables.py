@@ -13,7 +13,7 @@ import statistics
 from dataclasses import dataclass, field
 from importlib import resources
 
-from pipeline.report.runs import Run
+from pipeline.artifacts.results import Run
 
 METHOD_NAMES = {"fsvae": "FS-VAE", "cadavae": "CADA-VAE", "msf": "MSF-GZSSAR (reproduced)", "sadvae": "SA-DVAE"}
 PRESET_ORDER = ("released", "paper")

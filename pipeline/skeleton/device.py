@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
-from pipeline.errors import PipelineError
+from pipeline.hardware import resolve_device
 
 
 @dataclass(frozen=True)
@@ -52,19 +52,6 @@ class Runtime:
         t = torch.tensor(values, dtype=torch.float64, device=self.device)
         dist.all_reduce(t)
         return t.tolist()
-
-
-def resolve_device(name: str, local_rank: int = 0) -> torch.device:
-    """`auto` -> cuda if available else cpu; `cuda` on a machine without one is an error, not a fallback."""
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    if name.startswith("cuda"):
-        if not torch.cuda.is_available():
-            raise PipelineError(f"device {name!r}: CUDA is not available here; use device=cpu or device=auto")
-        return torch.device("cuda", local_rank) if name == "cuda" else torch.device(name)
-    if name == "cpu":
-        return torch.device("cpu")
-    raise PipelineError(f"device {name!r}: expected auto, cpu, cuda or cuda:<index>")
 
 
 def _amp_dtype(device: torch.device, amp: bool) -> torch.dtype | None:

@@ -35,7 +35,8 @@ from pipeline.catalog import Dataset, Split
 from pipeline.config import Config
 from pipeline.console import summary
 from pipeline.errors import PipelineError
-from pipeline.features import KIND, Part, feature_ref, write_part
+from pipeline.artifacts.feature_sets import Part, write_part
+from pipeline.artifacts.kinds import SKELETON_FEATURES as KIND, feature_ref
 from pipeline.skeleton.readers.arrays import load_numeric_npy
 from pipeline.store import Store, file_sha256, hash_spec
 

@@ -1,6 +1,6 @@
 """`zssar skeleton extract`: the split's backbones turn every clip of every part into features.
 
-The parts, and the backbone, classes and subjects of each, are listed in stages.py. Rows carry the
+The parts, and the backbone, classes and subjects of each, are listed in keys.py. Rows carry the
 pooled feature, the backbone's logits over its own seen classes (`Part.seen_classes` gives their order)
 and, with `temporal_features`, the time-resolved (T', D) features.
 """
@@ -17,23 +17,25 @@ from pipeline.catalog import Split
 from pipeline.config import Config
 from pipeline.console import summary, track, warn
 from pipeline.errors import PipelineError
-from pipeline.features import KIND, Part, write_part
+from pipeline.artifacts.feature_sets import Part, write_part
+from pipeline.artifacts.kinds import BACKBONE, SKELETON_FEATURES as KIND
 from pipeline.skeleton.clips import Prepared
 from pipeline.skeleton.device import Runtime, runtime
-from pipeline.skeleton.fit import backbone_threads, load_backbone, make_loader
-from pipeline.skeleton.stages import cached_features, features_spec, roles
+from pipeline.skeleton.fit import backbone_threads, load_backbone
+from pipeline.skeleton.keys import features_spec, roles
+from pipeline.skeleton.loader import make_loader
 from pipeline.store import Store
-from pipeline.threads import torch_threads
+from pipeline.hardware import torch_threads
 
 
 def extract_prepared(prepared: Prepared, data_key: str, split: Split, cfg: Config, backbones: dict[str, str],
                      ref: str | None = None) -> str:
-    """The split's feature set from already prepared clips and fitted backbones (role -> key), or found
-    cached; `ref` names the result."""
+    """Write the split's feature set from already prepared clips and fitted backbones (role -> key);
+    `ref` names the result."""
     store = Store(cfg.store)
     bcfg = cfg.skeleton.backbone
     spec, key = features_spec(data_key, split, cfg, backbones)
-    if cached_features(store, key, split, ref):  # a cache hit needs no runtime
+    if store.has(KIND, key):  # sealed meanwhile (another process): nothing to compute, no runtime needed
         return key
     with runtime(cfg.device, bcfg.amp) as rt, torch_threads(backbone_threads(cfg, rt)):
         if rt.main:
@@ -52,7 +54,7 @@ def _extract(prepared: Prepared, data_key: str, split: Split, cfg: Config, backb
     models = {}
     for role, (classes, _) in roles(split).items():
         model, binfo = load_backbone(store, backbones[role], rt.device)
-        _check_backbone(binfo, role, classes, prepared, data_key, store.path("backbone", backbones[role]))
+        _check_backbone(binfo, role, classes, prepared, data_key, store.path(BACKBONE, backbones[role]))
         models[role] = (model, tuple(binfo["classes"]))
     selected = {name: prepared.select(p["classes"], p["subjects"]) for name, p in parts.items()}
     for name in ("train", "val_train"):

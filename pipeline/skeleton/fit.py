@@ -25,24 +25,25 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import BatchSampler, DataLoader, DistributedSampler, SequentialSampler
+from torch.utils.data import DataLoader
 
-from pipeline.atomic import atomic_path
+from pipeline.artifacts.backbones import backbone_file, read_backbone, write_backbone
+from pipeline.artifacts.kinds import BACKBONE
+from pipeline.store.atomic import atomic_path
 from pipeline.catalog import Split
 from pipeline.config import Config
 from pipeline.console import info, summary, track, warn
 from pipeline.errors import PipelineError
 from pipeline.skeleton.clips import Prepared
 from pipeline.skeleton.device import Runtime, runtime
+from pipeline.skeleton.loader import augment, make_loader
 from pipeline.skeleton.layouts import BUILTIN_LAYOUTS, Layout, get_layout
 from pipeline.skeleton.model import STGCN, build_model
 from pipeline.skeleton.settings import BackboneConfig
-from pipeline.skeleton.stages import (ARCH_VERSION, BACKBONE_KIND as KIND, backbone_keys, backbone_spec,
-                                      cached_backbones, roles)
+from pipeline.skeleton.keys import ARCH_VERSION, backbone_keys, backbone_spec, roles
 from pipeline.store import Store
-from pipeline.threads import torch_threads
+from pipeline.hardware import torch_threads
 
-MODEL_FILE = "model.pt"
 
 
 @dataclass
@@ -54,13 +55,12 @@ class TrainResult:
     seconds: float
 
 
-def fit_prepared(prepared: Prepared, data_key: str, split: Split, cfg: Config) -> dict[str, str]:
-    """`fit_backbones` on already prepared clips (`data_key` names them in the store)."""
+def fit_prepared(prepared: Prepared, data_key: str, split: Split, cfg: Config,
+                 keys: dict[str, str] | None = None) -> dict[str, str]:
+    """Train the split's backbones (role -> store key; default: the keys the configuration gives) that the
+    store lacks, on already prepared clips (`data_key` names them in the store)."""
+    keys = keys or backbone_keys(data_key, split, cfg)
     store = Store(cfg.store)
-    cached = cached_backbones(store, data_key, split, cfg)
-    if cached is not None:
-        return cached
-    keys = backbone_keys(data_key, split, cfg)
     layout = layout_for(prepared, store, data_key)
     with runtime(cfg.device, cfg.skeleton.backbone.amp) as rt, torch_threads(backbone_threads(cfg, rt)):
         return {role: _fit_one(prepared, data_key, layout, split, role, key, cfg, store, rt)
@@ -87,7 +87,7 @@ def _fit_one(prepared: Prepared, data_key: str, layout: Layout, split: Split, ro
     classes, forbidden = roles(split)[role]
     bcfg = cfg.skeleton.backbone
     spec = backbone_spec(data_key, classes, split.name, bcfg, cfg.seed)
-    if store.has(KIND, key):
+    if store.has(BACKBONE, key):
         if rt.main:
             summary(f"backbone {role}: cached, {len(classes)} classes, key {key}")
         return key
@@ -116,9 +116,7 @@ def _fit_one(prepared: Prepared, data_key: str, layout: Layout, split: Split, ro
                       "dropout": bcfg.dropout},
             "config": cfg.to_dict(),
         }
-        with store.writer(KIND, key, spec, info_) as tmp:
-            state = {k: v.detach().to("cpu") for k, v in model.state_dict().items()}
-            torch.save(state, tmp / MODEL_FILE)
+        write_backbone(store, key, spec, info_, model.state_dict())
         resume.unlink(missing_ok=True)
         summary(f"backbone {role}: {len(classes)} classes, {len(indices)} clips, {result.epochs} epochs, "
                 f"train acc {result.train_acc:.3f}, {result.seconds:.1f} s on {rt.device}"
@@ -129,68 +127,14 @@ def _fit_one(prepared: Prepared, data_key: str, layout: Layout, split: Split, ro
 
 def load_backbone(store: Store, key: str, device: torch.device | str = "cpu") -> tuple[STGCN, dict[str, Any]]:
     """A sealed backbone in eval mode on `device`, and its info (classes, subjects, layout, ...)."""
-    meta = store.meta(KIND, key)
-    info_ = meta["info"]
-    layout = get_layout(info_["layout"], where=f"{store.path(KIND, key)} layout")
+    state, info_ = read_backbone(store, key)
+    layout = get_layout(info_["layout"], where=f"{store.path(BACKBONE, key)} layout")
     model = build_model(layout, len(info_["classes"]), **info_["model"])
-    path = store.file(KIND, key, MODEL_FILE)
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
         model.load_state_dict(state)
-    except (RuntimeError, OSError, KeyError) as exc:
-        raise PipelineError(f"{path}: cannot load the backbone weights: {exc}") from None
+    except (RuntimeError, KeyError) as exc:
+        raise PipelineError(f"{backbone_file(store, key)}: cannot load the backbone weights: {exc}") from None
     return model.to(device).eval(), info_
-
-
-class ClipBatches(torch.utils.data.Dataset):
-    """Whole batches read at once from the (maybe float16, memory-mapped) prepared array.
-
-    An item is a list of positions into `indices`; it yields float32 clips (NaN read as 0) and their
-    targets, or the positions themselves when there are no targets (extraction).
-    """
-
-    def __init__(self, x: np.ndarray, indices: np.ndarray, targets: np.ndarray | None = None) -> None:
-        self.x, self.indices, self.targets = x, np.asarray(indices), targets
-
-    def __len__(self) -> int:
-        return len(self.indices)
-
-    def __getitem__(self, positions: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
-        pos = np.asarray(positions)
-        rows = self.indices[pos]
-        order = np.argsort(rows, kind="stable")  # ascending reads are kind to a memory map
-        batch = np.empty((len(rows), *self.x.shape[1:]), dtype=np.float32)
-        batch[order] = np.asarray(self.x[rows[order]], dtype=np.float32)
-        x = torch.from_numpy(np.nan_to_num(batch, copy=False))
-        y = torch.from_numpy(self.targets[pos]) if self.targets is not None else torch.from_numpy(pos)
-        return x, y
-
-
-def make_loader(x: np.ndarray, indices: np.ndarray, targets: np.ndarray | None, batch_size: int, rt: Runtime,
-                num_workers: int, shuffle: bool, seed: int) -> tuple[DataLoader, DistributedSampler | None]:
-    """Batches of clips; for training, a DistributedSampler shards and shuffles by (seed, epoch) on any world size."""
-    data = ClipBatches(x, indices, targets)
-    sampler: DistributedSampler | None = None
-    if shuffle:
-        sampler = DistributedSampler(data, num_replicas=rt.world, rank=rt.rank, shuffle=True, seed=seed)
-        batches = BatchSampler(sampler, batch_size, drop_last=False)
-    else:
-        batches = BatchSampler(SequentialSampler(data), batch_size, drop_last=False)
-    loader = DataLoader(data, sampler=batches, batch_size=None, num_workers=num_workers,
-                        pin_memory=rt.cuda, persistent_workers=num_workers > 0,
-                        generator=torch.Generator().manual_seed(seed))
-    return loader, sampler
-
-
-def augment(x: torch.Tensor, generator: torch.Generator, rotate_deg: float, scale: float) -> torch.Tensor:
-    """Per clip: a random rotation about the vertical (y) axis and a random scale; absent bodies stay zero."""
-    n = x.shape[0]
-    theta = (torch.rand(n, generator=generator) * 2 - 1) * math.radians(rotate_deg)
-    s = 1 + (torch.rand(n, generator=generator) * 2 - 1) * scale
-    cos, sin, zero, one = torch.cos(theta), torch.sin(theta), torch.zeros(n), torch.ones(n)
-    rot = torch.stack([torch.stack([cos, zero, sin], -1), torch.stack([zero, one, zero], -1),
-                       torch.stack([-sin, zero, cos], -1)], 1) * s[:, None, None]  # (N, 3, 3)
-    return torch.einsum("nmtvc,ndc->nmtvd", x, rot.to(x.device, x.dtype))
 
 
 def warmup_cosine(warmup_steps: int, total_steps: int) -> Callable[[int], float]:

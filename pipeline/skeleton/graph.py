@@ -20,7 +20,6 @@ import numpy as np
 from pipeline.skeleton.layouts import Layout
 
 SELF, CENTRIPETAL, CENTRIFUGAL = 0, 1, 2
-PARTITIONS = ("self", "centripetal", "centrifugal")
 
 
 def adjacency(layout: Layout) -> np.ndarray:

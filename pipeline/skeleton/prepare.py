@@ -96,7 +96,7 @@ def _two_body_clips(x: np.ndarray, chunk: int = 4096) -> int:
 def _prepare(dataset: Dataset, cfg: Config, source: Path | None) -> tuple[str, bool]:
     """(key, whether it was already in the store)."""
     from pipeline.skeleton.preprocess import preprocess_clips
-    from pipeline.tables import write_table
+    from pipeline.artifacts.tables import write_table
 
     store = Store(cfg.store)
     spec = _spec(dataset, cfg, source)
@@ -142,7 +142,7 @@ def prepare_dataset(dataset: Dataset, cfg: Config, source: Path | None = None) -
 
 def load_prepared(store: Store, key: str) -> Prepared:
     """A prepared dataset from the store; `x` is the float16 array memory-mapped (convert per batch)."""
-    from pipeline.tables import read_table
+    from pipeline.artifacts.tables import read_table
 
     meta = store.meta(KIND, key)["info"]
     x = np.load(store.file(KIND, key, "x.npy"), mmap_mode="r")

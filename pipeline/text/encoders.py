@@ -15,7 +15,6 @@ import numpy as np
 
 from pipeline.errors import PipelineError
 
-DEFAULT_ENCODER = "all-MiniLM-L6-v2"
 _OFFLINE_ALIASES = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
 
 Encoder = Callable[[Sequence[str]], np.ndarray]
@@ -93,8 +92,3 @@ def load_encoder(name: str, batch_size: int = 64, device: str = "cpu") -> Encode
     if name.startswith("clip:"):
         return _clip(name[len("clip:"):], batch_size, device)
     return _sentence_transformer(name, batch_size, device)
-
-
-def l2_normalise(x: np.ndarray) -> np.ndarray:
-    norm = np.linalg.norm(x, axis=-1, keepdims=True)
-    return (x / np.maximum(norm, 1e-12)).astype(np.float32)

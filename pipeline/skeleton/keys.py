@@ -1,0 +1,94 @@
+"""The store keys of a split's backbones and feature set, from the configuration alone (no torch).
+
+A key is the hash of everything that determines the artifact, so the skeleton stages tell a full cache
+hit without importing torch or setting up a device (pipeline/stages/skeleton.py).
+
+Parts of a feature set (pipeline/artifacts/feature_sets.py holds the format):
+
+    part             backbone  classes             subjects
+    train            main      seen                training
+    test_seen        main      seen                test
+    test_unseen      main      unseen              test
+    val_train        val       val_seen            training
+    val_test_seen    val       val_seen            test
+    val_test_unseen  val       val_unseen          all
+
+`val_test_unseen` takes the pseudo-unseen classes from all subjects: the val backbone never saw those
+classes, from any subject, so every clip of them is as unseen to it as `test_unseen` is to main (and
+the gate fitted on them gets twice the samples).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from pipeline.catalog import Split
+from pipeline.config import Config, section_dict
+from pipeline.errors import PipelineError
+from pipeline.artifacts.kinds import BACKBONE as BACKBONE_KIND, SKELETON_FEATURES as FEATURES_KIND
+from pipeline.skeleton.settings import BackboneConfig
+from pipeline.store import hash_spec
+
+# Bumped when a change alters what a trained backbone computes, so cached backbones are not reused.
+ARCH_VERSION = 1
+EXTRACT_VERSION = 1
+# Settings that change neither the weights nor the features a backbone produces (threads: at most their
+# float rounding) stay out of its key.
+NOT_IN_KEY = ("num_workers", "eval_batch_size", "temporal_features", "threads")
+
+
+def is_main_process() -> bool:
+    """Rank 0 under torchrun, or a plain process: the one that prints (before a runtime is entered)."""
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+def roles(split: Split) -> dict[str, tuple[tuple[int, ...], tuple[int, ...]]]:
+    """Backbone role -> (its classes, sorted = classifier-output order; the classes it must never see)."""
+    return {"main": (tuple(sorted(split.seen)), tuple(sorted(split.unseen))),
+            "val": (tuple(sorted(split.val_seen)), tuple(sorted(split.val_unseen)) + tuple(sorted(split.unseen)))}
+
+
+def backbone_spec(data_key: str, classes: tuple[int, ...], split_name: str, bcfg: BackboneConfig, seed: int,
+                  ) -> dict[str, Any]:
+    """Everything that determines a backbone's weights; its hash is the store key."""
+    settings = {k: v for k, v in section_dict(bcfg).items() if k not in NOT_IN_KEY}
+    return {"data": data_key, "classes": list(classes), "split": split_name, "backbone": settings,
+            "seed": seed, "arch": ARCH_VERSION}
+
+
+def backbone_key(data_key: str, split: Split, role: str, cfg: Config) -> str:
+    """The store key of a split's backbone of this role; refuses a split whose seen and unseen sets meet."""
+    classes, forbidden = roles(split)[role]
+    if set(classes) & set(forbidden):
+        raise PipelineError(f"split {split.name}: classes {sorted(set(classes) & set(forbidden))} are both seen "
+                            f"and unseen for the {role} backbone")
+    return hash_spec(BACKBONE_KIND, backbone_spec(data_key, classes, split.name, cfg.skeleton.backbone, cfg.seed))
+
+
+def backbone_keys(data_key: str, split: Split, cfg: Config) -> dict[str, str]:
+    """Role -> store key of both backbones of a split."""
+    return {role: backbone_key(data_key, split, role, cfg) for role in roles(split)}
+
+
+
+def parts_spec(split: Split) -> dict[str, dict[str, Any]]:
+    """Part name -> which backbone, which classes and which subjects (see the module docstring)."""
+    def part(role: str, classes: tuple[int, ...], subjects: str) -> dict[str, Any]:
+        return {"backbone": role, "classes": sorted(classes), "subjects": subjects}
+
+    return {
+        "train": part("main", split.seen, "train"),
+        "test_seen": part("main", split.seen, "test"),
+        "test_unseen": part("main", split.unseen, "test"),
+        "val_train": part("val", split.val_seen, "train"),
+        "val_test_seen": part("val", split.val_seen, "test"),
+        "val_test_unseen": part("val", split.val_unseen, "all"),
+    }
+
+
+def features_spec(data_key: str, split: Split, cfg: Config, backbones: dict[str, str]) -> tuple[dict[str, Any], str]:
+    """The feature set's spec and its store key."""
+    spec = {"backbones": backbones, "data": data_key, "parts": parts_spec(split),
+            "temporal": cfg.skeleton.backbone.temporal_features, "version": EXTRACT_VERSION}
+    return spec, hash_spec(FEATURES_KIND, spec)

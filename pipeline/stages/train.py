@@ -1,0 +1,193 @@
+"""`zssar train`: FS-VAE, CADA-VAE, MSF, SA-DVAE or the ridge baseline on a split's cached features, one
+result per seed (the protocol: pipeline/zsl/protocol.py; the files: pipeline/artifacts/results.py), and
+each seed's model saved for `zssar predict` (pipeline/artifacts/saved_models.py).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from pipeline.artifacts.feature_sets import FeatureSet, load_feature_set
+from pipeline.artifacts.kinds import SKELETON_FEATURES as KIND, feature_ref
+from pipeline.artifacts.results import RESULTS_VERSION, latents_name, result_stem, results_dir, write_latents, \
+    write_result
+from pipeline.catalog import Dataset, Split
+from pipeline.config import Config
+from pipeline.console import info, summary
+from pipeline.errors import MissingArtifactError, PipelineError
+from pipeline.hardware import resolve_device, torch_threads
+from pipeline.stages.saved_model import save_trained_model
+from pipeline.store import Store, hash_spec
+from pipeline.zsl.presets import Hyper, resolve
+
+if TYPE_CHECKING:
+    from pipeline.zsl.protocol import SeedOutcome
+
+
+class TextTable(Protocol):
+    """What training needs of text features (TextFeatures, or a stand-in): the key and the fused table."""
+
+    key: str
+    encoder: str
+    descriptions_sha256: str
+
+    def fused(self, fields: list[str]) -> np.ndarray: ...
+
+
+def train_split(dataset: Dataset, split: Split, cfg: Config, features: str | None = None,
+                text: TextTable | None = None) -> list[dict[str, Any]]:
+    """Train cfg.train.seeds seeds on the split and write their results; `features` is a feature-set key
+    or a SynSE-format dump folder (default: the split's extracted features); `text` overrides the cached
+    text features of cfg.embed.encoder (anything with key, encoder, descriptions_sha256 and fused())."""
+    from pipeline.zsl.protocol import check_feature_set, run_seed
+
+    hp = resolve(cfg.train, dataset)
+    store = Store(cfg.store)
+    fs, origin = _feature_set(store, dataset, split, cfg, features, temporal=hp.frequency == "temporal")
+    if text is None:
+        from pipeline.stages.embed import text_features_for
+
+        text = text_features_for(dataset, cfg)
+    table = np.asarray(text.fused(list(hp.fields)), dtype=np.float32)
+    if table.shape[0] != dataset.num_classes:
+        raise PipelineError(f"text features {text.key}: {table.shape[0]} classes, dataset {dataset.name} has "
+                            f"{dataset.num_classes}; re-run `zssar embed --dataset {dataset.name}`")
+    check_feature_set(fs, split, hp)
+    device = resolve_device(cfg.train.device if cfg.train.device != "auto" else cfg.device)
+    config_hash = hash_spec("zssar-train", {"train": hp.to_dict(), "feature_key": fs.key, "text_key": text.key})[:8]
+    out_dir = results_dir(cfg.results, dataset.name, split.slug, hp.method)
+    protocol = _protocol(fs, origin)
+
+    results = []
+    work = f"{hp.cycles} penalties" if hp.method == "ridge" else f"{hp.cycles} x {hp.steps_per_cycle} steps"
+    info(f"train {hp.method} ({hp.preset}) on {dataset.name}{' (synthetic data)' if dataset.synthetic else ''} "
+         f"{split.name}: {work}, {len(split.seen)}/{len(split.unseen)} seen/unseen, {device}")
+    with torch_threads(cfg.train.threads):
+        for i in range(cfg.train.seeds):
+            seed = cfg.seed + i
+            start = time.perf_counter()
+            outcome = run_seed(fs, table, split, hp, device, seed, cfg.train.processes)
+            stem = result_stem(hp.preset, config_hash, seed)
+            result = json.loads(json.dumps(_result(dataset, split, cfg, hp, fs, text, protocol, seed, outcome, stem,
+                                                   time.perf_counter() - start)))  # exactly what the file holds
+            write_latents(out_dir, stem, outcome.latents)
+            path = write_result(out_dir, stem, result)
+            # then the trained model, kept in the store for `zssar predict`
+            result["model_key"] = save_trained_model(store, dataset, split, hp, fs, text, table, outcome, result,
+                                                     path)
+            write_result(out_dir, stem, result)
+            info(_table_line(result))
+            results.append(result)
+    saved = [r["model_key"] for r in results if r["model_key"]]
+    summary(_summary_line(dataset, split, hp, results, out_dir) + (f"; model {', '.join(saved)}" if saved else ""))
+    return results
+
+
+
+def _feature_set(store: Store, dataset: Dataset, split: Split, cfg: Config, features: str | None,
+                 temporal: bool) -> tuple[FeatureSet, str]:
+    if features is not None and Path(features).is_dir():
+        from pipeline.skeleton.dumps import import_dump
+
+        return load_feature_set(store, import_dump(Path(features), dataset, split, cfg), temporal), "dump"
+    if features is not None:
+        if not store.has(KIND, features):
+            raise MissingArtifactError(f"{store.path(KIND, features)}: no feature set with key {features!r} (and "
+                                       f"no such dump folder); list them with `zssar cache ls --kind {KIND}`")
+        key = features
+    else:
+        ref = store.get_ref(feature_ref(dataset.name, split.slug))
+        if ref is None:
+            raise MissingArtifactError(f"no skeleton features for {dataset.name} split {split.name} in {store.root}: "
+                                       f"run `zssar skeleton extract --dataset {dataset.path or dataset.name} "
+                                       f"--split {split.name}` (make features)")
+        key = ref[1]
+    fs = load_feature_set(store, key, temporal)
+    return fs, fs.meta.get("info", {}).get("origin") or fs.meta.get("spec", {}).get("origin") or "store"
+
+
+def _protocol(fs: FeatureSet, origin: str) -> str:
+    """The feature set's own statement, else what its origin implies: an extracted set trains the backbone
+    on the training subjects and tests on the others (docs/architecture.md)."""
+    meta_info = fs.meta.get("info", {})
+    if meta_info.get("protocol"):
+        return str(meta_info["protocol"])
+    if origin == "dump":
+        return "imported dump"
+    return "cross-subject (extracted)" if "data" in meta_info else "unspecified"
+
+
+def _result(dataset: Dataset, split: Split, cfg: Config, hp: Hyper, fs: FeatureSet, text: TextTable, protocol: str,
+            seed: int, o: SeedOutcome, stem: str, wall: float) -> dict[str, Any]:
+    from pipeline.zsl.evaluate import confusion, per_class_accuracy
+
+    main = o.branch
+    sel = o.main[o.selected]
+    config = cfg.to_dict()
+    config["train"] = {**hp.to_dict(), "seeds": cfg.train.seeds, "device": cfg.train.device,
+                       "threads": cfg.train.threads, "processes": cfg.train.processes}
+    gzsl = per_class_gzsl = conf = None
+    if o.gzsl is not None:
+        gzsl = {"seen": round(o.gzsl["seen"], 2), "unseen": round(o.gzsl["unseen"], 2), "h": round(o.gzsl["h"], 2)}
+        true = np.concatenate([main.test_seen["class_idx"], main.test_unseen["class_idx"]])
+        pred = np.concatenate([o.gzsl["pred_seen"], o.gzsl["pred_unseen"]])
+        per_class_gzsl = {str(c): a for c, a in per_class_accuracy(pred, true).items()}
+        conf = confusion(true, pred)
+    per_class_zsl = {str(c): a for c, a in per_class_accuracy(sel.zsl_pred, main.test_unseen["class_idx"]).items()}
+    rule = "validation carve" if o.val is not None else "last cycle (no validation carve)"
+    return {
+        "dataset": dataset.name,
+        "synthetic": dataset.synthetic,
+        "split": {**split.to_dict(), "slug": split.slug},
+        "method": hp.method,
+        "preset": hp.preset,
+        "seed": seed,
+        "protocol": protocol,
+        "zsl_top1": round(sel.zsl_top1, 2),
+        "gzsl": gzsl,
+        "selection": {"rule": rule, "cycle": o.selected,
+                      "val_zsl_top1": round(o.val[o.selected].zsl_top1, 2) if o.val is not None else None},
+        "test_selected": {"zsl_top1": round(o.main[o.test_selected].zsl_top1, 2),
+                          "gzsl_h": round(o.gzsl_test_selected["h"], 2) if o.gzsl_test_selected else None,
+                          "cycle": o.test_selected, "note": "selected on test; for comparison only"},
+        "gate": o.gate.describe() if o.gate is not None else None,
+        "notes": [] if o.val is not None else ["feature set has no validation parts: no GZSL gate (GZSL fields "
+                                               "null) and no validation-based model selection"],
+        "cycles": [{"cycle": c, "loss": round(e.loss, 5), "zsl_top1": round(e.zsl_top1, 2),
+                    "val_zsl_top1": round(o.val[c].zsl_top1, 2) if o.val is not None else None}
+                   for c, e in enumerate(o.main)],
+        "per_class": {"zsl": per_class_zsl, "gzsl": per_class_gzsl},
+        "confusion": conf,
+        "latents": latents_name(stem),
+        "config": config,
+        "feature_key": fs.key,
+        "text_key": text.key,
+        "encoder": text.encoder,
+        "descriptions_sha256": text.descriptions_sha256,
+        "wall_time_s": round(wall, 2),
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "results_version": RESULTS_VERSION,
+    }
+
+
+def _table_line(r: dict[str, Any]) -> str:
+    g = r["gzsl"]
+    gz = f"S {g['seen']:5.1f} U {g['unseen']:5.1f} H {g['h']:5.1f}" if g else "GZSL n/a"
+    how = "val" if r["selection"]["rule"] == "validation carve" else "last"
+    return (f"  seed {r['seed']}  ZSL {r['zsl_top1']:5.1f}  {gz}  cycle {r['selection']['cycle']} ({how}; "
+            f"test-selected ZSL {r['test_selected']['zsl_top1']:.1f})  {r['wall_time_s']:.0f}s")
+
+
+def _summary_line(dataset: Dataset, split: Split, hp: Hyper, results: list[dict[str, Any]], out_dir: Path) -> str:
+    zsl = np.array([r["zsl_top1"] for r in results])
+    hs = [r["gzsl"]["h"] for r in results if r["gzsl"]]
+    h = f", GZSL H {np.mean(hs):.1f} +- {np.std(hs):.1f}" if hs else ""
+    tag = " (synthetic data)" if dataset.synthetic else ""
+    return (f"train {hp.method} ({hp.preset}) {dataset.name} {split.name}: {len(results)} seed(s), ZSL top-1 "
+            f"{zsl.mean():.1f} +- {zsl.std():.1f}{h}{tag} -> {out_dir}")

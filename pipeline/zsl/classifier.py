@@ -1,0 +1,105 @@
+"""Classifiers on top of a trained model.
+
+ZSL classifier (docs/architecture.md, "Methods"; as released): draw `samples` latents per unseen class from the text
+encoder, z = mu_t + sigma_t * eps, train a linear softmax classifier on them with full-batch Adam, and
+classify a skeleton sample by its skeleton encoder mean mu_s. (The released MLP puts a ReLU on the
+logits; here they stay linear.)
+
+Seen classifier: the GZSL gate and the seen branch use the backbone's seen-class logits. A feature set
+without them (a dump without *_out.npy) gets a linear softmax classifier trained on the same backbone's
+training features instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from pipeline.zsl.model import FSVAE
+
+
+def _init_linear(d_in: int, n_classes: int, device: torch.device, gen: torch.Generator) -> nn.Linear:
+    """The released classifier's initialisation: Xavier-uniform weights (gain 0.5), zero bias."""
+    linear = nn.Linear(d_in, n_classes).to(device)
+    with torch.no_grad():
+        nn.init.xavier_uniform_(linear.weight, gain=0.5, generator=gen)
+        nn.init.zeros_(linear.bias)
+    return linear
+
+
+def _fit_linear(x: torch.Tensor, y: torch.Tensor, n_classes: int, epochs: int, lr: float,
+                gen: torch.Generator) -> nn.Linear:
+    linear = _init_linear(x.shape[1], n_classes, x.device, gen)
+    optimizer = torch.optim.Adam(linear.parameters(), lr=lr)
+    loss_fn = nn.CrossEntropyLoss()
+    for _ in range(epochs):
+        optimizer.zero_grad(set_to_none=True)
+        loss_fn(linear(x), y).backward()
+        optimizer.step()
+    return linear.eval()
+
+
+@dataclass
+class ZSLClassifier:
+    """Softmax over the unseen classes `classes` (dataset indices), applied to skeleton latents."""
+
+    linear: nn.Linear
+    classes: np.ndarray
+
+    @torch.no_grad()
+    def probs(self, mu: torch.Tensor) -> np.ndarray:
+        return torch.softmax(self.linear(mu), dim=-1).cpu().numpy()
+
+    def predict(self, mu: torch.Tensor) -> np.ndarray:
+        return self.classes[self.probs(mu).argmax(1)]
+
+
+def fit_zsl_classifier(model: FSVAE, text: torch.Tensor, classes: np.ndarray, samples: int, epochs: int,
+                       lr: float, gen: torch.Generator) -> ZSLClassifier:
+    """Train on `samples` text-encoder latents of each unseen class (rows of `text`, in `classes` order).
+
+    One scalar eps_i is shared by all latent dimensions (as released), so every latent of class c lies on
+    the line mu_c + eps sigma_c and its logits are (W mu_c + b) + eps_i (W sigma_c): each epoch needs two
+    (C, D) x (D, C) products rather than a (samples C, D) x (D, C) product and its gradient. Autograd
+    gives the same gradients up to summation order (bench/NOTES.md, T1: 4.5x faster at 24 classes)."""
+    c = len(classes)
+    with torch.no_grad():
+        mu, logvar = model.text_encoder(text)
+        sigma = torch.exp(0.5 * logvar)
+        eps = torch.randn(c * samples, 1, generator=gen, device=mu.device)  # row i is class i % c
+    y = torch.arange(c, device=mu.device).repeat(samples)
+    linear = _init_linear(mu.shape[1], c, mu.device, gen)
+    optimizer = torch.optim.Adam(linear.parameters(), lr=lr)
+    loss_fn = nn.CrossEntropyLoss()
+    for _ in range(epochs):
+        centre = linear(mu).repeat(samples, 1)
+        slope = (sigma @ linear.weight.T).repeat(samples, 1)
+        optimizer.zero_grad(set_to_none=True)
+        loss_fn(torch.addcmul(centre, eps, slope), y).backward()
+        optimizer.step()
+    return ZSLClassifier(linear.eval(), np.asarray(classes))
+
+
+def fit_seen_classifier(features: np.ndarray, class_idx: np.ndarray, classes: tuple[int, ...],
+                        device: torch.device, seed: int, epochs: int = 300, lr: float = 1e-2) -> nn.Linear:
+    """A linear softmax classifier over `classes` on standardised backbone features, for feature sets
+    without the backbone's logits. Returns a module mapping features to logits in `classes` order."""
+    x = torch.as_tensor(features, dtype=torch.float32, device=device)
+    mean, std = x.mean(0), x.std(0) + 1e-6
+    y = torch.as_tensor(np.searchsorted(np.asarray(classes), class_idx), device=device)
+    gen = torch.Generator(device=device).manual_seed(seed)
+    linear = _fit_linear((x - mean) / std, y, len(classes), epochs, lr, gen)
+    return nn.Sequential(_Standardise(mean, std), linear).eval()
+
+
+class _Standardise(nn.Module):
+    def __init__(self, mean: torch.Tensor, std: torch.Tensor) -> None:
+        super().__init__()
+        self.register_buffer("mean", mean)
+        self.register_buffer("std", std)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self.mean) / self.std

@@ -1,0 +1,42 @@
+"""What a trained seed leaves for inference: the tensors of its selected model, ready to be saved.
+
+VAE methods: the main model's state after the selected cycle, and the ZSL classifier over the split's
+unseen classes refitted from the generator state that cycle's evaluation used, so it is exactly the
+classifier the result was scored with. ridge: no network; its projection at the selected penalty
+(standardisation and map), recomputed from the training features (a closed form, so identical to the
+evaluated one).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline.zsl.presets import Hyper
+from pipeline.zsl.protocol import SeedOutcome
+
+
+def model_weights(outcome: SeedOutcome, hp: Hyper) -> dict[str, Any] | None:
+    """The tensors to save (without the text table), or None when the method left no model."""
+    import torch
+
+    main = outcome.branch
+    if hp.method == "ridge":
+        from pipeline.zsl.ridge import fit_ridge
+
+        data = main.data
+        mean, std, maps = fit_ridge(data.features, data.text[data.rows])
+        return {"ridge": {"mean": mean.cpu(), "std": std.cpu(), "map": maps[outcome.selected].cpu()}}
+    if outcome.model is None:
+        return None
+    from pipeline.zsl.classifier import fit_zsl_classifier
+    from pipeline.zsl.train import build_model
+
+    model = build_model(main.data, hp, 0)
+    model.load_state_dict(outcome.model.state)
+    model.eval()
+    gen = torch.Generator(device=main.data.features.device)
+    gen.set_state(outcome.model.classifier_rng)
+    cls = fit_zsl_classifier(model, main.unseen_text, main.unseen_classes, hp.classifier_samples,
+                             hp.classifier_epochs, hp.classifier_lr, gen)
+    return {"vae": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+            "classifier": {"weight": cls.linear.weight.detach().cpu(), "bias": cls.linear.bias.detach().cpu()}}

@@ -1,0 +1,323 @@
+"""The train-and-select protocol of every trained method, one seed at a time.
+
+Per seed, two models train (as the released four-stage scripts do): the main model on the split's seen
+classes, and a validation model on the validation carve's pseudo-seen classes (its own backbone's
+features); on the CPU the validation model trains in a second process (`train.processes`). After every
+cycle each gets a fresh ZSL classifier and is evaluated: the main model on the test parts, the validation
+model on the carve's test parts.
+
+- Model selection: the cycle where the validation model's ZSL accuracy on its pseudo-unseen classes is
+  highest; the result reports the main model's test figures at that cycle. The cycle that is best on the
+  unseen test set (the released code's choice) is reported beside it as `test_selected`, labelled; its
+  GZSL figure uses the same gate, as the released scripts do.
+- GZSL gate: fit on the validation model's outputs at the selected cycle (never on unseen classes or test
+  data), then applied to the main model's test outputs.
+- Without validation parts there is no honest selection or gate: the last cycle is reported and the GZSL
+  fields are null.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import hashlib
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from pipeline.artifacts.feature_sets import FeatureSet, Part
+from pipeline.catalog import Split
+from pipeline.errors import PipelineError
+from pipeline.zsl.presets import Hyper
+
+LATENTS_PER_CLASS = 100
+EVAL_CHUNK = 8192
+
+
+
+@dataclass
+class Branch:
+    """One model's world: the split (main) or its validation carve (val)."""
+
+    data: Any                      # TrainData
+    seen_classes: np.ndarray       # columns of the seen logits
+    unseen_classes: np.ndarray     # sorted; the ZSL classifier's classes
+    unseen_text: Any               # (n_unseen, d_t) tensor
+    test_seen: dict[str, Any]      # class_idx, inputs (tensor), seen_logits
+    test_unseen: dict[str, Any]
+
+
+@dataclass
+class CycleEval:
+    zsl_top1: float
+    zsl_pred: np.ndarray           # on the unseen test part
+    probs_seen: np.ndarray         # ZSL probabilities on the seen test part
+    probs_unseen: np.ndarray
+    skeleton_mu: np.ndarray        # latents of a subsample of the unseen test part
+    text_mu: np.ndarray            # text-encoder means of the unseen classes
+    loss: float
+
+
+@dataclass
+class SelectedModel:
+    """The main model as it was after the selected cycle, kept so `zssar predict` can use it."""
+
+    state: dict[str, Any]          # a copy of its state_dict
+    classifier_rng: Any            # the main classifier generator's state before that cycle's evaluation:
+                                   # replaying it refits exactly the ZSL classifier the result was scored with
+
+
+@dataclass
+class SeedOutcome:
+    main: list[CycleEval]
+    val: list[CycleEval] | None
+    branch: Branch
+    selected: int
+    test_selected: int
+    gate: Any
+    gzsl: dict[str, Any] | None
+    gzsl_test_selected: dict[str, Any] | None
+    latents: dict[str, np.ndarray]
+    model: SelectedModel | None = None  # None for methods without a trained model (ridge)
+
+
+def run_seed(fs: FeatureSet, table: np.ndarray, split: Split, hp: Hyper, device: Any, seed: int,
+             processes: int = 1) -> SeedOutcome:
+    """Train the main and the validation model, evaluate each after every cycle, select, gate."""
+    from pipeline.zsl.gate import GateData, fit_gate
+
+    main = _branch(fs, ("train", "test_seen", "test_unseen"), split.seen, split.unseen, table, hp, device, seed)
+    val_parts = ("val_train", "val_test_seen", "val_test_unseen")
+    build_val = functools.partial(_branch, {name: fs[name] for name in val_parts}, val_parts, split.val_seen,
+                                  split.val_unseen, table, hp, device, seed) if fs.has_validation else None
+    val = build_val() if build_val is not None else None
+    sample = _latent_subsample(main.test_unseen["class_idx"], seed)
+    if hp.method == "ridge":
+        main_evals, states = _ridge_evals(main, sample), []
+        val_evals = _ridge_evals(val, None) if val is not None else None
+    else:
+        (main_evals, states), val_evals = _train_branches(main, val, build_val, hp, seed, sample, processes)
+
+    test_selected = int(np.argmax([e.zsl_top1 for e in main_evals]))
+    if val_evals is None:
+        selected = len(main_evals) - 1
+        return SeedOutcome(main_evals, None, main, selected, test_selected, None, None, None,
+                           _latents(main, main_evals[selected], sample), model=states[selected] if states else None)
+    selected = int(np.argmax([e.zsl_top1 for e in val_evals]))  # the first best cycle
+    v = val_evals[selected]
+    gate = fit_gate(GateData(val.test_seen["class_idx"], val.test_seen["seen_logits"], v.probs_seen),
+                    GateData(val.test_unseen["class_idx"], val.test_unseen["seen_logits"], v.probs_unseen),
+                    k=min(len(split.unseen), len(split.val_unseen), len(val.seen_classes)),
+                    forbidden=split.unseen, seed=derive(seed, "gate", "split"),
+                    temperature=hp.gate_temperature, threshold=hp.gate_threshold)
+    return SeedOutcome(main_evals, val_evals, main, selected, test_selected, gate,
+                       _gzsl(gate, main, main_evals[selected]), _gzsl(gate, main, main_evals[test_selected]),
+                       _latents(main, main_evals[selected], sample), model=states[selected] if states else None)
+
+
+def _train_branches(main: Branch, val: Branch | None, build_val: Callable[[], Branch] | None, hp: Hyper, seed: int,
+                    sample: np.ndarray, processes: int,
+                    ) -> tuple[tuple[list[CycleEval], list[SelectedModel]], list[CycleEval] | None]:
+    """The main model's evaluations and per-cycle states, and the validation model's evaluations. Each
+    branch draws from its own streams, so training them one after the other or (on the CPU, `processes`
+    >= 2) the validation model in a second process gives the same results; the second process halves the
+    wall time of a seed on two free cores. The worker builds its branch from the feature parts (`build_val`,
+    NumPy arrays sent through the pipe): tensors would travel through shared memory, which containers
+    often keep small."""
+    import torch
+
+    if val is None or build_val is None:  # no validation carve (both are None together)
+        return _train_branch("main", main, hp, seed, sample, keep=True), None
+    if processes < 2 or main.data.features.device.type != "cpu":
+        return _train_branch("main", main, hp, seed, sample, keep=True), _train_branch("val", val, hp, seed)[0]
+    import concurrent.futures
+    import multiprocessing
+
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        future = pool.submit(_train_branch_in_worker, build_val, hp, seed, torch.get_num_threads(), os.getpid())
+        main_out = _train_branch("main", main, hp, seed, sample, keep=True)
+        return main_out, future.result()
+
+
+def _train_branch_in_worker(build: Callable[[], Branch], hp: Hyper, seed: int, threads: int,
+                            parent: int) -> list[CycleEval]:
+    """The validation branch in a worker process, with the parent's thread count. A killed parent takes
+    the worker with it (a watcher thread exits when the worker is re-parented), so no orphan keeps
+    training."""
+    import threading
+
+    import torch
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(2)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+    torch.set_num_threads(threads)
+    return _train_branch("val", build(), hp, seed)[0]
+
+
+def _train_branch(name: str, b: Branch, hp: Hyper, seed: int, sample: np.ndarray | None = None,
+                  keep: bool = False) -> tuple[list[CycleEval], list[SelectedModel]]:
+    """Train one branch's model cycle by cycle and evaluate it after each; with `keep`, a copy of its state
+    after every cycle (for the model kept for `zssar predict`), with the classifier generator's state
+    before that cycle's evaluation."""
+    from pipeline.zsl.train import build_model, train_cycles
+
+    model = build_model(b.data, hp, derive(seed, name, "init"))
+    gen = _generator(b.data.features.device, derive(seed, name, "classifier"))
+    evals: list[CycleEval] = []
+    states: list[SelectedModel] = []
+    for _, loss in train_cycles(model, b.data, hp, derive(seed, name, "train")):
+        if keep:
+            states.append(SelectedModel(copy.deepcopy(model.state_dict()), gen.get_state()))
+        evals.append(_evaluate_cycle(model, b, hp, gen, loss, sample))
+    return evals, states
+
+
+def _evaluate_cycle(model: Any, b: Branch, hp: Hyper, gen: Any, loss: float, sample: np.ndarray | None) -> CycleEval:
+    """A fresh ZSL classifier for this cycle's model, and its outputs on the branch's test parts."""
+    import torch
+
+    from pipeline.zsl.classifier import fit_zsl_classifier
+    from pipeline.zsl.evaluate import accuracy
+
+    cls = fit_zsl_classifier(model, b.unseen_text, b.unseen_classes, hp.classifier_samples, hp.classifier_epochs,
+                             hp.classifier_lr, gen)
+    mu_u = _encode(model, b.test_unseen["inputs"])
+    mu_s = _encode(model, b.test_seen["inputs"])
+    probs_u = cls.probs(mu_u)
+    pred = b.unseen_classes[probs_u.argmax(1)]
+    with torch.no_grad():
+        text_mu = model.text_encoder(b.unseen_text)[0].cpu().numpy()
+    mu_sample = mu_u[torch.as_tensor(sample, device=mu_u.device)].cpu().numpy() if sample is not None else \
+        np.zeros((0, mu_u.shape[1]), np.float32)
+    return CycleEval(accuracy(pred, b.test_unseen["class_idx"]), pred, cls.probs(mu_s), probs_u, mu_sample,
+                     text_mu, loss)
+
+
+def _ridge_evals(b: Branch, sample: np.ndarray | None) -> list[CycleEval]:
+    """The ridge baseline's outputs for every penalty of its grid, in the place of training cycles."""
+    from pipeline.zsl.evaluate import accuracy
+    from pipeline.zsl.ridge import ridge_outputs
+
+    outs = ridge_outputs(b.data.features, b.data.text[b.data.rows], b.test_seen["inputs"], b.test_unseen["inputs"],
+                         b.unseen_text, b.unseen_classes)
+    return [CycleEval(accuracy(o.pred_unseen, b.test_unseen["class_idx"]), o.pred_unseen, o.probs_seen,
+                      o.probs_unseen,
+                      o.projected_unseen[sample].cpu().numpy() if sample is not None else np.zeros((0, 1), np.float32),
+                      o.text_unseen.cpu().numpy(), 0.0) for o in outs]
+
+
+def _encode(model: Any, inputs: Any) -> Any:
+    """Skeleton encoder means, in chunks so large test sets stay within memory."""
+    import torch
+
+    with torch.no_grad():
+        return torch.cat([model.skeleton_encoder(inputs[i:i + EVAL_CHUNK])[0]
+                          for i in range(0, len(inputs), EVAL_CHUNK)]) if len(inputs) else \
+            torch.zeros(0, model.skeleton_encoder.head.out_features // 2, device=inputs.device)
+
+
+def _gzsl(gate: Any, b: Branch, e: CycleEval) -> dict[str, Any]:
+    from pipeline.zsl.evaluate import gzsl_scores
+
+    seen = {**b.test_seen, "zsl_probs": e.probs_seen}
+    unseen = {**b.test_unseen, "zsl_probs": e.probs_unseen}
+    return gzsl_scores(gate, seen, unseen, b.seen_classes, b.unseen_classes)
+
+
+def _branch(fs: FeatureSet, names: tuple[str, str, str], seen: tuple[int, ...], unseen: tuple[int, ...],
+            table: np.ndarray, hp: Hyper, device: Any, seed: int) -> Branch:
+    """Move one branch's training data and test parts to the device, with the seen logits they need."""
+    import torch
+
+    from pipeline.zsl.classifier import fit_seen_classifier
+    from pipeline.zsl.train import TrainData
+
+    train, test_seen, test_unseen = (fs[n] for n in names)
+    temporal = hp.frequency == "temporal"
+
+    def inputs(part: Part) -> Any:
+        x = part.temporal.transpose(0, 2, 1) if temporal else part.feature
+        return torch.as_tensor(np.ascontiguousarray(x), dtype=torch.float32, device=device)
+
+    classes = tuple(sorted(seen))
+    rows = np.searchsorted(np.asarray(classes), train.class_idx)
+    features = torch.as_tensor(train.feature, dtype=torch.float32, device=device)
+    data = TrainData(inputs=inputs(train) if temporal else features, features=features,
+                     rows=torch.as_tensor(rows, device=device),
+                     text=torch.as_tensor(table[list(classes)], device=device), classes=classes)
+
+    if test_seen.logits is not None and test_unseen.logits is not None:
+        seen_classes, fallback = np.asarray(test_seen.seen_classes or classes), None
+    else:  # no backbone logits: a linear classifier on this backbone's training features stands in
+        seen_classes = np.asarray(classes)
+        fallback = fit_seen_classifier(train.feature, train.class_idx, classes, device,
+                                       derive(seed, names[0], "seen-classifier"))
+
+    def part_dict(part: Part) -> dict[str, Any]:
+        if fallback is not None:
+            with torch.no_grad():
+                logits = fallback(torch.as_tensor(part.feature, dtype=torch.float32, device=device)).cpu().numpy()
+        else:
+            logits = np.asarray(part.logits, dtype=np.float32)
+        return {"class_idx": np.asarray(part.class_idx, dtype=np.int64), "inputs": inputs(part), "seen_logits": logits}
+
+    return Branch(data, seen_classes, np.asarray(sorted(unseen)),
+                  torch.as_tensor(table[sorted(unseen)], device=device), part_dict(test_seen), part_dict(test_unseen))
+
+
+def _latent_subsample(class_idx: np.ndarray, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(derive(seed, "latents", "subsample"))
+    picks = [rng.permutation(np.flatnonzero(class_idx == c))[:LATENTS_PER_CLASS] for c in np.unique(class_idx)]
+    return np.sort(np.concatenate(picks)) if picks else np.zeros(0, np.int64)
+
+
+def _latents(b: Branch, e: CycleEval, sample: np.ndarray) -> dict[str, np.ndarray]:
+    return {"skeleton_mu": e.skeleton_mu, "skeleton_label": b.test_unseen["class_idx"][sample],
+            "text_mu": e.text_mu, "text_label": b.unseen_classes}
+
+
+def check_feature_set(fs: FeatureSet, split: Split, hp: Hyper) -> None:
+    """The feature set must be about this split, and carry what the configured mode needs."""
+    expect = {"train": split.seen, "test_seen": split.seen, "test_unseen": split.unseen,
+              "val_train": split.val_seen, "val_test_seen": split.val_seen, "val_test_unseen": split.val_unseen}
+    where = f"feature set {fs.key} ({fs.meta.get('info', {}).get('split', '?')})"
+    for name, part in fs.parts.items():
+        stray = sorted(set(np.unique(part.class_idx).tolist()) - set(expect[name]))
+        if stray:
+            raise PipelineError(f"{where}: part {name} has classes {stray[:10]} outside split {split.name}'s "
+                                f"{'unseen' if 'unseen' in name else 'seen'} classes; extract features for this split")
+        if len(part) == 0:
+            raise PipelineError(f"{where}: part {name} is empty")
+        backbone_seen = split.val_seen if name.startswith("val_") else split.seen
+        if part.logits is not None and sorted(part.seen_classes or backbone_seen) != sorted(backbone_seen):
+            raise PipelineError(f"{where}: part {name}'s logits are over classes {list(part.seen_classes)[:10]}..., "
+                                f"not the backbone's seen classes")
+        if part.logits is not None and part.logits.shape[1] != len(backbone_seen):
+            raise PipelineError(f"{where}: part {name} has {part.logits.shape[1]} logit columns for "
+                                f"{len(backbone_seen)} seen classes")
+        if hp.frequency == "temporal" and part.temporal is None:
+            raise PipelineError(f"{where}: part {name} has no time-resolved features, which train.frequency="
+                                f"temporal needs; extract with skeleton.backbone.temporal_features=true or use "
+                                f"train.frequency=feature")
+    val_unseen = set(split.val_unseen)
+    if val_unseen & set(split.unseen):
+        raise PipelineError(f"split {split.name}: its validation carve overlaps the unseen classes")
+
+
+def derive(seed: int, *names: str) -> int:
+    """A seed for one named random stream of a run, so streams never share state."""
+    return int.from_bytes(hashlib.sha256(":".join([str(seed), *names]).encode()).digest()[:4], "little")
+
+
+def _generator(device: Any, seed: int) -> Any:
+    import torch
+
+    return torch.Generator(device=device).manual_seed(seed)
