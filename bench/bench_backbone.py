@@ -15,10 +15,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import common
 import numpy as np
 import torch
-
-import common
 from common import row
 
 CLASSES = 55

@@ -47,8 +47,8 @@ def child(task: str, root: str, scale: float, temporal: int) -> None:
     """One measured task, in its own process."""
     if task == "assemble":
         return assemble(int(scale))
-    from pipeline.config import Config
     from pipeline.artifacts.feature_sets import load_feature_set
+    from pipeline.config import Config
     from pipeline.store import Store
 
     dataset, split, key, text = common.write_feature_store(Path(root) / "store", "110_10",

@@ -25,10 +25,10 @@ def _train(root: Path) -> tuple[Any, str]:
     """A saved FS-VAE model (and its backbone) in a store under `root`: config and model key."""
     from pipeline.catalog import get_dataset, get_split
     from pipeline.config import Config
-    from pipeline.stages.train import train_split
-    from pipeline.stages.skeleton import extract_features
     from pipeline.skeleton.prepare import prepare_dataset
     from pipeline.stages.embed import embed_dataset
+    from pipeline.stages.skeleton import extract_features
+    from pipeline.stages.train import train_split
 
     cfg = Config(store=str(root / "store"), results=str(root / "results"), device="cpu")
     cfg.skeleton.synthetic.samples_per_class = 2
@@ -61,8 +61,7 @@ def _clips(folder: Path, n: int) -> list[Path]:
 def run(quick: bool) -> list[dict[str, Any]]:
     import torch
 
-    from pipeline.predict.infer import load_predictor
-    from pipeline.predict.infer import ONE_THREAD_CLIPS
+    from pipeline.predict.infer import ONE_THREAD_CLIPS, load_predictor
 
     n = 200 if quick else 1000
     with tempfile.TemporaryDirectory(prefix="bench-predict-") as tmp:

@@ -22,9 +22,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 import common
+import numpy as np
 from common import row
 
 SPLITS = ("55_5", "48_12", "110_10", "96_24")
@@ -55,8 +54,8 @@ def classifier_fits(classes: int, latent: int, repeat: int) -> tuple[float, floa
     """(released-form seconds, pipeline seconds, largest weight difference) of one ZSL classifier fit with
     the released settings (500 latents per class, 300 full-batch Adam epochs), best of `repeat`."""
     import torch
-
     from released_classifier import fit_zsl_classifier_released
+
     from pipeline.zsl.classifier import fit_zsl_classifier
     from pipeline.zsl.train import build_model
 

@@ -17,11 +17,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import numpy as np
-import torch
-
 import common
+import numpy as np
 import reference_fsvae
+import torch
 from batched_fsvae import BatchedTrainer
 from common import row
 

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.store.atomic import atomic_dir
 from pipeline.errors import PipelineError
+from pipeline.store.atomic import atomic_dir
 
 FILE_RE = re.compile(r"a(\d{2})_s(\d{2})_e(\d{2})_skeleton3D\.txt")
 NUM_JOINTS = 20

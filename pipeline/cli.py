@@ -30,6 +30,7 @@ DatasetOpt = Annotated[str, typer.Option("--dataset", "-d", help="ntu60, ntu120,
 SplitOpt = Annotated[str, typer.Option("--split", "-s", help="55_5, 48_12, 110_10, 96_24, random:<n_unseen>:<seed> or unseen:<i>,<j>,...")]
 
 RemoteOpt = Annotated[Optional[str], typer.Option("--remote", help="Check / list a remote (directory or fsspec URL) instead of the local store.")]
+RemoteArg = Annotated[Optional[str], typer.Argument(metavar="REMOTE", help="A remote (directory or fsspec URL) instead of the local store.")]
 
 
 def _run(fn, *args, **kwargs):
@@ -199,24 +200,33 @@ def demo(config: ConfigOpt = None, set_: SetOpt = None) -> None:
 
 
 @cache_app.command("ls")
-def cache_ls(kind: Annotated[Optional[str], typer.Option(help="Only this artifact kind.")] = None,
+def cache_ls(target: RemoteArg = None, kind: Annotated[Optional[str], typer.Option(help="Only this artifact kind.")] = None,
              remote: RemoteOpt = None, config: ConfigOpt = None, set_: SetOpt = None) -> None:
     """List cached artifacts: kind, key, size, date and what they were made from."""
     def go():
         from pipeline.stages.cache import list_artifacts
 
-        list_artifacts(_config(config, set_), kind, remote=remote)
+        list_artifacts(_config(config, set_), kind, remote=_one_remote(target, remote))
     _run(go)
 
 
 @cache_app.command("verify")
-def cache_verify(remote: RemoteOpt = None, config: ConfigOpt = None, set_: SetOpt = None) -> None:
-    """Check every cached file against its recorded sha256."""
+def cache_verify(target: RemoteArg = None, remote: RemoteOpt = None,
+                 repair: Annotated[bool, typer.Option("--repair", help="Re-upload every bad remote object the local store holds intact.")] = False,
+                 config: ConfigOpt = None, set_: SetOpt = None) -> None:
+    """Check every cached file (or a remote's objects) against its recorded sha256."""
     def go():
         from pipeline.stages.cache import verify_store
 
-        verify_store(_config(config, set_), remote=remote)
+        verify_store(_config(config, set_), remote=_one_remote(target, remote), repair=repair)
     _run(go)
+
+
+def _one_remote(target: Optional[str], remote: Optional[str]) -> Optional[str]:
+    """The remote given as an argument or with --remote (the same, if both)."""
+    if target is not None and remote is not None and target != remote:
+        raise PipelineError(f"two remotes given ({target!r} and --remote {remote!r}): give one")
+    return target if target is not None else remote
 
 
 @cache_app.command("gc")
@@ -231,12 +241,13 @@ def cache_gc(config: ConfigOpt = None, set_: SetOpt = None) -> None:
 
 @cache_app.command("push")
 def cache_push(remote: Annotated[str, typer.Argument(help="Remote: a directory or an fsspec URL (file://, s3://, ...).")],
+               verify: Annotated[Optional[bool], typer.Option("--verify/--no-verify", help="Read every remote object back to check its hash, re-uploading damaged ones (default: on for a directory remote).")] = None,
                config: ConfigOpt = None, set_: SetOpt = None) -> None:
-    """Upload cached artifacts to a shared remote."""
+    """Upload cached artifacts to a shared remote, repairing remote copies that are missing or damaged."""
     def go():
         from pipeline.stages.cache import push_store
 
-        push_store(_config(config, set_), remote)
+        push_store(_config(config, set_), remote, verify)
     _run(go)
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import PipelineError
-from pipeline.zsl.settings import TrainConfig
 from pipeline.skeleton.settings import SkeletonConfig
+from pipeline.zsl.settings import TrainConfig
 
 DEFAULT_CONFIG_FILE = "zssar.toml"
 

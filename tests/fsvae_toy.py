@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pipeline.catalog import Dataset, Split
 from pipeline.artifacts.feature_sets import KIND, Part, write_part
 from pipeline.artifacts.kinds import feature_ref
+from pipeline.catalog import Dataset, Split
 from pipeline.store import Store, hash_spec
 
 N_CLASSES = 16

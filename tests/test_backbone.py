@@ -10,19 +10,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-
 from backbone_data import tiny_config, tiny_prepared, tiny_split
+
+from pipeline.artifacts.backbones import MODEL_FILE
+from pipeline.artifacts.feature_sets import KIND as FEATURES
+from pipeline.artifacts.feature_sets import load_feature_set
+from pipeline.artifacts.kinds import BACKBONE as KIND
 from pipeline.errors import PipelineError
-from pipeline.artifacts.feature_sets import KIND as FEATURES, load_feature_set
 from pipeline.skeleton import fit as fit_module
 from pipeline.skeleton.extract import extract_prepared
-from pipeline.artifacts.backbones import MODEL_FILE
-from pipeline.artifacts.kinds import BACKBONE as KIND
 from pipeline.skeleton.fit import fit_prepared, load_backbone
 from pipeline.skeleton.graph import CENTRIFUGAL, CENTRIPETAL, SELF, adjacency, hop_distance, spatial_partitions
+from pipeline.skeleton.keys import backbone_spec
 from pipeline.skeleton.layouts import MSR20, NTU25, Layout
 from pipeline.skeleton.model import STGCN
-from pipeline.skeleton.keys import backbone_spec
 from pipeline.store import Store, hash_spec
 
 DATA_KEY = "tiny-data"
@@ -278,8 +279,8 @@ def test_msr20_fits_and_extracts_without_temporal_features(tmp_path):
 def test_extract_features_on_prepared_synthetic_data(tmp_path):
     """The CLI path: prepare (synthetic) -> fit both backbones -> extract -> ref; then all cached."""
     pytest.importorskip("pipeline.skeleton.prepare")
-    from pipeline.catalog import get_dataset, get_split
     from pipeline.artifacts.kinds import feature_ref
+    from pipeline.catalog import get_dataset, get_split
     from pipeline.stages.skeleton import extract_features, fit_backbones
 
     cfg = tiny_config(tmp_path, epochs=1)

@@ -49,6 +49,7 @@ def test_two_process_training_ends_with_identical_weights(tmp_path):
 
 def _worker(out: Path) -> None:
     from backbone_data import tiny_config, tiny_prepared, tiny_split
+
     from pipeline.skeleton.device import runtime
     from pipeline.skeleton.fit import fit_prepared, train_backbone
     from pipeline.skeleton.keys import roles

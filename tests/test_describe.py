@@ -16,8 +16,8 @@ from pipeline.config import Config
 from pipeline.describe.client import parse_reply
 from pipeline.describe.io import parse_records
 from pipeline.describe.prompts import load_prompts
-from pipeline.stages.describe import config_path, describe_dataset
 from pipeline.errors import PipelineError
+from pipeline.stages.describe import config_path, describe_dataset
 
 LABELS = ("wave hand", "kick forward", "sit down")
 Reply = tuple[int, dict | str]

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from pipeline.artifacts.feature_sets import KIND, load_feature_set
+from pipeline.artifacts.kinds import feature_ref
 from pipeline.catalog import get_dataset, get_split
 from pipeline.config import Config
 from pipeline.errors import PipelineError
-from pipeline.artifacts.feature_sets import KIND, load_feature_set
-from pipeline.artifacts.kinds import feature_ref
 from pipeline.skeleton.dumps import import_dump
 from pipeline.store import Store
 

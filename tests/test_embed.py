@@ -5,13 +5,13 @@ import sys
 import numpy as np
 import pytest
 
+from pipeline.artifacts.tables import read_table
 from pipeline.catalog import get_dataset
 from pipeline.config import Config
 from pipeline.errors import MissingArtifactError, PipelineError
-from pipeline.store import Store
-from pipeline.artifacts.tables import read_table
-from pipeline.text import encoders as encoders_mod
 from pipeline.stages.embed import FILE, KIND, embed_dataset, text_features_for
+from pipeline.store import Store
+from pipeline.text import encoders as encoders_mod
 
 
 @pytest.fixture()

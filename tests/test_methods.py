@@ -5,20 +5,20 @@ import json
 import numpy as np
 import pytest
 import torch
-
 from fsvae_toy import DATASET, SPLIT, make_toy
+
+from pipeline.artifacts.feature_sets import load_feature_set
 from pipeline.catalog import Dataset
 from pipeline.config import Config
 from pipeline.errors import PipelineError
-from pipeline.artifacts.feature_sets import load_feature_set
+from pipeline.stages.train import train_split
+from pipeline.store import Store
 from pipeline.zsl.losses import discriminator_loss, product_of_marginals, total_correlation, wasserstein2
 from pipeline.zsl.presets import resolve
-from pipeline.stages.train import train_split
 from pipeline.zsl.protocol import _branch
 from pipeline.zsl.sadvae import SADVAE, Discriminator, SplitEncoder
 from pipeline.zsl.settings import TrainConfig
 from pipeline.zsl.train import build_model, train_cycles
-from pipeline.store import Store
 
 NTU60 = Dataset("ntu60", tuple(f"c{i}" for i in range(60)))
 NTU120 = Dataset("ntu120", tuple(f"c{i}" for i in range(120)))

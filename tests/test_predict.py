@@ -17,25 +17,25 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from fsvae_toy import DATASET, SPLIT, make_toy
+from test_describe import server  # noqa: F401, F811  (a fixture: a local chat-completions server)
+from test_readers import NTU_SAMPLES, ntu_text, write
 from typer.testing import CliRunner
 
-from fsvae_toy import DATASET, SPLIT, make_toy
+from pipeline.artifacts.feature_sets import load_feature_set
+from pipeline.artifacts.kinds import ZSL_MODEL as KIND
+from pipeline.artifacts.saved_models import LATEST_REF, model_ref
 from pipeline.catalog import get_dataset, get_split
 from pipeline.cli import app
 from pipeline.config import Config
 from pipeline.errors import MissingArtifactError, PipelineError
-from pipeline.artifacts.feature_sets import load_feature_set
-from pipeline.stages.train import train_split
 from pipeline.predict.infer import load_predictor
-from pipeline.stages.predict import list_models, predict
-from pipeline.artifacts.kinds import ZSL_MODEL as KIND
-from pipeline.artifacts.saved_models import LATEST_REF, model_ref
 from pipeline.predict.models import load_model
 from pipeline.skeleton.settings import SyntheticConfig
 from pipeline.skeleton.synthetic import generate_clips
+from pipeline.stages.predict import list_models, predict
+from pipeline.stages.train import train_split
 from pipeline.store import Store
-from test_describe import server  # noqa: F401, F811  (a fixture: a local chat-completions server)
-from test_readers import NTU_SAMPLES, ntu_text, write
 
 REPO = Path(__file__).resolve().parents[1]
 CLASSES = 30                   # NTU classes 0..29
@@ -79,9 +79,9 @@ def _config(root: Path) -> Config:
 def trained(tmp_path_factory):
     """Prepare, embed, fit, extract and train (ridge, then fsvae: the latest) once; new clips of the unseen
     classes (another synthetic seed) saved as plain .npy files."""
-    from pipeline.stages.skeleton import extract_features
     from pipeline.skeleton.prepare import prepare_dataset
     from pipeline.stages.embed import embed_dataset
+    from pipeline.stages.skeleton import extract_features
 
     root = tmp_path_factory.mktemp("predict")
     truth = _write_dataset(root / "dataset")

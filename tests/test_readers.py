@@ -15,8 +15,13 @@ from pipeline.errors import PipelineError
 from pipeline.skeleton.readers import read_source, split_subjects
 from pipeline.skeleton.readers.folder import read_folder_dataset_clips
 from pipeline.skeleton.readers.npz import read_npz
-from pipeline.skeleton.readers.ntu import (NTU60_XSUB_TRAIN, NTU120_XSUB_TRAIN, parse_ntu_name, read_ntu_folder,
-                                           read_ntu_skeleton)
+from pipeline.skeleton.readers.ntu import (
+    NTU60_XSUB_TRAIN,
+    NTU120_XSUB_TRAIN,
+    parse_ntu_name,
+    read_ntu_folder,
+    read_ntu_skeleton,
+)
 from pipeline.skeleton.readers.pkummd import read_cross_subject, read_pkummd
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"

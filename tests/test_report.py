@@ -10,9 +10,9 @@ from pipeline import console
 from pipeline.catalog import get_dataset, get_split
 from pipeline.config import Config
 from pipeline.errors import PipelineError
-from pipeline.stages.report import build_report
 from pipeline.report.plots import pca_2d
 from pipeline.report.tables import SYNTHETIC_LABEL
+from pipeline.stages.report import build_report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -13,10 +13,13 @@ import pytest
 
 from pipeline.config import Config
 from pipeline.errors import PipelineError
-from pipeline.store.remote import Remote
-from pipeline.stages.cache import gc_store as collect_garbage, list_artifacts, pull_store as pull, push_store as push, verify_store
-from pipeline.store.sync import pull_if_configured as pull_into
+from pipeline.stages.cache import gc_store as collect_garbage
+from pipeline.stages.cache import list_artifacts, verify_store
+from pipeline.stages.cache import pull_store as pull
+from pipeline.stages.cache import push_store as push
 from pipeline.store import Store, hash_spec
+from pipeline.store.remote import Remote
+from pipeline.store.sync import pull_if_configured as pull_into
 
 REF = "features/synthetic60/55_5"
 
@@ -303,3 +306,97 @@ def test_gc_keeps_everything_when_no_ref_exists(tmp_path):
     key = make(store, "text-features", {"encoder": "mini"}, {"f.bin": b"1"})
     assert collect_garbage(Config(store=str(tmp_path)), grace_s=0).removed == []
     assert store.has("text-features", key)
+
+
+def _damage(remote: Path, sha: str, how: str) -> None:
+    blob = remote / "objects" / sha
+    data = bytearray(blob.read_bytes())
+    if how == "flip":
+        data[10] ^= 0xFF
+        blob.write_bytes(bytes(data))
+    elif how == "truncate":
+        blob.write_bytes(bytes(data[:100]))
+    else:
+        blob.unlink()
+
+
+def test_push_repairs_damaged_remote_objects(tmp_path, capsys):
+    cfg, keys = team_store(tmp_path / "a")
+    remote = tmp_path / "remote"
+    push(cfg, str(remote))
+    metas = {k: Store(cfg.store).meta(kind, keys[k]) for k, kind in (("backbone", "backbone"),
+                                                                    ("features", "skeleton-features"))}
+    flipped = metas["backbone"]["files"]["model.pt"]["sha256"]          # same size, one byte changed
+    truncated = metas["features"]["files"]["train.parquet"]["sha256"]
+    _damage(remote, flipped, "flip")
+    _damage(remote, truncated, "truncate")
+    (remote / "artifacts" / "text-features" / f"{keys['text']}.json").write_text('{"kind": ')   # unreadable record
+    capsys.readouterr()
+    done = push(cfg, str(remote))
+    out = capsys.readouterr()
+    assert sorted(done.repaired) == sorted([Remote(str(remote)).name(f"objects/{flipped}"),
+                                            Remote(str(remote)).name(f"objects/{truncated}"),
+                                            Remote(str(remote)).name(f"artifacts/text-features/{keys['text']}.json")])
+    assert "3 damaged objects repaired" in out.out and f"repaired {remote}/objects/{flipped}" in out.err
+    verify_store(cfg, remote=str(remote))
+
+
+def test_verify_repair_reuploads_what_the_local_store_holds_intact(tmp_path, capsys):
+    cfg, keys = team_store(tmp_path / "a")
+    remote = tmp_path / "remote"
+    push(cfg, str(remote))
+    store = Store(cfg.store)
+    files = {**store.meta("backbone", keys["backbone"])["files"], **store.meta("text-features", keys["text"])["files"]}
+    shas = [files[n]["sha256"] for n in ("model.pt", "label.parquet", "shared.bin")]   # shared.bin: in both
+    for sha, how in zip(shas, ("flip", "truncate", "missing")):
+        _damage(remote, sha, how)
+    with pytest.raises(PipelineError, match="4 bad objects"):
+        verify_store(cfg, remote=str(remote))
+    other = Config(store=str(tmp_path / "empty"))                 # holds nothing to repair from
+    with pytest.raises(PipelineError, match="(?s)3 bad objects could not be repaired.*no intact copy"):
+        verify_store(other, remote=str(remote), repair=True)
+    capsys.readouterr()
+    verify_store(cfg, remote=str(remote), repair=True)
+    assert "3 of 3 bad objects re-uploaded" in capsys.readouterr().out
+    verify_store(cfg, remote=str(remote))
+    fresh = Config(store=str(tmp_path / "b"))
+    assert pull(fresh, str(remote)).artifacts == 3
+    verify_store(fresh)
+
+
+def test_s3_remote_repair(tmp_path, monkeypatch):
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                            "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": f"http://{host}:{port}"}.items():
+            monkeypatch.setenv(name, value)
+        import boto3
+
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket="team-repair")   # moto keeps buckets across servers
+        remote = "s3://team-repair/zssar"
+        cfg, keys = team_store(tmp_path / "a")
+        push(cfg, remote)
+        meta = Store(cfg.store).meta("backbone", keys["backbone"])
+        sha = meta["files"]["model.pt"]["sha256"]
+        body = bytearray(s3.get_object(Bucket="team-repair", Key=f"zssar/objects/{sha}")["Body"].read())
+        body[0] ^= 0xFF
+        s3.put_object(Bucket="team-repair", Key=f"zssar/objects/{sha}", Body=bytes(body))          # same size
+        short = meta["files"]["sub/log.json"]["sha256"]
+        s3.put_object(Bucket="team-repair", Key=f"zssar/objects/{short}", Body=b"")               # truncated
+        assert push(cfg, remote).repaired == [Remote(remote).name(f"objects/{short}")]   # size only, on S3
+        done = push(cfg, remote, verify=True)                                            # hashes read back
+        assert done.repaired == [Remote(remote).name(f"objects/{sha}")]
+        verify_store(cfg, remote=remote)
+        body[0] ^= 0xFF
+        body[1] ^= 0xFF
+        s3.put_object(Bucket="team-repair", Key=f"zssar/objects/{sha}", Body=bytes(body))
+        verify_store(cfg, remote=remote, repair=True)
+        verify_store(cfg, remote=remote)
+    finally:
+        server.stop()

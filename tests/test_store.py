@@ -3,8 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from pipeline.store import Store, file_sha256, hash_spec
 from pipeline.artifacts.tables import read_table, write_table
+from pipeline.store import Store, file_sha256, hash_spec
 
 
 def test_key_is_content_hash():

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from fsvae_toy import DATASET, SPLIT, make_toy
+
+from pipeline.artifacts.feature_sets import load_feature_set
 from pipeline.catalog import Split
 from pipeline.config import Config
 from pipeline.errors import MissingArtifactError, PipelineError
-from pipeline.artifacts.feature_sets import load_feature_set
 from pipeline.stages.train import train_split
 from pipeline.store import Store
 

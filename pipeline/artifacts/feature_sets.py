@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.errors import MissingArtifactError, PipelineError
 from pipeline.artifacts.kinds import SKELETON_FEATURES as KIND
-from pipeline.store import Store
 from pipeline.artifacts.tables import read_table, write_table
+from pipeline.errors import MissingArtifactError, PipelineError
+from pipeline.store import Store
 
 MAIN_PARTS = ("train", "test_seen", "test_unseen")
 VAL_PARTS = ("val_train", "val_test_seen", "val_test_unseen")

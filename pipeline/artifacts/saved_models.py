@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.artifacts.kinds import ZSL_CLASSIFIER, ZSL_MODEL as KIND
+from pipeline.artifacts.kinds import ZSL_CLASSIFIER
+from pipeline.artifacts.kinds import ZSL_MODEL as KIND
 from pipeline.errors import MissingArtifactError, PipelineError
 from pipeline.store import Store
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.store.atomic import atomic_path
 from pipeline.errors import PipelineError
+from pipeline.store.atomic import atomic_path
 
 META_KEY = b"zssar"
 

@@ -24,14 +24,14 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.artifacts.kinds import ZSL_CLASSIFIER as KIND
+from pipeline.artifacts.saved_models import read_scorer, write_scorer
+from pipeline.artifacts.text_features import FIELDS, fuse, l2_normalise
 from pipeline.config import Config
 from pipeline.console import warn
-from pipeline.artifacts.text_features import FIELDS, fuse, l2_normalise
 from pipeline.describe.io import parse_records
 from pipeline.errors import PipelineError
 from pipeline.predict.models import SavedModel, Scorer
-from pipeline.artifacts.kinds import ZSL_CLASSIFIER as KIND
-from pipeline.artifacts.saved_models import read_scorer, write_scorer
 from pipeline.store import Store, hash_spec
 
 DESCRIBED = ("local", "global")

@@ -23,15 +23,15 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.store.atomic import write_text
 from pipeline.config import Config
 from pipeline.console import warn
 from pipeline.errors import PipelineError
+from pipeline.hardware import torch_threads
 from pipeline.predict.classes import ClassList, model_classes, parse_labels, read_class_file, scorer_for
 from pipeline.predict.inputs import BadClip, ClipFile, find_clips, load_clips
 from pipeline.predict.models import SavedModel, Scorer, load_model
 from pipeline.store import Store
-from pipeline.hardware import torch_threads
+from pipeline.store.atomic import write_text
 
 READ_CHUNK = 1024  # clips read and preprocessed at a time, so a large folder never sits in memory whole
 # Up to this many clips run on one torch thread: each op has too little work to split, and on a busy CPU

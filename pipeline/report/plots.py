@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 
 from pipeline import console
-from pipeline.store.atomic import atomic_path
+from pipeline.artifacts.results import Run
 from pipeline.catalog import get_dataset
 from pipeline.errors import PipelineError
-from pipeline.artifacts.results import Run
+from pipeline.store.atomic import atomic_path
 
 MAX_POINTS = 5000
 LABEL_CHARS = 28

@@ -31,12 +31,13 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.artifacts.feature_sets import Part, write_part
+from pipeline.artifacts.kinds import SKELETON_FEATURES as KIND
+from pipeline.artifacts.kinds import feature_ref
 from pipeline.catalog import Dataset, Split
 from pipeline.config import Config
 from pipeline.console import summary
 from pipeline.errors import PipelineError
-from pipeline.artifacts.feature_sets import Part, write_part
-from pipeline.artifacts.kinds import SKELETON_FEATURES as KIND, feature_ref
 from pipeline.skeleton.readers.arrays import load_numeric_npy
 from pipeline.store import Store, file_sha256, hash_spec
 

@@ -13,19 +13,20 @@ from typing import Any
 import numpy as np
 import torch
 
+from pipeline.artifacts.feature_sets import Part, write_part
+from pipeline.artifacts.kinds import BACKBONE
+from pipeline.artifacts.kinds import SKELETON_FEATURES as KIND
 from pipeline.catalog import Split
 from pipeline.config import Config
 from pipeline.console import summary, track, warn
 from pipeline.errors import PipelineError
-from pipeline.artifacts.feature_sets import Part, write_part
-from pipeline.artifacts.kinds import BACKBONE, SKELETON_FEATURES as KIND
+from pipeline.hardware import torch_threads
 from pipeline.skeleton.clips import Prepared
 from pipeline.skeleton.device import Runtime, runtime
 from pipeline.skeleton.fit import backbone_threads, load_backbone
 from pipeline.skeleton.keys import features_spec, roles
 from pipeline.skeleton.loader import make_loader
 from pipeline.store import Store
-from pipeline.hardware import torch_threads
 
 
 def extract_prepared(prepared: Prepared, data_key: str, split: Split, cfg: Config, backbones: dict[str, str],

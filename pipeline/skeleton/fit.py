@@ -29,21 +29,20 @@ from torch.utils.data import DataLoader
 
 from pipeline.artifacts.backbones import backbone_file, read_backbone, write_backbone
 from pipeline.artifacts.kinds import BACKBONE
-from pipeline.store.atomic import atomic_path
 from pipeline.catalog import Split
 from pipeline.config import Config
 from pipeline.console import info, summary, track, warn
 from pipeline.errors import PipelineError
+from pipeline.hardware import torch_threads
 from pipeline.skeleton.clips import Prepared
 from pipeline.skeleton.device import Runtime, runtime
-from pipeline.skeleton.loader import augment, make_loader
+from pipeline.skeleton.keys import ARCH_VERSION, backbone_keys, backbone_spec, roles
 from pipeline.skeleton.layouts import BUILTIN_LAYOUTS, Layout, get_layout
+from pipeline.skeleton.loader import augment, make_loader
 from pipeline.skeleton.model import STGCN, build_model
 from pipeline.skeleton.settings import BackboneConfig
-from pipeline.skeleton.keys import ARCH_VERSION, backbone_keys, backbone_spec, roles
 from pipeline.store import Store
-from pipeline.hardware import torch_threads
-
+from pipeline.store.atomic import atomic_path
 
 
 @dataclass

@@ -23,10 +23,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from pipeline.artifacts.kinds import BACKBONE as BACKBONE_KIND
+from pipeline.artifacts.kinds import SKELETON_FEATURES as FEATURES_KIND
 from pipeline.catalog import Split
 from pipeline.config import Config, section_dict
 from pipeline.errors import PipelineError
-from pipeline.artifacts.kinds import BACKBONE as BACKBONE_KIND, SKELETON_FEATURES as FEATURES_KIND
 from pipeline.skeleton.settings import BackboneConfig
 from pipeline.store import hash_spec
 

@@ -95,8 +95,8 @@ def _two_body_clips(x: np.ndarray, chunk: int = 4096) -> int:
 
 def _prepare(dataset: Dataset, cfg: Config, source: Path | None) -> tuple[str, bool]:
     """(key, whether it was already in the store)."""
-    from pipeline.skeleton.preprocess import preprocess_clips
     from pipeline.artifacts.tables import write_table
+    from pipeline.skeleton.preprocess import preprocess_clips
 
     store = Store(cfg.store)
     spec = _spec(dataset, cfg, source)

@@ -13,7 +13,7 @@ from pipeline.store.gc import GC_GRACE_S, Collected, collect_garbage
 from pipeline.store.reach import Artifact
 from pipeline.store.remote import Remote
 from pipeline.store.store import manifest_row
-from pipeline.store.sync import Transfer, pull, push
+from pipeline.store.sync import Transfer, pull, push, repair_remote
 from pipeline.store.verify import verify_local, verify_remote
 
 
@@ -71,15 +71,30 @@ def short_spec(spec: Any, width: int = 60) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
-def verify_store(cfg: Config, remote: str | None = None) -> None:
-    """Check every cached file (or every remote object) against its recorded sha256; fail listing bad ones."""
+def verify_store(cfg: Config, remote: str | None = None, repair: bool = False) -> None:
+    """Check every cached file (or every remote object) against its recorded sha256; fail listing bad ones.
+    With `repair`, re-upload each bad remote object the local store holds intact, and say so."""
     if remote is not None:
         rem = Remote(remote)
         out = verify_remote(rem)
+        if out.problems and repair:
+            fixed = repair_remote(Store(cfg.store), rem, out.bad_blobs, out.bad_records)
+            for name in fixed.repaired:
+                info(f"repaired {name}")
+            bad = len(out.bad_blobs) + len(out.bad_records)
+            summary(f"cache verify --repair: {len(fixed.repaired)} of {bad} bad objects re-uploaded "
+                    f"from {cfg.store} -> {rem.url}")
+            if fixed.problems:
+                raise PipelineError(f"{rem.url}: {len(fixed.problems)} bad objects could not be repaired:\n  "
+                                    + "\n  ".join(fixed.problems))
+            out = verify_remote(rem)
         if out.problems:
             raise PipelineError(f"{rem.url}: {len(out.problems)} bad objects:\n  " + "\n  ".join(out.problems))
         summary(f"cache verify: {out.artifacts} artifacts, {out.files} objects on {rem.url}: all match their sha256")
         return
+    if repair:
+        raise PipelineError("cache verify --repair: give the remote to repair (`zssar cache verify REMOTE --repair`); "
+                            "a local artifact is repaired by `zssar cache pull REMOTE`")
     store = Store(cfg.store)
     out = verify_local(store)
     if out.problems:
@@ -87,12 +102,15 @@ def verify_store(cfg: Config, remote: str | None = None) -> None:
     summary(f"cache verify: {out.artifacts} artifacts, {out.files} files in {store.root}: all match their sha256")
 
 
-def push_store(cfg: Config, remote: str) -> Transfer:
-    """Upload the store's artifacts and refs to a remote."""
+def push_store(cfg: Config, remote: str, verify: bool | None = None) -> Transfer:
+    """Upload the store's artifacts and refs to a remote, repairing damaged remote copies on the way."""
     rem = Remote(remote)
-    done = push(Store(cfg.store), rem)
+    done = push(Store(cfg.store), rem, verify)
+    for name in done.repaired:
+        info(f"repaired {name}")
+    repaired = f", {len(done.repaired)} damaged objects repaired" if done.repaired else ""
     summary(f"cache push: {done.artifacts} artifacts pushed ({done.blobs} objects, {human_bytes(done.bytes)}), "
-            f"{done.unchanged} already there, {done.refs} refs updated -> {rem.url}")
+            f"{done.unchanged} already there{repaired}, {done.refs} refs updated -> {rem.url}")
     if done.problems:
         raise PipelineError(f"{len(done.problems)} artifacts not pushed:\n  " + "\n  ".join(done.problems))
     return done

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import console
-from pipeline.store.atomic import write_text
 from pipeline.catalog import Dataset
 from pipeline.config import Config
 from pipeline.describe.classes import describe_classes
@@ -16,7 +15,7 @@ from pipeline.describe.client import LLMClient, llm_configured
 from pipeline.describe.io import candidate_paths, default_path, load_descriptions, search_dirs
 from pipeline.describe.prompts import load_prompts
 from pipeline.errors import PipelineError
-from pipeline.store.atomic import write_json
+from pipeline.store.atomic import write_json, write_text
 
 
 def describe_dataset(dataset: Dataset, cfg: Config, out: Path | None = None) -> Path:

@@ -9,9 +9,16 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from pipeline.artifacts.kinds import TEXT_FEATURES as KIND, text_ref
-from pipeline.artifacts.text_features import FIELDS, FILE, TextFeatures, l2_normalise, read_text_features, \
-    write_text_features
+from pipeline.artifacts.kinds import TEXT_FEATURES as KIND
+from pipeline.artifacts.kinds import text_ref
+from pipeline.artifacts.text_features import (
+    FIELDS,
+    FILE,
+    TextFeatures,
+    l2_normalise,
+    read_text_features,
+    write_text_features,
+)
 from pipeline.catalog import Dataset
 from pipeline.config import Config
 from pipeline.console import summary

@@ -10,11 +10,11 @@ import json
 from pathlib import Path
 
 from pipeline import console
-from pipeline.store.atomic import atomic_dir, write_text
+from pipeline.artifacts.results import REPORT_CONFIG, RESULTS_VERSION, load_runs
 from pipeline.config import Config
 from pipeline.errors import PipelineError
-from pipeline.artifacts.results import REPORT_CONFIG, RESULTS_VERSION, load_runs
 from pipeline.report.tables import Group, csv_report, group_runs, load_published, markdown_report
+from pipeline.store.atomic import atomic_dir, write_text
 
 PLOTS_DIR = "plots"
 

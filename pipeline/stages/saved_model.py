@@ -55,7 +55,7 @@ def save_trained_model(store: Store, dataset: Dataset, split: Split, hp: Hyper, 
         "gate": outcome.gate.to_dict() if outcome.gate is not None else None,
         "selected_cycle": outcome.selected, "zsl_top1": result["zsl_top1"],
         "gzsl_h": result["gzsl"]["h"] if result["gzsl"] else None, "result_file": str(result_file),
-        "saved_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="microseconds"),
+        "saved_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds"),
         "config": result["config"],
     }
     write_saved_model(store, key, spec, info, weights,

@@ -14,9 +14,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from pipeline.artifacts.feature_sets import FeatureSet, load_feature_set
-from pipeline.artifacts.kinds import SKELETON_FEATURES as KIND, feature_ref
-from pipeline.artifacts.results import RESULTS_VERSION, latents_name, result_stem, results_dir, write_latents, \
-    write_result
+from pipeline.artifacts.kinds import SKELETON_FEATURES as KIND
+from pipeline.artifacts.kinds import feature_ref
+from pipeline.artifacts.results import (
+    RESULTS_VERSION,
+    latents_name,
+    result_stem,
+    results_dir,
+    write_latents,
+    write_result,
+)
 from pipeline.catalog import Dataset, Split
 from pipeline.config import Config
 from pipeline.console import info, summary
@@ -171,7 +178,7 @@ def _result(dataset: Dataset, split: Split, cfg: Config, hp: Hyper, fs: FeatureS
         "encoder": text.encoder,
         "descriptions_sha256": text.descriptions_sha256,
         "wall_time_s": round(wall, 2),
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "results_version": RESULTS_VERSION,
     }
 

@@ -45,6 +45,11 @@ class Remote:
         protocols = self.fs.protocol if isinstance(self.fs.protocol, tuple) else (self.fs.protocol,)
         self._renames = "file" in protocols
 
+    @property
+    def local(self) -> bool:
+        """A filesystem remote, where reading every object back to check it costs little."""
+        return self._renames
+
     def name(self, rel: str) -> str:
         """The full name of a remote object, for messages."""
         return f"{self.url}/{rel}"

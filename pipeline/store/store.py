@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pipeline.store.atomic import atomic_dir, write_text
 from pipeline.errors import MissingArtifactError, PipelineError
+from pipeline.store.atomic import atomic_dir, write_text
 
 META = "meta.json"
 MANIFEST = "manifest.json"
@@ -90,7 +90,7 @@ class Store:
             meta = {
                 "kind": kind,
                 "key": key,
-                "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
                 "spec": spec,
                 "info": info or {},
                 "files": files,

@@ -1,8 +1,11 @@
 """Push and pull: the local store and a remote (pipeline/store/remote.py) hold the same artifacts.
 
-Pushing uploads each file once under its sha256 and the artifact's meta.json as its record; pulling
-downloads, checks every byte against the recorded sha256 and seals the artifact locally only when all
-of it is right.
+Pushing uploads each file once under its sha256 and the artifact's meta.json as its record, and
+re-uploads what the remote holds damaged: a missing or wrong-sized object always, an object whose bytes
+no longer match its name where reading it back is cheap (a local remote) or asked for (`verify`), and a
+record that is missing or unreadable. Pulling downloads, checks every byte against the recorded sha256
+and seals the artifact locally only when all of it is right. `repair_remote` re-uploads every damaged
+object a verification found, from the local copies that are intact.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pipeline.store.atomic import atomic_dir
 from pipeline.store.reach import Artifact, reachable
 from pipeline.store.remote import Remote
 from pipeline.store.store import META, Store
-from pipeline.store.verify import BadArtifact, blob_problem, file_problem, record_files
+from pipeline.store.verify import BadArtifact, blob_problem, file_problem, read_record, record_files
 
 
 @dataclass
@@ -30,19 +33,23 @@ class Transfer:
     blobs: int = 0
     bytes: int = 0
     refs: int = 0
+    repaired: list[str] = field(default_factory=list)   # remote objects replaced because they were damaged
     problems: list[str] = field(default_factory=list)
 
 
-def push(store: Store, rem: Remote) -> Transfer:
-    """Upload every sealed artifact (blobs first, record last) and the refs; rebuild the remote manifest."""
+def push(store: Store, rem: Remote, verify: bool | None = None) -> Transfer:
+    """Upload every sealed artifact (blobs first, record last) and the refs; rebuild the remote manifest.
+    `verify` reads every remote object back to check its hash (default: only on a local remote)."""
     done = Transfer()
+    check_hash = rem.local if verify is None else verify
     try:
         blobs = rem.blobs()
         records = set(rem.records())
+        good: set[str] = set()   # objects read back and found right in this push
         for meta in track(store.entries()[::-1], "push"):   # oldest first: inputs before what uses them
             kind, key = meta["kind"], meta["key"]
             try:
-                if _push_artifact(store, rem, meta, blobs, records, done):
+                if _push_artifact(store, rem, meta, blobs, records, done, good if check_hash else None):
                     done.artifacts += 1
                 else:
                     done.unchanged += 1
@@ -62,34 +69,81 @@ def push(store: Store, rem: Remote) -> Transfer:
 
 
 def _push_artifact(store: Store, rem: Remote, meta: dict[str, Any], blobs: dict[str, int],
-                   records: set[Artifact], done: Transfer) -> bool:
-    """Upload the blobs the remote lacks, then the record; False when the remote already had it all."""
+                   records: set[Artifact], done: Transfer, good: set[str] | None) -> bool:
+    """Upload the blobs the remote lacks or holds damaged (hashes read back when `good` is given, the
+    set of objects already found right), then the record; False when the remote already had it all."""
     kind, key = meta["kind"], meta["key"]
     files = meta.get("files") or {}
+    record_ok = False
     if (kind, key) in records:
-        theirs = rem.record(kind, key) or {}
-        if {n: f.get("sha256") for n, f in (theirs.get("files") or {}).items()} != {
-                n: f["sha256"] for n, f in files.items()}:
-            warn(f"{rem.name(rem.record_rel(kind, key))}: the remote holds a different build of {kind} {key}; "
-                 "kept the remote's (pull to use it here)")
-            return False
+        try:
+            theirs = rem.record(kind, key)
+        except PipelineError:   # unreadable: rewritten below
+            theirs = None
+        if isinstance(theirs, dict) and isinstance(theirs.get("files"), dict):
+            record_ok = True
+            if {n: f.get("sha256") if isinstance(f, dict) else None for n, f in theirs["files"].items()} != {
+                    n: f["sha256"] for n, f in files.items()}:
+                warn(f"{rem.name(rem.record_rel(kind, key))}: the remote holds a different build of {kind} {key}; "
+                     "kept the remote's (pull to use it here)")
+                return False
     uploaded = False
     for name, f in files.items():
         sha = f["sha256"]
-        if blobs.get(sha) == f["bytes"]:
+        present = sha in blobs
+        if blobs.get(sha) == f["bytes"] and (good is None or sha in good or blob_problem(rem, sha, f["bytes"]) is None):
+            if good is not None:
+                good.add(sha)
             continue
         path = store.path(kind, key) / name
         if problem := file_problem(path, f["bytes"], sha):
             raise BadArtifact(f"{path}: {problem} (see `zssar cache verify`); {kind} {key} not pushed")
         rem.put_blob(path, sha)
+        if present:
+            done.repaired.append(rem.name(rem.blob_rel(sha)))
         blobs[sha] = f["bytes"]
+        if good is not None:
+            good.add(sha)
         done.blobs += 1
         done.bytes += f["bytes"]
         uploaded = True
-    if (kind, key) not in records:
+    if not record_ok:
+        if (kind, key) in records:
+            done.repaired.append(rem.name(rem.record_rel(kind, key)))
         rem.write_record(meta)
         return True
     return uploaded
+
+
+def repair_remote(store: Store, rem: Remote, bad_blobs: set[str], bad_records: set[Artifact]) -> Transfer:
+    """Re-upload the damaged objects and records a verification named, from local copies that are intact;
+    what the local store cannot supply stays in `problems`."""
+    done = Transfer()
+    sources: dict[str, tuple[Any, int]] = {}
+    metas = {(m["kind"], m["key"]): m for m in store.entries()}
+    for (kind, key), meta in metas.items():
+        for name, f in (meta.get("files") or {}).items():
+            sources.setdefault(f["sha256"], (store.path(kind, key) / name, f["bytes"]))
+    try:
+        for sha in sorted(bad_blobs):
+            path, size = sources.get(sha, (None, 0))
+            if path is None or file_problem(path, size, sha):
+                done.problems.append(f"{rem.name(rem.blob_rel(sha))}: no intact copy in {store.root}")
+                continue
+            rem.put_blob(path, sha)
+            done.repaired.append(rem.name(rem.blob_rel(sha)))
+            done.blobs += 1
+            done.bytes += size
+        for kind, key in sorted(bad_records):
+            if (kind, key) not in metas:
+                done.problems.append(f"{rem.name(rem.record_rel(kind, key))}: {kind} {key} is not in {store.root}")
+                continue
+            rem.write_record(metas[(kind, key)])
+            done.repaired.append(rem.name(rem.record_rel(kind, key)))
+        rem.refresh_manifest()
+    except OSError as exc:
+        raise PipelineError(f"remote {rem.url}: cannot write to it: {exc}") from None
+    return done
 
 
 def pull(store: Store, rem: Remote) -> Transfer:
@@ -131,7 +185,7 @@ def pull_artifacts(store: Store, rem: Remote, wanted: Iterable[Artifact]) -> Tra
     done = Transfer()
     for kind, key in track(list(wanted), "pull"):
         try:
-            record = rem.record(kind, key)
+            record = read_record(rem, kind, key)
             files = record_files(rem, record, kind, key)
             if _matches(store, kind, key, files):
                 done.unchanged += 1

@@ -28,6 +28,8 @@ class Verified:
     artifacts: int = 0
     files: int = 0
     problems: list[str] = field(default_factory=list)
+    bad_blobs: set[str] = field(default_factory=set)                  # remote: damaged or missing objects
+    bad_records: set[tuple[str, str]] = field(default_factory=set)    # remote: unreadable records
 
 
 def file_problem(path: Path, size: int, sha256: str | None) -> str | None:
@@ -83,15 +85,17 @@ def verify_remote(rem: Remote) -> Verified:
         records = rem.records()
         for kind, key in track(records, "verify remote"):
             try:
-                files = record_files(rem, rem.record(kind, key), kind, key)
+                files = record_files(rem, read_record(rem, kind, key), kind, key)
             except BadArtifact as exc:
                 out.problems.append(str(exc))
+                out.bad_records.add((kind, key))
                 continue
             for name, f in files.items():
                 sha = f["sha256"]
                 if sha not in checked:
                     checked[sha] = blob_problem(rem, sha, f["bytes"])
                 if checked[sha]:
+                    out.bad_blobs.add(sha)
                     out.problems.append(f"{rem.name(rem.blob_rel(sha))}: {checked[sha]} (file {name} of {kind} {key})")
         indexed = {(r.get("kind"), r.get("key")) for r in rem.read_json("manifest.json") or [] if isinstance(r, dict)}
     except OSError as exc:
@@ -101,6 +105,14 @@ def verify_remote(rem: Remote) -> Verified:
         warn(f"{rem.name('manifest.json')}: lacks {len(missing)} of {len(records)} records "
              "(a push was interrupted; the next push rebuilds it)")
     return out
+
+
+def read_record(rem: Remote, kind: str, key: str) -> Any:
+    """A remote record, or BadArtifact naming it when it is not readable JSON."""
+    try:
+        return rem.record(kind, key)
+    except PipelineError as exc:
+        raise BadArtifact(str(exc)) from None
 
 
 def blob_problem(rem: Remote, sha: str, size: int, dest: Path | None = None) -> str | None:

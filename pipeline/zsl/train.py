@@ -23,8 +23,15 @@ from dataclasses import dataclass
 
 import torch
 
-from pipeline.zsl.losses import (calibrated_alignment, discriminator_loss, kl_divergence, product_of_marginals,
-                                   reconstruction, total_correlation, wasserstein2)
+from pipeline.zsl.losses import (
+    calibrated_alignment,
+    discriminator_loss,
+    kl_divergence,
+    product_of_marginals,
+    reconstruction,
+    total_correlation,
+    wasserstein2,
+)
 from pipeline.zsl.model import FSVAE, reparameterize
 from pipeline.zsl.presets import Hyper
 from pipeline.zsl.sadvae import SADVAE

@@ -24,8 +24,8 @@ from pipeline.catalog import read_folder_dataset
 from pipeline.console import track
 from pipeline.errors import PipelineError
 from pipeline.skeleton.clips import Clip
-from pipeline.skeleton.readers.arrays import load_numeric_npy
 from pipeline.skeleton.layouts import Layout, get_layout
+from pipeline.skeleton.readers.arrays import load_numeric_npy
 
 REQUIRED_COLUMNS = ("sample_id", "file", "class_idx", "subject")
 

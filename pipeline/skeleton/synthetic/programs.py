@@ -12,8 +12,27 @@ from __future__ import annotations
 from math import pi
 
 from pipeline.skeleton.synthetic.primitives import (
-    Step, bend, crouch, flick, head, head_osc, jump, kick, leg, leg_osc, lift, pair, reach, recoil, shift,
-    sway, swing_arms, torso_osc, turn, walk, wiggle,
+    Step,
+    bend,
+    crouch,
+    flick,
+    head,
+    head_osc,
+    jump,
+    kick,
+    leg,
+    leg_osc,
+    lift,
+    pair,
+    reach,
+    recoil,
+    shift,
+    sway,
+    swing_arms,
+    torso_osc,
+    turn,
+    walk,
+    wiggle,
 )
 
 PROGRAMS: dict[int, list[Step]] = {

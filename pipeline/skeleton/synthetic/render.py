@@ -13,7 +13,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipeline.skeleton.synthetic.body import (
-    ARM, HEAD, LEG, NECK, SIDE_SIGN, SPINE_BASE, SPINE_MID, SPINE_SHOULDER, apply, euler, rot_y, two_bone, unit,
+    ARM,
+    HEAD,
+    LEG,
+    NECK,
+    SIDE_SIGN,
+    SPINE_BASE,
+    SPINE_MID,
+    SPINE_SHOULDER,
+    apply,
+    euler,
+    rot_y,
+    two_bone,
+    unit,
     vec,
 )
 from pipeline.skeleton.synthetic.scene import Motion, Scene
