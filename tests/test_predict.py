@@ -11,6 +11,9 @@ reproduce its evaluated predictions exactly.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import re
 from pathlib import Path
 
@@ -336,3 +339,40 @@ def test_presets_ridge_and_models_without_a_backbone(tmp_path):
         load_predictor(cfg, "latest")
     with pytest.raises(MissingArtifactError, match="no saved models"):
         load_predictor(Config(store=str(tmp_path / "empty")))
+
+
+def test_a_second_store_pulls_features_and_models_from_the_remote(trained, tmp_path, monkeypatch):
+    """Team B sets `remote` and runs the stages: features, backbones and text features arrive from the
+    remote (a cache hit that never imports torch), `train` retrains on them and `predict` uses team A's
+    model, with nothing recomputed."""
+    from pipeline.stages.cache import push_store
+
+    remote = str(tmp_path / "remote")
+    push_store(trained["cfg"], remote)
+    cfg = _config(tmp_path / "b")
+    cfg.remote = remote
+    folder, split = trained["dataset"].path, trained["split"].name
+    code = ("import sys; from pipeline.catalog import get_dataset, get_split; from pipeline.config import Config; "
+            "from pipeline.stages.skeleton import extract_features, fit_backbones; "
+            f"cfg = Config(store={cfg.store!r}, remote={remote!r}, device='cpu'); "
+            f"cfg.skeleton.prepare.frames = {FRAMES}; cfg.skeleton.backbone.epochs = 8; "
+            "cfg.skeleton.backbone.batch_size = 16; "
+            f"d = get_dataset({str(folder)!r}); s = get_split(d, {split!r}); fit_backbones(d, s, cfg); "
+            "print(extract_features(d, s, cfg)); assert 'torch' not in sys.modules")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)})
+    assert done.returncode == 0, done.stderr
+    a, b = Store(trained["cfg"].store), Store(cfg.store)
+    features = a.get_ref(f"features/{trained['dataset'].name}/{trained['split'].slug}")
+    assert done.stdout.split()[-1] == features[1] and b.has(*features)
+
+    def no_compute(*args, **kwargs):
+        raise AssertionError("recomputed what the remote holds")
+
+    monkeypatch.setattr("pipeline.skeleton.fit.train_backbone", no_compute)
+    monkeypatch.setattr("pipeline.text.encoders.load_encoder", no_compute)
+    predictions = load_predictor(cfg).run(trained["clips"])          # team A's latest model, pulled
+    assert predictions.model == trained["result"]["model_key"] and b.has(KIND, predictions.model)
+    cfg.train.method = "ridge"
+    [again] = train_split(trained["dataset"], trained["split"], cfg)
+    assert again["feature_key"] == features[1] and again["zsl_top1"] == trained["ridge"]["zsl_top1"]

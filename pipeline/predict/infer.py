@@ -184,7 +184,7 @@ def load_predictor(cfg: Config, model: str = "latest", classes: str | Path | Non
     if classes is not None and labels is not None:
         raise PipelineError("give either --classes or --labels, not both")
     store = Store(cfg.store)
-    saved = load_model(store, model)
+    saved = load_model(store, model, cfg.remote)
     if saved.info["backbone"] is None:
         raise PipelineError(f"model {saved.key} was trained on features without a backbone in {store.root} (an "
                             f"imported dump?), so new clips cannot be turned into its features; train on features "

@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from pipeline.artifacts.saved_models import read_saved_model, resolve_model_key
+from pipeline.artifacts.kinds import ZSL_MODEL
+from pipeline.artifacts.saved_models import LATEST_REF, read_saved_model, resolve_model_key
 from pipeline.catalog import Dataset
 from pipeline.errors import PipelineError
 from pipeline.store import Store
+from pipeline.store.sync import pull_if_configured, pull_ref_if_configured
 from pipeline.zsl.gate import Gate, softmax
 
 if TYPE_CHECKING:
@@ -94,8 +96,11 @@ def _ridge_scorer(text: np.ndarray) -> Scorer:
     return Scorer(weight, np.zeros(len(weight), np.float32))
 
 
-def load_model(store: Store, name: str) -> SavedModel:
-    """A saved model (a key, a unique prefix, a ref or `latest`), ready for inference on the CPU."""
+def load_model(store: Store, name: str, remote: str | None = None) -> SavedModel:
+    """A saved model (a key, a unique prefix, a ref or `latest`), ready for inference on the CPU; one
+    this store lacks is pulled from `remote` (with its backbone) when that has it."""
+    if remote:
+        _pull_model(store, remote, name)
     key = resolve_model_key(store, name)
     info, weights, path = read_saved_model(store, key)
     text = weights["text"].numpy()
@@ -106,6 +111,12 @@ def load_model(store: Store, name: str) -> SavedModel:
     hp, vae = _rebuild(info, weights["vae"], text, path)
     cls = weights["classifier"]
     return SavedModel(key, info, text, Scorer(cls["weight"].numpy(), cls["bias"].numpy()), gate, vae=vae, hyper=hp)
+
+
+def _pull_model(store: Store, remote: str, name: str) -> None:
+    ref = LATEST_REF if name == "latest" else name
+    if pull_ref_if_configured(store, remote, ref) is None and len(name) == 32:
+        pull_if_configured(store, remote, ZSL_MODEL, name)
 
 
 def _rebuild(info: dict[str, Any], state: dict[str, Any], text: np.ndarray, path: Path) -> tuple[Hyper, FSVAE]:

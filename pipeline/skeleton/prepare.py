@@ -181,3 +181,12 @@ def prepared_for(dataset: Dataset, cfg: Config) -> tuple[str, Prepared]:
                             f"{made['max_bodies']} but the config asks for {p.frames}, {p.max_bodies}; run "
                             f"`zssar skeleton prepare --dataset {dataset.name} --source DIR` with these settings")
     return key, load_prepared(store, key)
+
+
+def data_key_for(dataset: Dataset, cfg: Config) -> str | None:
+    """The key of the prepared data later stages use, without reading it: synthetic data's from the
+    settings, real data's from its ref (None when it was never prepared here)."""
+    if dataset.synthetic:
+        return hash_spec(KIND, _spec(dataset, cfg, None))
+    ref = Store(cfg.store).get_ref(data_ref(dataset))
+    return ref[1] if ref is not None else None

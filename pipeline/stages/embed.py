@@ -67,7 +67,7 @@ def text_features_for(dataset: Dataset, cfg: Config) -> TextFeatures:
     spec, descriptions = _spec(dataset, cfg)
     store = Store(cfg.store)
     key = hash_spec(KIND, spec)
-    if not store.has(KIND, key):
+    if not pull_if_configured(store, cfg.remote, KIND, key):
         raise MissingArtifactError(f"no text features for {dataset.name} with encoder {cfg.embed.encoder} "
                                    f"and {descriptions.path}: run `zssar embed --dataset "
                                    f"{dataset.path or dataset.name}` (make features)")

@@ -1,7 +1,8 @@
 """`zssar skeleton prepare / fit / extract / import-dump`: the skeleton side, cache first.
 
 The cache is checked once per call, here, from the configuration alone (pipeline/skeleton/keys.py), and
-said once; torch and a device are set up only by the modules that have work to do (fit.py, extract.py).
+said once; an artifact missing here is pulled from the configured remote (`remote`) when it has it; torch
+and a device are set up only by the modules that have work to do (fit.py, extract.py).
 """
 
 from __future__ import annotations
@@ -12,32 +13,35 @@ from pipeline.config import Config
 from pipeline.console import summary
 from pipeline.skeleton.dumps import import_dump
 from pipeline.skeleton.keys import backbone_keys, features_spec, is_main_process, roles
-from pipeline.skeleton.prepare import prepare_dataset, prepared_for
+from pipeline.skeleton.prepare import data_key_for, data_ref, prepare_dataset, prepared_for
 from pipeline.store import Store
+from pipeline.store.sync import pull_if_configured, pull_ref_if_configured
 
 __all__ = ["extract_features", "fit_backbones", "import_dump", "prepare_dataset"]
 
 
 def fit_backbones(dataset: Dataset, split: Split, cfg: Config) -> dict[str, str]:
     """Train (or find cached) the "main" and "val" backbones of a split; returns role -> store key."""
-    data_key, prepared = prepared_for(dataset, cfg)
-    keys = _cached_backbones(Store(cfg.store), data_key, split, cfg)
+    store = Store(cfg.store)
+    data_key = _data_key(store, dataset, cfg)
+    keys = _cached_backbones(store, data_key, split, cfg) if data_key is not None else None
     if keys is not None:
         return keys
     from pipeline.skeleton.fit import fit_prepared
 
+    data_key, prepared = prepared_for(dataset, cfg)
     return fit_prepared(prepared, data_key, split, cfg)
 
 
 def extract_features(dataset: Dataset, split: Split, cfg: Config) -> str:
     """Fit (or find) the split's backbones, write their features as one store artifact; returns its key."""
-    data_key, prepared = prepared_for(dataset, cfg)
     store = Store(cfg.store)
     ref = feature_ref(dataset.name, split.slug)
-    backbones = _cached_backbones(store, data_key, split, cfg)
-    if backbones is not None:
+    data_key = _data_key(store, dataset, cfg)
+    backbones = _cached_backbones(store, data_key, split, cfg) if data_key is not None else None
+    if data_key is not None and backbones is not None:
         _, key = features_spec(data_key, split, cfg, backbones)
-        if store.has(SKELETON_FEATURES, key):
+        if pull_if_configured(store, cfg.remote, SKELETON_FEATURES, key):
             if is_main_process():
                 summary(f"skeleton features {split.name}: cached, key {key}")
                 store.set_ref(ref, SKELETON_FEATURES, key)
@@ -45,14 +49,23 @@ def extract_features(dataset: Dataset, split: Split, cfg: Config) -> str:
     from pipeline.skeleton.extract import extract_prepared
     from pipeline.skeleton.fit import fit_prepared
 
+    data_key, prepared = prepared_for(dataset, cfg)
     backbones = backbones or fit_prepared(prepared, data_key, split, cfg)
     return extract_prepared(prepared, data_key, split, cfg, backbones, ref=ref)
 
 
+def _data_key(store: Store, dataset: Dataset, cfg: Config) -> str | None:
+    """The prepared data's key (its ref pulled from the remote first, for real data prepared elsewhere)."""
+    if not dataset.synthetic:
+        pull_ref_if_configured(store, cfg.remote, data_ref(dataset))
+    return data_key_for(dataset, cfg)
+
+
 def _cached_backbones(store: Store, data_key: str, split: Split, cfg: Config) -> dict[str, str] | None:
-    """The split's backbone keys when both are in the store (said once, by the main process), else None."""
+    """The split's backbone keys when both are in the store or pulled from the remote (said once, by the
+    main process), else None."""
     keys = backbone_keys(data_key, split, cfg)
-    if not all(store.has(BACKBONE, key) for key in keys.values()):
+    if not all([pull_if_configured(store, cfg.remote, BACKBONE, key) for key in keys.values()]):
         return None
     if is_main_process():
         for role, key in keys.items():

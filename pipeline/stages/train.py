@@ -31,6 +31,7 @@ from pipeline.errors import MissingArtifactError, PipelineError
 from pipeline.hardware import resolve_device, torch_threads
 from pipeline.stages.saved_model import save_trained_model
 from pipeline.store import Store, hash_spec
+from pipeline.store.sync import pull_if_configured, pull_ref_if_configured
 from pipeline.zsl.presets import Hyper, resolve
 
 if TYPE_CHECKING:
@@ -104,12 +105,12 @@ def _feature_set(store: Store, dataset: Dataset, split: Split, cfg: Config, feat
 
         return load_feature_set(store, import_dump(Path(features), dataset, split, cfg), temporal), "dump"
     if features is not None:
-        if not store.has(KIND, features):
+        if not pull_if_configured(store, cfg.remote, KIND, features):
             raise MissingArtifactError(f"{store.path(KIND, features)}: no feature set with key {features!r} (and "
                                        f"no such dump folder); list them with `zssar cache ls --kind {KIND}`")
         key = features
     else:
-        ref = store.get_ref(feature_ref(dataset.name, split.slug))
+        ref = pull_ref_if_configured(store, cfg.remote, feature_ref(dataset.name, split.slug))
         if ref is None:
             raise MissingArtifactError(f"no skeleton features for {dataset.name} split {split.name} in {store.root}: "
                                        f"run `zssar skeleton extract --dataset {dataset.path or dataset.name} "

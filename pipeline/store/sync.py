@@ -180,6 +180,23 @@ def pull_if_configured(store: Store, remote: str | None, kind: str, key: str) ->
     return store.has(kind, key)
 
 
+def pull_ref_if_configured(store: Store, remote: str | None, ref: str) -> tuple[str, str] | None:
+    """The artifact a ref names: the local ref, else the remote's, pulled with what it references (and the
+    ref set here). None when neither has it; a failing remote only costs a warning."""
+    local = store.get_ref(ref)
+    if local is not None or not remote:
+        return local
+    try:
+        target = Remote(remote).refs().get(ref)
+    except (PipelineError, OSError) as exc:
+        warn(f"remote {remote}: could not read ref {ref}: {exc}")
+        return None
+    if target is None or not pull_if_configured(store, remote, *target):
+        return None
+    store.set_ref(ref, *target)
+    return target
+
+
 def pull_artifacts(store: Store, rem: Remote, wanted: Iterable[Artifact]) -> Transfer:
     """Install the wanted artifacts that differ here, then the remote's refs to what is now present."""
     done = Transfer()
