@@ -118,7 +118,7 @@ FSVAE_RELEASED_60 = dict(
     latent_dim=100,            # fsvae_60.sh ls=100
     hidden_dim=0,              # train.py Encoder([256, latent]): no hidden layer
     batch_size=64,             # train.py get_train_loader(64, 0)
-    sampler="fresh",           # train.py 171: next(iter(train_loader)), shuffle=True: 64 distinct samples a step
+    sampler="fresh",           # train.py 169: next(iter(train_loader)), shuffle=True: 64 distinct samples a step
     lr=1e-4,                   # train.py Adam lr 0.0001
     cycles=10,                 # fsvae_60.sh nc=10
     steps_per_cycle=1700,      # fsvae_60.sh nepc=1700 (one batch per "epoch")
@@ -132,7 +132,7 @@ FSVAE_RELEASED_60 = dict(
     classifier_samples=500,    # train.py train_classifier: 500 latents per unseen class
     classifier_epochs=300,     # train.py: 300 full-batch steps
     classifier_lr=1e-3,        # train.py: Adam lr 0.001
-    classifier_relu=True,      # train.py 287 MLP([latent, ss]), model.py 92-99: Linear + ReLU
+    classifier_relu=True,      # train.py 287 MLP([latent, ss]), model.py 92-105: Linear + ReLU
     gate="balanced",           # `train.gate=released` gives gating_train.py's gate, t=2, th=50 (fsvae_60.sh)
     gate_temperature=0.0,      # searched (gating_train.py searches 1..9 when --t 0; fsvae_60.sh fixes t=2)
     gate_threshold=0.0,        # searched (0.25..0.74 when --th 0; fsvae_60.sh fixes th=50)
