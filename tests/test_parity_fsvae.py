@@ -32,7 +32,8 @@ def _data(d_s: int = 64, d_t: int = 96, n: int = 48, classes: int = 6) -> TrainD
 def _pipeline_loss(model, data, hp, cycle, step):
     """fsvae_step on the batch of the first B samples; its generator's draws: eps (2, B, 1), then the perm."""
     model.zero_grad()
-    loss = fsvae_step(model, _batch(data, torch.arange(B)), hp.weights(cycle, step), hp, torch.Generator().manual_seed(11))
+    gen = torch.Generator().manual_seed(11)
+    loss = fsvae_step(model, _batch(data, torch.arange(B)), hp.weights(cycle, step), hp, gen)
     loss.backward()
     g = torch.Generator().manual_seed(11)
     eps = torch.randn(2, B, 1, generator=g)
@@ -93,8 +94,8 @@ def test_released_loss_and_gradients_equal_train_py():
 def test_paper_preset_keeps_the_symmetric_calibrated_loss():
     data = _data()
     hp = resolve(TrainConfig(preset="paper", latent_dim=8), NTU60)
-    assert (hp.skeleton_negative, hp.phi, hp.alpha, hp.calibrated_steps, hp.steps_per_cycle) == (True, 35, 0.1, 400,
-                                                                                                   1900)
+    assert (hp.skeleton_negative, hp.phi, hp.alpha) == (True, 35, 0.1)
+    assert (hp.calibrated_steps, hp.steps_per_cycle) == (400, 1900)
     model = build_model(data, hp, 3)
     p = R.released_weights(model)
     ours, eps, perm = _pipeline_loss(model, data, hp, 3, 1600)
@@ -107,7 +108,8 @@ def test_paper_preset_keeps_the_symmetric_calibrated_loss():
 def test_released_classifier_is_linear_plus_relu_as_train_py():
     """train.py train_classifier (286-314): MLP([latent, ss]) = Linear + ReLU (model.py 92-105, Xavier-uniform
     gain 0.5, zero bias), 300 full-batch Adam steps of cross-entropy on the ReLU'd outputs of 500 text latents
-    per class (here 40 latents and 30 steps), prediction argmax of the ReLU'd outputs and the gate's softmax over them."""
+    per class (here 40 latents and 30 steps), prediction argmax of the ReLU'd outputs and the gate's softmax
+    over them."""
     data = _data()
     hp = resolve(TrainConfig(latent_dim=8), NTU60)
     assert hp.classifier_relu

@@ -55,7 +55,8 @@ def test_msf_released_loss_equals_train_py():
         tz = R.reparameterize(tmu, tlv, eps[1])
         loss = F.mse_loss(R.decoder(p, "sd", sz), s) + F.mse_loss(R.decoder(p, "td", tz), t)
         loss = loss - (k_fact * R.kl_divergence_released(smu, slv) + k_fact2 * R.kl_divergence_released(tmu, tlv))
-        loss = loss + cr_fact * F.mse_loss(R.decoder(p, "td", sz), t) + cr_fact * F.mse_loss(R.decoder(p, "sd", tz), s)
+        s_crecons, t_crecons = F.mse_loss(R.decoder(p, "sd", tz), s), F.mse_loss(R.decoder(p, "td", sz), t)
+        loss = loss + cr_fact * s_crecons + cr_fact * t_crecons
         torch.testing.assert_close(ours, loss, rtol=1e-5, atol=1e-6)
         _grads_match(model, p, loss, ["se.mu_w", "se.lv_w", "te.mu_w", "sd.w", "td.w"] if cr_fact else None)
 
@@ -69,7 +70,8 @@ def _sadvae(step_cfg=None):
 
 def _sadvae_forward(p, s, t, eps, ils):
     """SA-DVAE train.py train_one_cycle: smu, slv, ismu, islv from one encoder (model.py Encoder: z_v the last
-    i_latent_size dimensions); the skeleton decoder reads [z_r, z_v] and [z_t, z_v], the text decoder z_t and z_r."""
+    i_latent_size dimensions); the skeleton decoder reads [z_r, z_v] and [z_t, z_v], the text decoder z_t
+    and z_r."""
     mu, lv = R.encoder(p, "se", s, None)
     smu, slv, ismu, islv = mu[:, :-ils], lv[:, :-ils], mu[:, -ils:], lv[:, -ils:]
     sz, isz = R.reparameterize(smu, slv, eps[0]), R.reparameterize(ismu, islv, eps[1])
@@ -110,9 +112,9 @@ def test_sadvae_released_loss_equals_train_py():
 
 
 def test_sadvae_discriminator_step_equals_train_py():
-    """SA-DVAE train.py, the `if dis_step == 0` block: fresh draws of z_r, z_v (skeleton pair) and z_t, z_v (text pair), each
-    against the pair shuffled by model.py permute_dims (two independent randperms), BCE on D's sigmoid
-    outputs, loss_dis = (loss_s_dis + loss_t_dis) / 2 scaled by kld_loss_factor_2."""
+    """SA-DVAE train.py, the `if dis_step == 0` block: fresh draws of z_r, z_v (skeleton pair) and z_t, z_v
+    (text pair), each against the pair shuffled by model.py permute_dims (two independent randperms), BCE on
+    D's sigmoid outputs, loss_dis = (loss_s_dis + loss_t_dis) / 2 scaled by kld_loss_factor_2."""
     data, hp, model, p = _sadvae()
     out = model(data.features[:B], data.rows[:B], torch.randn(3, B, 1, generator=torch.Generator().manual_seed(1)))
     critic = torch.optim.SGD(model.discriminator.parameters(), lr=0.0)  # keeps the weights; the grads stay
@@ -187,8 +189,8 @@ def test_cadavae_released_loss_terms_equal_vaemodel():
     cross_reconstruction = l1(R.decoder(p, "sd", z_att), img) + l1(R.decoder(p, "td", z_img), att)
     kld = (0.5 * torch.sum(1 + logvar_att - mu_att.pow(2) - logvar_att.exp())) \
         + (0.5 * torch.sum(1 + logvar_img - mu_img.pow(2) - logvar_img.exp()))
-    distance = torch.sqrt(torch.sum((mu_img - mu_att) ** 2, dim=1)
-                          + torch.sum((torch.sqrt(logvar_img.exp()) - torch.sqrt(logvar_att.exp())) ** 2, dim=1)).sum()
+    sigma_gap = torch.sqrt(logvar_img.exp()) - torch.sqrt(logvar_att.exp())
+    distance = torch.sqrt(torch.sum((mu_img - mu_att) ** 2, dim=1) + torch.sum(sigma_gap ** 2, dim=1)).sum()
     loss = reconstruction - beta * kld + cross * cross_reconstruction + distance_factor * distance
     torch.testing.assert_close(ours * B, loss, rtol=1e-5, atol=1e-4)
     _grads_match(model, p, loss / B)

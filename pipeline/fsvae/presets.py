@@ -80,7 +80,7 @@ class Hyper:
     steps_per_cycle: int
     calibrated_steps: int
     lam: float
-    skeleton_negative: bool         # the calibrated loss's skeleton side has a negative pair (paper) or not (released)
+    skeleton_negative: bool         # the calibrated loss's skeleton side has a negative (paper) or not (released)
     alpha: float
     irrelevant_dim: int             # SA-DVAE: size of the skeleton latent's semantic-irrelevant part z_v
     discriminator_every: int        # SA-DVAE: steps between updates of the total-correlation discriminator

@@ -47,7 +47,7 @@ class TrainConfig:
     classifier_lr: float | None = None
     classifier_relu: bool | None = None   # a ReLU on the logits (the released MLP), in training and prediction
     # GZSL gate: 0 searches the value on the validation carve
-    gate: str | None = None               # balanced (class-balanced, scored by routing H) | released (the scripts')
+    gate: str | None = None               # balanced (class-balanced, scored by routing H) | released (scripts')
     gate_temperature: float | None = None
     gate_threshold: float | None = None
     device: str = "auto"                  # auto (cfg.device, then cuda if available), cpu, cuda, cuda:1, ...

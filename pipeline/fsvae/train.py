@@ -154,8 +154,8 @@ def objective(out: dict[str, torch.Tensor], b: Batch, w: dict[str, float], hp: H
     # FS-VAE: alpha * L_align, negatives from a permutation of the batch
     if w["align"]:
         perm = torch.randperm(len(b.rows), generator=gen, device=b.rows.device)
-        loss = loss + w["align"] * calibrated_alignment(b.f_t, out["t_from_s"], b.f_s, out["s_from_t"], perm, hp.lam,
-                                                        hp.skeleton_negative)
+        loss = loss + w["align"] * calibrated_alignment(b.f_t, out["t_from_s"], b.f_s, out["s_from_t"], perm,
+                                                        hp.lam, hp.skeleton_negative)
     # CADA-VAE, MSF, SA-DVAE: gamma * cross-reconstruction; CADA-VAE (and MSF's paper): delta * distribution alignment
     if w["cross"]:
         loss = loss + w["cross"] * (reconstruction(b.f_s, out["s_from_t"], hp.recon)
