@@ -34,14 +34,14 @@ def _hp(steps: int, align: bool):
 
 def equal_math(data, seed: int = 7) -> tuple[float, float]:
     """(relative loss difference, largest relative gradient difference) after one step of each."""
-    from pipeline.zsl.train import build_model, train_cycles
+    from pipeline.zsl.train import build_model, cycle_batches, train_cycles
 
     hp = _hp(1, align=True)
     model = build_model(data, hp, 0)
     ref = reference_fsvae.from_pipeline(model, hp)
     # train_cycles' draws, in its order: the cycle's batch indices, then the step's noise and permutation
     gen = torch.Generator().manual_seed(seed)
-    idx = torch.randint(len(data.rows), (1, hp.batch_size), generator=gen)[0]
+    idx = cycle_batches(len(data.rows), 1, hp.batch_size, hp.sampler, gen)[0]
     eps = torch.randn(2, hp.batch_size, 1, generator=gen)
     perm = torch.randperm(hp.batch_size, generator=gen)
     ((_, ours),) = list(train_cycles(model, data, hp, seed))

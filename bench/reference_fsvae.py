@@ -12,10 +12,10 @@ What is kept from the released code, because it is what costs time there:
   `.train()` calls, the unused cross-reconstruction losses, a `loss.item()` and a copy of the loss to
   NumPy every step.
 
-What follows the pipeline instead, so that both compute the same loss ("equal math"): the calibrated
-alignment uses a negative on the skeleton side too, with one permutation for both sides (the released
-train.py has positives only on the skeleton side and a second permutation); the loss weights come from
-the caller. `from_pipeline` copies a `pipeline.zsl.model.FSVAE`'s weights, so one batch and one draw
+The loss is the released one, calibrated alignment included (a negative on the text side only, train.py
+193-198 and 223-235), which `--preset released` computes too (`Hyper.skeleton_negative` False); the loss
+weights, the batch, the noise and the text side's permutation come from the caller, so both draw nothing
+of their own. `from_pipeline` copies a `pipeline.zsl.model.FSVAE`'s weights, so one batch and one draw
 of noise give the same loss and gradients in both (checked by `bench_step`).
 """
 
@@ -120,7 +120,7 @@ class ReferenceFSVAE:
         t_kld = kl_divergence(tmu, tlv)
         t_cali_temp0 = torch.sum(torch.square(t - tfroms[perm]), 1) - torch.sum(torch.square(t - tfroms), 1)
         t_cali = torch.mean(1.0 / (1.0 + torch.exp(t_cali_temp0 / self.lam)))
-        s_cali_temp0 = torch.sum(torch.square(s - sfromt[perm]), 1) - torch.sum(torch.square(s - sfromt), 1)
+        s_cali_temp0 = -torch.sum(torch.square(s - sfromt), 1)
         s_cali = torch.mean(1.0 / (1.0 + torch.exp(s_cali_temp0 / self.lam)))
         coef = self.lam * w["align"]
         loss = coef * (t_cali + s_cali)

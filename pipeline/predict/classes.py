@@ -168,7 +168,7 @@ def scorer_for(model: SavedModel, classes: ClassList, cfg: Config) -> tuple[Scor
     key = hash_spec(KIND, spec)
     store = Store(cfg.store)
     if (cached := read_scorer(store, key)) is not None:
-        return Scorer(*cached), classes
+        return Scorer(*cached, model.unseen_scorer.relu), classes
     text = fused_text(classes.texts, fields, model.info["encoder"], cfg)
     if text.shape[1] != model.text.shape[1]:
         raise PipelineError(f"text encoder {model.info['encoder']!r} gives {text.shape[1]}-d fused vectors; model "

@@ -35,9 +35,11 @@ class Scorer:
 
     weight: np.ndarray  # (C, d)
     bias: np.ndarray    # (C,)
+    relu: bool = False  # logits ReLU(W z + b), as the released classifier of the model's preset computes them
 
     def probs(self, latents: np.ndarray) -> np.ndarray:
-        return softmax(latents @ self.weight.T + self.bias, 1.0)
+        logits = latents @ self.weight.T + self.bias
+        return softmax(np.maximum(logits, 0.0) if self.relu else logits, 1.0)
 
 
 @dataclass
@@ -86,7 +88,7 @@ class SavedModel:
         gen = torch.Generator().manual_seed(seed)
         cls = fit_zsl_classifier(self.vae, torch.as_tensor(text, dtype=torch.float32), np.arange(len(text)),
                                  hp.classifier_samples, hp.classifier_epochs, hp.classifier_lr, gen)
-        return Scorer(cls.linear.weight.detach().numpy().copy(), cls.linear.bias.detach().numpy().copy())
+        return Scorer(cls.linear.weight.detach().numpy().copy(), cls.linear.bias.detach().numpy().copy(), cls.relu)
 
 
 def _ridge_scorer(text: np.ndarray) -> Scorer:
@@ -110,7 +112,8 @@ def load_model(store: Store, name: str, remote: str | None = None) -> SavedModel
         return SavedModel(key, info, text, _ridge_scorer(unseen_text), gate, ridge=weights["ridge"])
     hp, vae = _rebuild(info, weights["vae"], text, path)
     cls = weights["classifier"]
-    return SavedModel(key, info, text, Scorer(cls["weight"].numpy(), cls["bias"].numpy()), gate, vae=vae, hyper=hp)
+    scorer = Scorer(cls["weight"].numpy(), cls["bias"].numpy(), hp.classifier_relu)
+    return SavedModel(key, info, text, scorer, gate, vae=vae, hyper=hp)
 
 
 def _pull_model(store: Store, remote: str, name: str) -> None:

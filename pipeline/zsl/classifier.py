@@ -1,9 +1,11 @@
 """Classifiers on top of a trained model.
 
 ZSL classifier (docs/architecture.md, "Methods"; as released): draw `samples` latents per unseen class from the text
-encoder, z = mu_t + sigma_t * eps, train a linear softmax classifier on them with full-batch Adam, and
-classify a skeleton sample by its skeleton encoder mean mu_s. (The released MLP puts a ReLU on the
-logits; here they stay linear.)
+encoder, z = mu_t + sigma_t * eps, train a softmax classifier on them with full-batch Adam, and classify a
+skeleton sample by its skeleton encoder mean mu_s. Its logits are linear, or, where the model's preset says
+so (`Hyper.classifier_relu`, the `released` presets of FS-VAE, MSF and SA-DVAE), ReLU(W z + b) as the
+released MLP([latent, n_unseen]) computes them (FS-VAE model.py 92-99): in training, prediction and the
+softmax the gate reads. A class whose logit is clipped to 0 gets no gradient from that sample.
 
 Seen classifier: the GZSL gate and the seen branch use the backbone's seen-class logits. A feature set
 without them (a dump without *_out.npy) gets a linear softmax classifier trained on the same backbone's
@@ -48,10 +50,15 @@ class ZSLClassifier:
 
     linear: nn.Linear
     classes: np.ndarray
+    relu: bool = False  # logits ReLU(W z + b), the released MLP
+
+    def logits(self, mu: torch.Tensor) -> torch.Tensor:
+        out = self.linear(mu)
+        return torch.relu(out) if self.relu else out
 
     @torch.no_grad()
     def probs(self, mu: torch.Tensor) -> np.ndarray:
-        return torch.softmax(self.linear(mu), dim=-1).cpu().numpy()
+        return torch.softmax(self.logits(mu), dim=-1).cpu().numpy()
 
     def predict(self, mu: torch.Tensor) -> np.ndarray:
         return self.classes[self.probs(mu).argmax(1)]
@@ -59,13 +66,16 @@ class ZSLClassifier:
 
 def fit_zsl_classifier(model: FSVAE, text: torch.Tensor, classes: np.ndarray, samples: int, epochs: int,
                        lr: float, gen: torch.Generator) -> ZSLClassifier:
-    """Train on `samples` text-encoder latents of each unseen class (rows of `text`, in `classes` order).
+    """Train on `samples` text-encoder latents of each unseen class (rows of `text`, in `classes` order), with
+    the logits of the model's preset (`model.classifier_relu`).
 
     One scalar eps_i is shared by all latent dimensions (as released), so every latent of class c lies on
     the line mu_c + eps sigma_c and its logits are (W mu_c + b) + eps_i (W sigma_c): each epoch needs two
     (C, D) x (D, C) products rather than a (samples C, D) x (D, C) product and its gradient. Autograd
-    gives the same gradients up to summation order (bench/NOTES.md, T1: 4.5x faster at 24 classes)."""
+    gives the same gradients up to summation order (bench/NOTES.md, T1: 4.5x faster at 24 classes); the ReLU,
+    where the preset has it, applies to those logits."""
     c = len(classes)
+    relu = getattr(model, "classifier_relu", False)  # a bare module (no preset behind it): linear logits
     with torch.no_grad():
         mu, logvar = model.text_encoder(text)
         sigma = torch.exp(0.5 * logvar)
@@ -77,10 +87,11 @@ def fit_zsl_classifier(model: FSVAE, text: torch.Tensor, classes: np.ndarray, sa
     for _ in range(epochs):
         centre = linear(mu).repeat(samples, 1)
         slope = (sigma @ linear.weight.T).repeat(samples, 1)
+        logits = torch.addcmul(centre, eps, slope)
         optimizer.zero_grad(set_to_none=True)
-        loss_fn(torch.addcmul(centre, eps, slope), y).backward()
+        loss_fn(torch.relu(logits) if relu else logits, y).backward()
         optimizer.step()
-    return ZSLClassifier(linear.eval(), np.asarray(classes))
+    return ZSLClassifier(linear.eval(), np.asarray(classes), relu)
 
 
 def fit_seen_classifier(features: np.ndarray, class_idx: np.ndarray, classes: tuple[int, ...],

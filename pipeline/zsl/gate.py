@@ -7,10 +7,15 @@ when P(unseen) > threshold. The regression is fit on 80% of the gate data, the t
 chosen on the other 20%, and the temperature (1..9) by the same held-out score; a configured
 temperature or threshold (non-zero) is used as given.
 
-Departure from the released script: the pseudo-unseen side is much smaller than the pseudo-seen side,
-so plain held-out accuracy (the released criterion) rewards sending everything to the seen classifier,
-which zeroes the unseen accuracy and H. The regression is therefore class-balanced, and the score is the
-harmonic mean of the held-out seen and unseen routing accuracies, the gate's own analogue of H.
+Departure from the released script (`balanced`, the default): the pseudo-unseen side is much smaller than
+the pseudo-seen side, so plain held-out accuracy (the released criterion) rewards sending everything to the
+seen classifier, which zeroes the unseen accuracy and H. The regression is therefore class-balanced, and
+the score is the harmonic mean of the held-out seen and unseen routing accuracies, the gate's own analogue
+of H. `balanced=False` (`train.gate=released`) is the released gate: an unweighted regression scored by
+plain held-out accuracy. Its `LogisticRegression(C=1, multi_class='multinomial')` on two classes fits
+weights w_0, w_1 with penalty (|w_0|^2 + |w_1|^2) / 2 and P(unseen) = sigmoid((w_1 - w_0) x); the optimum
+has w_0 = -w_1, so it is the binary regression on d = w_1 - w_0 with penalty |d|^2 / 4, i.e. C = 2 (the
+`multi_class` option is gone from current scikit-learn).
 
 The gate data comes only from the validation carve: the validation backbone's pseudo-seen test samples
 (label seen) and pseudo-unseen test samples (label unseen), run through a model trained on the pseudo-seen
@@ -71,8 +76,9 @@ class Gate:
     temperature: float
     threshold: float
     k: int
-    held_out_h: float  # the held-out routing H (see routing_h)
+    held_out_h: float  # the held-out score: routing H (see routing_h), or accuracy for the released gate
     fit_classes: tuple[int, ...] = field(default=())
+    scored_by: str = "routing_h"  # routing_h | accuracy (the released criterion)
 
     def is_unseen(self, seen_logits: np.ndarray, zsl_probs: np.ndarray) -> np.ndarray:
         x = gate_features(seen_logits, zsl_probs, self.temperature, self.k)
@@ -80,20 +86,22 @@ class Gate:
 
     def describe(self) -> dict[str, Any]:
         return {"temperature": self.temperature, "threshold": self.threshold, "k": self.k,
-                "held_out_h": round(100 * self.held_out_h, 2), "fit_classes": list(self.fit_classes),
-                "fit_on": "validation carve"}
+                "held_out_h": round(100 * self.held_out_h, 2), "scored_by": self.scored_by,
+                "fit_classes": list(self.fit_classes), "fit_on": "validation carve"}
+
 
     def to_dict(self) -> dict[str, Any]:
         """Everything needed to apply the gate again, as JSON (a saved model's info keeps it)."""
         return {"coef": np.asarray(self.model.coef_, dtype=float).ravel().tolist(),
                 "intercept": float(np.asarray(self.model.intercept_).ravel()[0]), "temperature": self.temperature,
                 "threshold": self.threshold, "k": self.k, "held_out_h": self.held_out_h,
-                "fit_classes": list(self.fit_classes)}
+                "fit_classes": list(self.fit_classes), "scored_by": self.scored_by}
 
     @classmethod
     def from_dict(cls, saved: dict[str, Any]) -> Gate:
         return cls(_Logistic(saved["coef"], saved["intercept"]), saved["temperature"], saved["threshold"],
-                   saved["k"], saved["held_out_h"], tuple(saved["fit_classes"]))
+                   saved["k"], saved["held_out_h"], tuple(saved["fit_classes"]),
+                   saved.get("scored_by", "routing_h"))
 
 
 class _Logistic:
@@ -107,9 +115,15 @@ class _Logistic:
         return np.stack([1 - p, p], axis=1)
 
 
+def held_out_accuracy(is_unseen: np.ndarray, y_unseen: np.ndarray) -> float:
+    """The released criterion (gating_train.py): the fraction of held-out samples routed to their side."""
+    return float(np.mean(is_unseen == (y_unseen == 1))) if len(y_unseen) else 0.0
+
+
 def fit_gate(seen: GateData, unseen: GateData, k: int, forbidden: Collection[int], seed: int,
-             temperature: float = 0.0, threshold: float = 0.0) -> Gate:
-    """Fit the gate on validation data; `forbidden` (the split's unseen classes) must not occur in it."""
+             temperature: float = 0.0, threshold: float = 0.0, balanced: bool = True) -> Gate:
+    """Fit the gate on validation data; `forbidden` (the split's unseen classes) must not occur in it.
+    `balanced=False` fits and scores it as released (module docstring)."""
     from sklearn.linear_model import LogisticRegression
 
     fit_classes = tuple(sorted({int(c) for c in np.concatenate([seen.class_idx, unseen.class_idx])}))
@@ -131,11 +145,12 @@ def fit_gate(seen: GateData, unseen: GateData, k: int, forbidden: Collection[int
         x = [gate_features(d.seen_logits, d.zsl_probs, t, k) for d in (seen, unseen)]
         x_fit = np.concatenate([x[0][held[0][split[0]:]], x[1][held[1][split[1]:]]])
         x_held = np.concatenate([x[0][held[0][:split[0]]], x[1][held[1][:split[1]]]])
-        model = LogisticRegression(C=1.0, max_iter=5000, class_weight="balanced").fit(x_fit, y_fit)
+        model = (LogisticRegression(C=1.0, max_iter=5000, class_weight="balanced") if balanced
+                 else LogisticRegression(C=2.0, max_iter=5000)).fit(x_fit, y_fit)
         p_held = model.predict_proba(x_held)[:, 1]
         for th in (threshold,) if threshold else THRESHOLDS:
-            acc = routing_h(p_held > th, y_held)
+            acc = routing_h(p_held > th, y_held) if balanced else held_out_accuracy(p_held > th, y_held)
             if best is None or acc > best.held_out_h:
-                best = Gate(model, t, th, k, acc, fit_classes)
+                best = Gate(model, t, th, k, acc, fit_classes, "routing_h" if balanced else "accuracy")
     assert best is not None
     return best

@@ -2,7 +2,8 @@
 
     L_VAE^m  = reconstruction(f_m, decoder_m(z_m)) + beta_m * KL(q(z_m | f_m) || N(0, I))     m in {s, t}
     L_align  = lambda/B sum_i sigma((||f_t(i) - g_t^s(i)||^2 - ||f_t(i) - g_t^s(i^-)||^2) / lambda)
-             + lambda/B sum_i sigma((||f_s(i) - g_s^t(i)||^2 - ||f_s(i) - g_s^t(i^-)||^2) / lambda)
+             + lambda/B sum_i sigma((||f_s(i) - g_s^t(i)||^2 - ||f_s(i) - g_s^t(i^-)||^2) / lambda)    (paper)
+    released:  the skeleton side without its negative, lambda/B sum_i sigma(||f_s(i) - g_s^t(i)||^2 / lambda)
     L_cross  = reconstruction(f_s, g_s^t) + reconstruction(f_t, g_t^s)           (CADA-VAE, MSF, SA-DVAE)
     L_DA     = 1/B sum_i W_2(N(mu_s(i), sigma_s(i)^2), N(mu_t(i), sigma_t(i)^2))                (CADA-VAE)
     L_TC     = 1/B sum_i D(z_r(i), z_v(i))                                                      (SA-DVAE)
@@ -39,13 +40,16 @@ def kl_divergence(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
 
 
 def calibrated_alignment(f_t: torch.Tensor, g_t_s: torch.Tensor, f_s: torch.Tensor, g_s_t: torch.Tensor,
-                         perm: torch.Tensor, lam: float) -> torch.Tensor:
-    """L_align: each pair's reconstruction error against that of a negative from the same batch."""
+                         perm: torch.Tensor, lam: float, skeleton_negative: bool = True) -> torch.Tensor:
+    """L_align: each pair's reconstruction error against that of a negative from the same batch. Without
+    `skeleton_negative` the skeleton side scores its positive pair alone, as the released code runs it (FS-VAE
+    train.py 223-235, `--version neg_t`): sigma(pos / lambda) still pulls g_s^t towards f_s, but no
+    mismatched pair is pushed away."""
     pos_t = torch.sum((f_t - g_t_s) ** 2, dim=-1)
     neg_t = torch.sum((f_t - g_t_s[perm]) ** 2, dim=-1)
     pos_s = torch.sum((f_s - g_s_t) ** 2, dim=-1)
-    neg_s = torch.sum((f_s - g_s_t[perm]) ** 2, dim=-1)
-    return lam * torch.sigmoid((pos_t - neg_t) / lam).mean() + lam * torch.sigmoid((pos_s - neg_s) / lam).mean()
+    margin_s = pos_s - torch.sum((f_s - g_s_t[perm]) ** 2, dim=-1) if skeleton_negative else pos_s
+    return lam * torch.sigmoid((pos_t - neg_t) / lam).mean() + lam * torch.sigmoid(margin_s / lam).mean()
 
 
 def wasserstein2(mu1: torch.Tensor, logvar1: torch.Tensor, mu2: torch.Tensor, logvar2: torch.Tensor,

@@ -180,6 +180,8 @@ class FSVAE(nn.Module):
         with torch.no_grad():
             bands = freq_t.split(text) if freq_t is not None else None
         self.register_buffer("text_bands", bands, persistent=False)
+        # the ZSL classifier fitted on this model's text latents (classifier.py) takes its output layer from here
+        self.classifier_relu = hp.classifier_relu
 
     def _skeleton_vae(self, d_skeleton: int, hp: Hyper, freq: FrequencyEnhance | None) -> tuple[Encoder, Decoder]:
         """The skeleton encoder and decoder (SA-DVAE splits its latent)."""

@@ -30,6 +30,8 @@ from pipeline.zsl.settings import TrainConfig
 METHODS = ("fsvae", "cadavae", "msf", "sadvae", "ridge")
 PRESETS = ("released", "paper")
 FREQUENCY_MODES = ("feature", "temporal", "off")
+SAMPLERS = ("replacement", "fresh", "epoch")
+GATES = ("balanced", "released")
 
 
 @dataclass(frozen=True)
@@ -72,17 +74,22 @@ class Hyper:
     latent_dim: int
     hidden_dim: int
     batch_size: int
+    sampler: str                    # replacement | fresh (a new permutation every step) | epoch (see train.py)
     lr: float
     cycles: int
     steps_per_cycle: int
     calibrated_steps: int
     lam: float
+    skeleton_negative: bool         # the calibrated loss's skeleton side has a negative (paper) or not (released)
     alpha: float
     irrelevant_dim: int             # SA-DVAE: size of the skeleton latent's semantic-irrelevant part z_v
     discriminator_every: int        # SA-DVAE: steps between updates of the total-correlation discriminator
+    discriminator_always: bool      # SA-DVAE: D steps on its turn even while its weight is 0 (as released)
     classifier_samples: int
     classifier_epochs: int
     classifier_lr: float
+    classifier_relu: bool           # the ZSL classifier's logits pass a ReLU (the released MLP) or stay linear
+    gate: str                       # balanced | released (see gate.py)
     gate_temperature: float
     gate_threshold: float
     recon: str                      # mse (mean over elements) | l1 (summed over features, CADA-VAE)
@@ -95,6 +102,12 @@ class Hyper:
         return dataclasses.asdict(self)
 
 
+# Where a paper states nothing about these, the `paper` presets keep this trainer's own choices: batches drawn
+# with replacement, the symmetric calibrated loss, a linear ZSL classifier, a discriminator idle while its weight
+# is 0. The `released` presets set each as their script does.
+TRAINER_CHOICES = dict(sampler="replacement", skeleton_negative=True, classifier_relu=False,
+                       discriminator_always=False)
+
 # --- FS-VAE -------------------------------------------------------------------------------------------
 FSVAE_RELEASED_60 = dict(
     frequency="feature",       # model.py Encoder.dct_enhance, on the input of both encoders
@@ -105,17 +118,22 @@ FSVAE_RELEASED_60 = dict(
     latent_dim=100,            # fsvae_60.sh ls=100
     hidden_dim=0,              # train.py Encoder([256, latent]): no hidden layer
     batch_size=64,             # train.py get_train_loader(64, 0)
+    sampler="fresh",           # train.py 169: next(iter(train_loader)), shuffle=True: 64 distinct samples a step
     lr=1e-4,                   # train.py Adam lr 0.0001
     cycles=10,                 # fsvae_60.sh nc=10
     steps_per_cycle=1700,      # fsvae_60.sh nepc=1700 (one batch per "epoch")
     calibrated_steps=300,      # train.py cr_fact_epoch = 1400 for 1700-step cycles
     lam=100.0,                 # fsvae_60.sh --lmd 100
+    skeleton_negative=False,   # train.py 223-235: s_cali has no negative pair (s_perm drawn, unused)
     alpha=0.5,                 # fsvae_60.sh --alpha 0.5
     irrelevant_dim=0,          # no semantic-irrelevant latent (SA-DVAE only)
     discriminator_every=0,     # no discriminator (SA-DVAE only)
+    discriminator_always=False,
     classifier_samples=500,    # train.py train_classifier: 500 latents per unseen class
     classifier_epochs=300,     # train.py: 300 full-batch steps
     classifier_lr=1e-3,        # train.py: Adam lr 0.001
+    classifier_relu=True,      # train.py 287 MLP([latent, ss]), model.py 92-105: Linear + ReLU
+    gate="balanced",           # `train.gate=released` gives gating_train.py's gate, t=2, th=50 (fsvae_60.sh)
     gate_temperature=0.0,      # searched (gating_train.py searches 1..9 when --t 0; fsvae_60.sh fixes t=2)
     gate_threshold=0.0,        # searched (0.25..0.74 when --th 0; fsvae_60.sh fixes th=50)
     recon="mse",               # train.py nn.MSELoss()
@@ -126,17 +144,18 @@ FSVAE_RELEASED_120 = FSVAE_RELEASED_60 | dict(
     calibrated_steps=400,      # train.py cr_fact_epoch = 1500 otherwise
     alpha=0.1,                 # fsvae_120.sh --alpha 0.1
 )
-FSVAE_PAPER_60 = FSVAE_RELEASED_60 | dict(
+FSVAE_PAPER_60 = FSVAE_RELEASED_60 | TRAINER_CHOICES | dict(
     steps_per_cycle=1900,      # paper: 1900 steps per cycle
     calibrated_steps=400,      # the released code's value for 1900-step cycles
     alpha=0.1,                 # paper: alpha = 0.1
     phi=35,                    # paper: phi = 35, read as a DCT coefficient index like split_freq
 )
-FSVAE_PAPER_120 = FSVAE_RELEASED_120 | dict(phi=35)  # paper: phi = 35
+FSVAE_PAPER_120 = FSVAE_RELEASED_120 | TRAINER_CHOICES | dict(phi=35)  # paper: phi = 35
 
 # --- CADA-VAE -----------------------------------------------------------------------------------------
-CADAVAE_RELEASED_60 = FSVAE_RELEASED_60 | dict(
+CADAVAE_RELEASED_60 = FSVAE_RELEASED_60 | TRAINER_CHOICES | dict(
     frequency="off", calibrated=False,
+    sampler="fresh",           # data_loader.py next_batch: torch.randperm(ntrain)[0:batch_size] every step
     recon="l1",                # single_experiment.py 'loss': 'l1' (summed; here per sample, averaged)
 )
 # NTU-120: CADA-VAE's code has no NTU-120 setting; the latent size and cycle length are those every
@@ -144,7 +163,7 @@ CADAVAE_RELEASED_60 = FSVAE_RELEASED_60 | dict(
 # methods compare on equal budgets.
 CADAVAE_RELEASED_120 = CADAVAE_RELEASED_60 | dict(latent_dim=200, steps_per_cycle=1900, calibrated_steps=400)
 # cada_vae_training.py: the same 1700-step cycles, latent size and optimiser as the FS-VAE scripts
-CADAVAE_PAPER_60 = FSVAE_RELEASED_60 | dict(frequency="off", calibrated=False)
+CADAVAE_PAPER_60 = FSVAE_RELEASED_60 | TRAINER_CHOICES | dict(frequency="off", calibrated=False)
 CADAVAE_PAPER_120 = CADAVAE_PAPER_60 | dict(latent_dim=200, steps_per_cycle=1900, calibrated_steps=400)
 
 # MSF-GZSSAR and SA-DVAE: no frequency module, no calibrated loss (their train.py aligns by
@@ -158,17 +177,24 @@ MSF_RELEASED_60 = CROSS_RECONSTRUCTION_PAIR | dict(
     latent_dim=100,            # run60.sh ls=100
     hidden_dim=0,              # train.py Encoder([256, latent_size]): no hidden layer
     batch_size=64,             # train.py get_train_loader(64, 0)
+    sampler="fresh",           # train.py: next(iter(train_loader)) every step, as FS-VAE's
     lr=1e-4,                   # train.py Adam lr 0.0001
     cycles=10,                 # run60.sh nc=10
     steps_per_cycle=1700,      # run60.sh nepc=1700 (one batch per "epoch")
     calibrated_steps=300,      # train.py cr_fact_epoch = 1400: cross-reconstruction in the last 300 steps
     lam=100.0,                 # unused (calibrated off); FS-VAE's value, for `train.calibrated=true` ablations
+    skeleton_negative=True,    # unused, as lam: the paper's symmetric loss for those ablations
     alpha=0.5,                 # unused, as lam
     irrelevant_dim=0,          # SA-DVAE only
     discriminator_every=0,     # SA-DVAE only
+    discriminator_always=False,
     classifier_samples=500,    # train.py train_classifier: 500 latents per unseen class
     classifier_epochs=300,     # train.py: 300 full-batch steps
     classifier_lr=1e-3,        # train.py: Adam lr 0.001
+    # train.py MLP([latent_size, ss]) from a model.py the repository lacks; FS-VAE's train.py, which is this one
+    # plus the calibrated loss, imports the same name from its model.py 92-99: Linear + ReLU
+    classifier_relu=True,
+    gate="balanced",           # `train.gate=released`: gating_train.py's gate with run60.sh's t=2, th=50
     gate_temperature=0.0,      # searched, as for every method (run60.sh fixes t=2)
     gate_threshold=0.0,        # searched (run60.sh fixes th=50)
     recon="mse",               # train.py nn.MSELoss()
@@ -181,8 +207,8 @@ MSF_RELEASED_120 = MSF_RELEASED_60 | dict(
 # The paper's generative module is CADA-VAE's: cross-reconstruction plus distribution alignment (the released
 # train.py has no alignment term). It states no weight for it that we could source: MSF_PAPER_DELTA, in the
 # cross-reconstruction's window and with its weight (1), stands in until a stated value replaces it.
-MSF_PAPER_60 = MSF_RELEASED_60
-MSF_PAPER_120 = MSF_RELEASED_120
+MSF_PAPER_60 = MSF_RELEASED_60 | TRAINER_CHOICES
+MSF_PAPER_120 = MSF_RELEASED_120 | TRAINER_CHOICES
 MSF_PAPER_DELTA = 1.0
 
 # --- SA-DVAE ------------------------------------------------------------------------------------------
@@ -193,6 +219,7 @@ SADVAE_RELEASED_60 = CROSS_RECONSTRUCTION_PAIR | dict(
     irrelevant_dim=8,          # ntu60 ils=8: z_v
     hidden_dim=0,              # train.py Encoder([256, ls + ils]): no hidden layer
     batch_size=32,             # ntu60 batch_size=32
+    sampler="epoch",           # train.py: for i, (inputs, target) in enumerate(train_loader), shuffle=True
     lr=3.389022400898623e-05,  # ntu60 lr (both optimisers: VAEs and discriminator)
     cycles=10,                 # nc=10
     # nepc=1700, the unit of train.py's KL ramps. The released cycle is one pass over the training set
@@ -201,11 +228,17 @@ SADVAE_RELEASED_60 = CROSS_RECONSTRUCTION_PAIR | dict(
     steps_per_cycle=1700,
     calibrated_steps=340,      # train.py cr_fact_iter = int(0.8 * len(train_loader)): the last 20% of a cycle
     lam=100.0,                 # unused (calibrated off); FS-VAE's value, for `train.calibrated=true` ablations
+    skeleton_negative=True,    # unused, as lam
     alpha=0.5,                 # unused, as lam
     discriminator_every=5,     # ntu60 dis_step=5
+    # train.py 150-196: dis_step counts down every iteration and D's Adam steps on kld_loss_factor_2 * loss_dis,
+    # a zero loss (zero gradients, moments decaying, step count rising) before that weight switches on
+    discriminator_always=True,
     classifier_samples=500,    # train.py train_classifier: 500 latents per unseen class
     classifier_epochs=300,     # train.py: 300 full-batch steps
     classifier_lr=1e-3,        # train.py: Adam lr 0.001
+    classifier_relu=True,      # train.py train_classifier MLP([latent, ss]), model.py MLP: Linear + ReLU
+    gate="balanced",           # `train.gate=released`: its gating_train.py with the script's t and th
     gate_temperature=0.0,      # ntu60 t=0: searched
     gate_threshold=0.0,        # ntu60 th=0: searched
     recon="mse",               # train.py nn.MSELoss()
@@ -217,11 +250,22 @@ SADVAE_RELEASED_120 = SADVAE_RELEASED_60 | dict(
     discriminator_every=4,     # ntu120 dis_step=4
     # ntu120 fixes the gate (th=50, t=2); searched here, as for every method
 )
-SADVAE_PAPER_60 = SADVAE_RELEASED_60    # the paper's training is the released one; it states no other values
-SADVAE_PAPER_120 = SADVAE_RELEASED_120
+# the paper's training is the released one; it states no other values, so the trainer's own choices apply
+SADVAE_PAPER_60 = SADVAE_RELEASED_60 | TRAINER_CHOICES
+SADVAE_PAPER_120 = SADVAE_RELEASED_120 | TRAINER_CHOICES
 
-# --- ridge baseline (pipeline/fsvae/ridge.py): no training; its "cycles" index the penalty grid ----------
-RIDGE = FSVAE_RELEASED_60 | dict(frequency="off", calibrated=False, cycles=len(PENALTIES))
+# --- ridge baseline (pipeline/zsl/ridge.py): no training; its "cycles" index the penalty grid ----------
+RIDGE = FSVAE_RELEASED_60 | TRAINER_CHOICES | dict(frequency="off", calibrated=False, cycles=len(PENALTIES))
+
+# `train.gate=released`: the scripts' gate temperature and threshold (0: searched), NTU-60 and NTU-120 values.
+# CADA-VAE's code has no gate (one classifier over all classes); its rows use the search, as SynSE's gating does.
+RELEASED_GATE = {
+    "fsvae": ((2.0, 0.5), (2.0, 0.5)),    # fsvae_60.sh, fsvae_120.sh: th=50 t=2
+    "msf": ((2.0, 0.5), (2.0, 0.5)),      # run60.sh, run120.sh: th=50 t=2
+    "sadvae": ((0.0, 0.0), (2.0, 0.5)),   # train_eval_synse_split.sh: ntu60 th=0 t=0, ntu120 th=50 t=2
+    "cadavae": ((0.0, 0.0), (0.0, 0.0)),
+    "ridge": ((0.0, 0.0), (0.0, 0.0)),
+}
 
 TABLE = {
     ("fsvae", "released"): (FSVAE_RELEASED_60, FSVAE_RELEASED_120),
@@ -287,6 +331,10 @@ def resolve(train: TrainConfig, dataset: Dataset) -> Hyper:
         v["calibrated_steps"] = round(preset["calibrated_steps"] * v["steps_per_cycle"] / preset["steps_per_cycle"])
     if v["frequency"] == "temporal" and train.phi is None:
         v["phi"] = None  # the preset's phi is a feature-axis coefficient index; on the time axis split at b//2
+    if v["gate"] == "released":
+        t, th = RELEASED_GATE[train.method][dataset.num_classes >= 120]
+        v["gate_temperature"] = t if train.gate_temperature is None else train.gate_temperature
+        v["gate_threshold"] = th if train.gate_threshold is None else train.gate_threshold
     _check(v, train)
     return Hyper(method=train.method, preset=train.preset, fields=tuple(train.fields),
                  schedule=_schedule(train.method, train.preset, v, preset["steps_per_cycle"]), **v)
@@ -295,6 +343,10 @@ def resolve(train: TrainConfig, dataset: Dataset) -> Hyper:
 def _check(v: dict[str, Any], train: TrainConfig) -> None:
     if v["frequency"] not in FREQUENCY_MODES:
         raise PipelineError(f"train.frequency {v['frequency']!r}: choose one of {', '.join(FREQUENCY_MODES)}")
+    if v["sampler"] not in SAMPLERS:
+        raise PipelineError(f"train.sampler {v['sampler']!r}: choose one of {', '.join(SAMPLERS)}")
+    if v["gate"] not in GATES:
+        raise PipelineError(f"train.gate {v['gate']!r}: choose one of {', '.join(GATES)}")
     if train.seeds < 1:
         raise PipelineError(f"train.seeds = {train.seeds}: must be at least 1")
     bad = [f for f in train.fields if f not in FIELDS]

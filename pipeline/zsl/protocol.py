@@ -113,7 +113,7 @@ def run_seed(fs: FeatureSet, table: np.ndarray, split: Split, hp: Hyper, device:
                     GateData(val.test_unseen["class_idx"], val.test_unseen["seen_logits"], v.probs_unseen),
                     k=min(len(split.unseen), len(split.val_unseen), len(val.seen_classes)),
                     forbidden=split.unseen, seed=derive(seed, "gate", "split"),
-                    temperature=hp.gate_temperature, threshold=hp.gate_threshold)
+                    temperature=hp.gate_temperature, threshold=hp.gate_threshold, balanced=hp.gate == "balanced")
     return SeedOutcome(main_evals, val_evals, main, selected, test_selected, gate,
                        _gzsl(gate, main, main_evals[selected]), _gzsl(gate, main, main_evals[test_selected]),
                        _latents(main, main_evals[selected], sample), model=states[selected] if states else None)

@@ -27,21 +27,27 @@ class TrainConfig:
     latent_dim: int | None = None
     hidden_dim: int | None = None         # 0: linear encoders, as released
     batch_size: int | None = None
+    sampler: str | None = None            # replacement | fresh (a new permutation every step) | epoch (passes)
     lr: float | None = None
     cycles: int | None = None
     steps_per_cycle: int | None = None
     calibrated_steps: int | None = None   # alignment window: the calibrated loss (FS-VAE) or the cross-
                                           # reconstruction (MSF, SA-DVAE) is on in a cycle's last this-many steps
     lam: float | None = None              # lambda, temperature of the calibrated loss
+    skeleton_negative: bool | None = None  # the calibrated loss's skeleton side has a negative pair (the text side
+                                          # always does): the paper's symmetric loss; the released code has none
     alpha: float | None = None            # weight of L_align
     # SA-DVAE: the skeleton latent's semantic-irrelevant part z_v and its total-correlation discriminator
     irrelevant_dim: int | None = None     # size of z_v (z_r has latent_dim); 0 for the other methods
     discriminator_every: int | None = None  # the discriminator takes a step every this-many steps
+    discriminator_always: bool | None = None  # it steps on its turn even while its loss weight is 0 (as released)
     # ZSL classifier
     classifier_samples: int | None = None  # latents sampled per unseen class
     classifier_epochs: int | None = None
     classifier_lr: float | None = None
+    classifier_relu: bool | None = None   # a ReLU on the logits (the released MLP), in training and prediction
     # GZSL gate: 0 searches the value on the validation carve
+    gate: str | None = None               # balanced (class-balanced, scored by routing H) | released (scripts')
     gate_temperature: float | None = None
     gate_threshold: float | None = None
     device: str = "auto"                  # auto (cfg.device, then cuda if available), cpu, cuda, cuda:1, ...

@@ -1,7 +1,8 @@
 """The training loop of FS-VAE, CADA-VAE, MSF-GZSSAR and SA-DVAE (docs/architecture.md, "Methods"), one model at a time.
 
-Each step draws a batch of B skeleton features with replacement, pairs each with its class's text vector
-f_t, and takes one Adam step on
+Each step draws a batch of B skeleton features (`cycle_batches`: with replacement, a fresh permutation's first
+B as the released `next(iter(loader))` gives, or consecutive batches of passes over the data), pairs each with
+its class's text vector f_t, and takes one Adam step on
 
     L = L_VAE^s + L_VAE^t + alpha * L_align + gamma * L_cross + delta * L_DA (+ tau * L_TC for SA-DVAE)
 
@@ -12,8 +13,8 @@ delta) instead. SA-DVAE's step (`sadvae_step`) first gives its discriminator a s
 Training is a generator that yields after every cycle, so the caller evaluates each cycle (model
 selection on the validation carve) without the loop knowing about evaluation.
 
-All data lives on the device before the first step; batch indices for a whole cycle come from one
-`torch.randint` of a seeded generator; nothing in the loop synchronises with the host (no .item()).
+All data lives on the device before the first step; batch indices for a whole cycle are drawn at its start
+from a seeded generator; nothing in the loop synchronises with the host (no .item()).
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def train_cycles(model: FSVAE, data: TrainData, hp: Hyper, seed: int) -> Iterato
     n, B, steps = len(data.rows), hp.batch_size, hp.steps_per_cycle
     for cycle in range(hp.cycles):
         model.train()
-        batches = torch.randint(n, (steps, B), generator=gen, device=device)
+        batches = cycle_batches(n, steps, B, hp.sampler, gen)
         total = torch.zeros((), device=device)
         for step in range(steps):
             w = hp.weights(cycle, step)
@@ -84,6 +85,30 @@ def train_cycles(model: FSVAE, data: TrainData, hp: Hyper, seed: int) -> Iterato
             total += loss.detach()
         model.eval()
         yield cycle, float(total) / steps
+
+
+def cycle_batches(n: int, steps: int, batch_size: int, sampler: str, gen: torch.Generator) -> torch.Tensor:
+    """A cycle's (steps, B) batch indices into n samples, B = min(batch_size, n) except with replacement.
+
+    `replacement`: every index drawn independently. `fresh`: each batch B distinct samples, uniformly random
+    and independent of the other batches: the first B of a new random permutation, which is what the
+    released loops take from a shuffling DataLoader every step (FS-VAE and MSF train.py `next(iter(
+    train_loader))`, CADA-VAE data_loader.py `randperm(ntrain)[0:batch_size]`). Drawn as the B largest of n
+    uniform keys per step, in chunks of steps, so a cycle costs no per-step call. `epoch`: consecutive
+    batches of a permutation, a new one after each full pass, the first pass starting with the cycle: SA-DVAE
+    train.py's `for ... in enumerate(train_loader)`, without its last, partial batch."""
+    device = gen.device
+    if sampler == "replacement":
+        return torch.randint(n, (steps, batch_size), generator=gen, device=device)
+    b = min(batch_size, n)
+    if sampler == "fresh":
+        rows = max(1, 2 ** 22 // n)
+        return torch.cat([torch.rand(min(rows, steps - i), n, generator=gen, device=device).topk(b, dim=1).indices
+                          for i in range(0, steps, rows)])
+    per_pass = n // b
+    passes = -(-steps // per_pass)
+    perms = torch.stack([torch.randperm(n, generator=gen, device=device) for _ in range(passes)])
+    return perms[:, :per_pass * b].reshape(passes * per_pass, b)[:steps]
 
 
 @dataclass
@@ -128,7 +153,8 @@ def objective(out: dict[str, torch.Tensor], b: Batch, w: dict[str, float], hp: H
     # FS-VAE: alpha * L_align, negatives from a permutation of the batch
     if w["align"]:
         perm = torch.randperm(len(b.rows), generator=gen, device=b.rows.device)
-        loss = loss + w["align"] * calibrated_alignment(b.f_t, out["t_from_s"], b.f_s, out["s_from_t"], perm, hp.lam)
+        loss = loss + w["align"] * calibrated_alignment(b.f_t, out["t_from_s"], b.f_s, out["s_from_t"], perm,
+                                                        hp.lam, hp.skeleton_negative)
     # CADA-VAE, MSF, SA-DVAE: gamma * cross-reconstruction; CADA-VAE (and MSF's paper): delta * distribution alignment
     if w["cross"]:
         loss = loss + w["cross"] * (reconstruction(b.f_s, out["s_from_t"], hp.recon)
@@ -140,11 +166,12 @@ def objective(out: dict[str, torch.Tensor], b: Batch, w: dict[str, float], hp: H
 
 def sadvae_step(model: SADVAE, b: Batch, w: dict[str, float], hp: Hyper, gen: torch.Generator,
                 critic: torch.optim.Optimizer, critic_turn: bool) -> torch.Tensor:
-    """SA-DVAE: draws of z_r, z_v, z_t; on the discriminator's turn (while tau > 0) a step of D; then the
-    objective plus tau * L_TC, D's score on the batch's own (z_r, z_v) pairs."""
+    """SA-DVAE: draws of z_r, z_v, z_t; on the discriminator's turn a step of D (while tau > 0, or always
+    with `hp.discriminator_always`, as released: a step on a zero loss still moves D by Adam's momentum and
+    advances its step count); then the objective plus tau * L_TC, D's score on the batch's own (z_r, z_v)."""
     eps = torch.randn(3, len(b.rows), 1, generator=gen, device=b.rows.device)
     out = model(b.x_s, b.rows, eps, cross=w["align"] > 0 or w["cross"] > 0, used=b.used)
-    if critic_turn and w["tc"]:
+    if critic_turn and (w["tc"] or hp.discriminator_always):
         discriminator_step(model, out, w["tc"], gen, critic)
     loss = objective(out, b, w, hp, gen)
     if w["tc"]:
