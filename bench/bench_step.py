@@ -141,7 +141,7 @@ def batched_agreement(data, k: int = 3, steps: int = 60) -> tuple[float, float]:
     each trained alone by `train_cycles`, over a short real schedule (every kind of step included)."""
     import dataclasses
 
-    from pipeline.zsl.presets import Ramp
+    from pipeline.zsl.schedule import Ramp
     from pipeline.zsl.train import build_model, train_cycles
 
     hp = common.fsvae_hyper(60, cycles=3, steps_per_cycle=steps // 3)

@@ -100,7 +100,7 @@ def fsvae_hyper(num_classes: int = 60, **overrides: Any):
 def constant_schedule(hp, beta_s: float = 0.1, beta_t: float = 0.1, align: float | None = None):
     """`hp` with every loss weight constant: by default the FS-VAE step where every term is on (both KL
     terms and the calibrated alignment; the other methods' terms off)."""
-    from pipeline.zsl.presets import Ramp
+    from pipeline.zsl.schedule import Ramp
 
     weights = dict.fromkeys(hp.schedule, 0.0) | {"beta_s": beta_s, "beta_t": beta_t,
                                                   "align": hp.alpha if align is None else align}

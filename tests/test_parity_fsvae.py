@@ -3,11 +3,11 @@ gating_train.py), formula by formula: on a fixed batch, fixed weights and fixed 
 gradients and classifier logits equal the released lines written out in `parity_reference`."""
 
 import numpy as np
+import parity_reference as R
 import pytest
 import torch
 import torch.nn.functional as F
 
-import parity_reference as R
 from pipeline.catalog import Dataset
 from pipeline.zsl.classifier import fit_zsl_classifier
 from pipeline.zsl.gate import GateData, fit_gate

@@ -3,10 +3,10 @@ on a fixed batch, weights and noise, the pipeline's loss and gradients equal the
 in `parity_reference` (EHZ9NIWI7/MSF-GZSSAR train.py, pha123661/SA-DVAE train.py and model.py,
 edgarschnfld/CADA-VAE-PyTorch model/vaemodel.py)."""
 
+import parity_reference as R
 import torch
 import torch.nn.functional as F
 
-import parity_reference as R
 from pipeline.catalog import Dataset
 from pipeline.zsl.presets import resolve
 from pipeline.zsl.settings import TrainConfig

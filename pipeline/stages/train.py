@@ -32,6 +32,7 @@ from pipeline.hardware import resolve_device, torch_threads
 from pipeline.stages.saved_model import save_trained_model
 from pipeline.store import Store, hash_spec
 from pipeline.store.sync import pull_if_configured, pull_ref_if_configured
+from pipeline.zsl.methods import METHODS
 from pipeline.zsl.presets import Hyper, resolve
 
 if TYPE_CHECKING:
@@ -73,7 +74,8 @@ def train_split(dataset: Dataset, split: Split, cfg: Config, features: str | Non
     protocol = _protocol(fs, origin)
 
     results = []
-    work = f"{hp.cycles} penalties" if hp.method == "ridge" else f"{hp.cycles} x {hp.steps_per_cycle} steps"
+    trained = METHODS[hp.method].trained
+    work = f"{hp.cycles} x {hp.steps_per_cycle} steps" if trained else f"{hp.cycles} penalties"
     info(f"train {hp.method} ({hp.preset}) on {dataset.name}{' (synthetic data)' if dataset.synthetic else ''} "
          f"{split.name}: {work}, {len(split.seen)}/{len(split.unseen)} seen/unseen, {device}")
     with torch_threads(cfg.train.threads):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipeline.zsl.methods import METHODS
 from pipeline.zsl.presets import Hyper
 from pipeline.zsl.protocol import SeedOutcome
 
@@ -20,7 +21,7 @@ def model_weights(outcome: SeedOutcome, hp: Hyper) -> dict[str, Any] | None:
     import torch
 
     main = outcome.branch
-    if hp.method == "ridge":
+    if not METHODS[hp.method].trained:
         from pipeline.zsl.ridge import fit_ridge
 
         data = main.data

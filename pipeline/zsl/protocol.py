@@ -32,6 +32,7 @@ import numpy as np
 from pipeline.artifacts.feature_sets import FeatureSet, Part
 from pipeline.catalog import Split
 from pipeline.errors import PipelineError
+from pipeline.zsl.methods import METHODS
 from pipeline.zsl.presets import Hyper
 
 LATENTS_PER_CLASS = 100
@@ -96,7 +97,7 @@ def run_seed(fs: FeatureSet, table: np.ndarray, split: Split, hp: Hyper, device:
                                   split.val_unseen, table, hp, device, seed) if fs.has_validation else None
     val = build_val() if build_val is not None else None
     sample = _latent_subsample(main.test_unseen["class_idx"], seed)
-    if hp.method == "ridge":
+    if not METHODS[hp.method].trained:
         main_evals, states = _ridge_evals(main, sample), []
         val_evals = _ridge_evals(val, None) if val is not None else None
     else:

@@ -33,6 +33,7 @@ from pipeline.zsl.losses import (
     total_correlation,
     wasserstein2,
 )
+from pipeline.zsl.methods import METHODS
 from pipeline.zsl.model import FSVAE, reparameterize
 from pipeline.zsl.presets import Hyper
 from pipeline.zsl.sadvae import SADVAE
@@ -52,7 +53,7 @@ class TrainData:
 def build_model(data: TrainData, hp: Hyper, seed: int) -> FSVAE:
     """A freshly initialised model; the initialisation draws from its own seeded stream."""
     time_steps = data.inputs.shape[-1] if data.inputs.dim() == 3 else None
-    kind = SADVAE if hp.method == "sadvae" else FSVAE
+    kind = SADVAE if METHODS[hp.method].split_latent else FSVAE
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = kind(data.features.shape[1], data.text, hp, time_steps)

@@ -1,0 +1,40 @@
+"""What several methods' presets and schedules share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline.zsl.schedule import Ramp
+
+# Where a paper states nothing about these, the `paper` presets keep this trainer's own choices: batches drawn
+# with replacement, the symmetric calibrated loss, a linear ZSL classifier, a discriminator idle while its weight
+# is 0. The `released` presets set each as their script does.
+TRAINER_CHOICES = dict(sampler="replacement", skeleton_negative=True, classifier_relu=False,
+                       discriminator_always=False)
+
+# MSF-GZSSAR and SA-DVAE: no frequency module, no calibrated loss (their train.py aligns by
+# cross-reconstruction); the band settings are FS-VAE's, for `train.frequency=feature` ablations.
+CROSS_RECONSTRUCTION_PAIR = dict(frequency="off", calibrated=False, bands=30, strength=0.3, phi=30)
+
+
+def units(v: dict[str, Any], base_steps: int) -> tuple[float, float]:
+    """(where the last calibrated_steps of a cycle begin, one step of the preset's cycle), as fractions."""
+    return 1.0 - v["calibrated_steps"] / v["steps_per_cycle"], 1.0 / base_steps
+
+
+def skeleton_kl(step: float) -> Ramp:
+    """train.py / cada_vae_training.py: k_fact = max(0.1 * (j - 1000) / 3000, 0) at step j of a cycle."""
+    return Ramp(0.1, 1000 * step, 4000 * step)
+
+
+def alignment(v: dict[str, Any], window: float) -> Ramp:
+    """FS-VAE's calibrated loss, alpha from the switch-on step (off unless `calibrated`)."""
+    return Ramp(v["alpha"] if v["calibrated"] else 0.0, window, window)
+
+
+def cross_reconstruction_schedule(v: dict[str, Any], base_steps: int) -> dict[str, Ramp]:
+    """cada_vae_training.py: k_fact2 = k_fact * (j > cr_fact_epoch); cross-reconstruction weight
+    cr_fact = 1 * (j > cr_fact_epoch); distance weight lw_fact = 0."""
+    window, step = units(v, base_steps)
+    return {"beta_s": skeleton_kl(step), "beta_t": Ramp(0.1, 1000 * step, 4000 * step, on=window),
+            "align": alignment(v, window), "cross": Ramp(1.0, window, window), "da": Ramp(0.0)}
