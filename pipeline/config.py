@@ -7,7 +7,6 @@ its artifacts so every number can be traced to the settings that made it.
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 import types
 import typing
 from dataclasses import dataclass, field
@@ -152,11 +151,9 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
     if path and not file.is_file():
         raise PipelineError(f"{file}: config file not found")
     if file.is_file():
-        try:
-            data = tomllib.loads(file.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise PipelineError(f"{file}: not valid TOML: {exc}") from None
-        _apply_mapping(cfg, data, "", str(file))
+        from pipeline.textfiles import read_toml
+
+        _apply_mapping(cfg, read_toml(file), "", str(file))
     for item in overrides or []:
         if "=" not in item:
             raise PipelineError(f"--set {item!r}: expected key=value, e.g. --set train.alpha=0.5")
