@@ -33,14 +33,24 @@ RemoteOpt = Annotated[Optional[str], typer.Option("--remote", help="Check / list
 
 
 def _run(fn, *args, **kwargs):
-    """Call a stage; turn its PipelineError into a red message and a meaningful exit code."""
+    """Call a stage; turn its PipelineError into a red message and a meaningful exit code, and Ctrl-C into
+    'interrupted' and 130 (see `pipeline.interrupts`)."""
+    from pipeline import interrupts
+
+    interrupts.install()
     try:
         return fn(*args, **kwargs)
     except PipelineError as exc:
-        from pipeline.console import _console
+        from pipeline.console import error
 
-        _console().print(f"[red]error:[/red] {exc}", highlight=False)
+        error(str(exc))
         raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        if not interrupts.was_interrupted():  # raised without our handler, e.g. before it was installed
+            from pipeline.console import error
+
+            error("interrupted")
+        raise typer.Exit(interrupts.EXIT_CODE) from None
 
 
 def _config(config: Optional[Path], sets: Optional[list[str]], **overrides):

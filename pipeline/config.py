@@ -22,7 +22,11 @@ DEFAULT_CONFIG_FILE = "zssar.toml"
 
 @dataclass
 class DescribeConfig:
-    """LLM settings for `zssar describe`; base_url/api_key fall back to OPENAI_BASE_URL/OPENAI_API_KEY."""
+    """LLM settings for `zssar describe`; base_url/api_key fall back to OPENAI_BASE_URL/OPENAI_API_KEY.
+
+    `timeout_s` bounds one whole request (connect to last byte); a request that times out twice is not
+    tried again, so a hung server costs about 2 x timeout_s.
+    """
 
     model: str = "gpt-4o-mini"
     base_url: str | None = None

@@ -137,10 +137,15 @@ class Predictor:
             out["seen_probs"] = softmax(logits, 1.0)
         return out
 
-    def run(self, path: str | Path, top_k: int = 5) -> Predictions:
-        """Label every clip `path` stands for; a single bad clip raises, a folder's bad clips are listed."""
+    def run(self, path: str | Path, top_k: int = 5, allow_empty: bool = False) -> Predictions:
+        """Label every clip `path` stands for; a single bad clip raises, a folder's bad clips are listed.
+        When no clip can be used it raises too, unless `allow_empty` (the caller still writes the list)."""
         if top_k < 1:
             raise PipelineError(f"--top-k {top_k}: must be at least 1")
+        ranked = max(len(self.classes.labels), len(self.seen_labels) if self.generalized else 0)
+        if top_k > ranked:
+            warn(f"--top-k {top_k}: there are only {ranked} classes to rank; showing all of them")
+            top_k = ranked
         files = find_clips(path, self.layout)
         result = Predictions(self.model.key, _model_summary(self.model), self.classes, self.generalized, top_k)
         for start in range(0, len(files), READ_CHUNK):
@@ -149,11 +154,8 @@ class Predictor:
             if good:
                 out = self.probabilities(x)
                 result.clips += [self._top(clip, out, i, top_k) for i, clip in enumerate(good)]
-        if not result.clips:
-            if len(result.errors) == 1:
-                raise PipelineError(result.errors[0].error)
-            raise PipelineError(f"{path}: none of its {len(result.errors)} clips could be used; first: "
-                                f"{result.errors[0].error}")
+        if not result.clips and not allow_empty:
+            raise no_usable_clips(path, result)
         return result
 
     def _top(self, clip: ClipFile, out: dict[str, np.ndarray], i: int, k: int) -> ClipPrediction:
@@ -167,6 +169,14 @@ class Predictor:
         return ClipPrediction(clip.name, str(clip.path), top, "seen" if routed_seen else "unseen",
                               float(out["p_unseen"][i]))
 
+
+
+def no_usable_clips(path: str | Path, result: Predictions) -> PipelineError:
+    """The error when not one clip could be labelled: the clip's own, or the first of a folder's."""
+    if len(result.errors) == 1:
+        return PipelineError(result.errors[0].error)
+    return PipelineError(f"{path}: none of its {len(result.errors)} clips could be used; first: "
+                         f"{result.errors[0].error}")
 
 
 def _model_summary(model: SavedModel) -> dict[str, Any]:
@@ -198,6 +208,9 @@ def load_predictor(cfg: Config, model: str = "latest", classes: str | Path | Non
     class_list = (read_class_file(classes) if classes is not None else parse_labels(labels) if labels is not None
                   else model_classes(saved))
     scorer, class_list = scorer_for(saved, class_list, cfg)
+    if len(class_list.labels) == 1:
+        warn(f"only one class to choose from ({class_list.labels[0]}): every clip gets it with p = 1.00; give "
+             f"two or more labels for the probabilities to mean anything")
     if generalized and len(class_list.labels) != len(saved.info["unseen"]):
         warn(f"the GZSL gate was fitted with {len(saved.info['unseen'])} unseen classes; with "
              f"{len(class_list.labels)} given classes its seen/unseen decision is an approximation")
@@ -211,7 +224,10 @@ def predict(cfg: Config, input: str | Path, model: str = "latest", classes: str 
     if out is not None and Path(out).suffix.lower() not in (".json", ".csv"):
         raise PipelineError(f"{out}: --out must end in .json or .csv")
     predictor = load_predictor(cfg, model, classes, labels, generalized)
-    result = predictor.run(input, top_k)
+    result = predictor.run(input, top_k, allow_empty=out is not None)
+    if not result.clips:
+        result.write(out)
+        raise no_usable_clips(input, result)
     _show(result, limit=SCREEN_ROWS if out is not None else None)
     for e in result.errors[:SCREEN_ROWS]:
         warn(e.error)
@@ -230,7 +246,9 @@ def _show(result: Predictions, limit: int | None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"top-{result.top_k} predictions")
+    from pipeline.console import literal
+
+    table = Table(title=literal(f"top-{result.top_k} predictions"))
     table.add_column("clip", overflow="fold")
     table.add_column("prediction")
     table.add_column("p", justify="right")
@@ -241,7 +259,7 @@ def _show(result: Predictions, limit: int | None) -> None:
     for c in shown:
         (label, p), rest = c.top[0], c.top[1:]
         cells = [c.name, label, f"{p:.2f}"] + ([f"{c.route} ({c.p_unseen:.2f})"] if result.generalized else [])
-        table.add_row(*cells, ", ".join(f"{lab} {q:.2f}" for lab, q in rest))
-    Console(soft_wrap=True).print(table)
+        table.add_row(*map(literal, cells), literal(", ".join(f"{lab} {q:.2f}" for lab, q in rest)))
+    Console(soft_wrap=True, emoji=False).print(table)
     if len(shown) < len(result.clips):
         info(f"... {len(result.clips) - len(shown)} more clips in the output file")
