@@ -7,6 +7,7 @@ its artifacts so every number can be traced to the settings that made it.
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -109,13 +110,33 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
                     return False
                 raise ValueError(value)
             return bool(value)
-        if tp in (int, float, str):
-            if tp is int and isinstance(value, float) and not value.is_integer():
-                raise ValueError(value)
+        if tp in (int, float) and isinstance(value, bool):
+            raise ValueError(value)  # `seeds = true` is a slip, not the number 1
+        if tp is int and isinstance(value, float):
+            raise ValueError(value)  # `cycles = 3.0`: counts are written as integers
+        if tp is float:
+            number = float(value)
+            if not math.isfinite(number):
+                raise PipelineError(f"config {where}: {value!r} is not a finite number")
+            return number
+        if tp in (int, str):
             return tp(value)
     except (TypeError, ValueError):
         raise PipelineError(f"config {where}: cannot read {value!r} as {tp.__name__}") from None
     return value
+
+
+# Settings that count something and mean nothing below 1 (0 epochs would seal an untrained backbone).
+AT_LEAST_ONE = ("skeleton.backbone.epochs", "skeleton.backbone.batch_size", "skeleton.backbone.eval_batch_size",
+                "skeleton.prepare.frames", "skeleton.prepare.max_bodies", "skeleton.synthetic.samples_per_class",
+                "skeleton.synthetic.frames", "embed.batch_size", "describe.concurrency", "train.seeds",
+                "train.batch_size", "train.cycles", "train.steps_per_cycle", "demo.backbone_epochs", "demo.cycles",
+                "demo.steps_per_cycle")
+
+
+def _check_range(dotted: str, value: Any, source: str) -> None:
+    if dotted in AT_LEAST_ONE and value is not None and value < 1:
+        raise PipelineError(f"{source}: {dotted} must be at least 1 (got {value})")
 
 
 def set_value(cfg: Config, dotted: str, value: Any, source: str = "command line") -> None:
@@ -132,7 +153,9 @@ def set_value(cfg: Config, dotted: str, value: Any, source: str = "command line"
     current = getattr(obj, name)
     if dataclasses.is_dataclass(current):
         raise PipelineError(f"{source}: {dotted!r} is a section; set one of its keys: {_names(current)}")
-    setattr(obj, name, _coerce(value, _field_type(obj, name), f"{source} {dotted}"))
+    coerced = _coerce(value, _field_type(obj, name), f"{source} {dotted}")
+    _check_range(dotted, coerced, source)
+    setattr(obj, name, coerced)
 
 
 def _names(obj: Any) -> str:

@@ -18,11 +18,13 @@ All data lives on the device before the first step; batch indices for a whole cy
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
 
+from pipeline.errors import PipelineError
 from pipeline.fsvae.losses import (calibrated_alignment, discriminator_loss, kl_divergence, product_of_marginals,
                                    reconstruction, total_correlation, wasserstein2)
 from pipeline.fsvae.model import FSVAE, reparameterize
@@ -84,7 +86,11 @@ def train_cycles(model: FSVAE, data: TrainData, hp: Hyper, seed: int) -> Iterato
             optimizer.step()
             total += loss.detach()
         model.eval()
-        yield cycle, float(total) / steps
+        mean = float(total) / steps
+        if not math.isfinite(mean):
+            raise PipelineError(f"training diverged: mean loss {mean} in cycle {cycle + 1}; try a lower train.lr "
+                                f"(now {hp.lr}) or train.alpha")
+        yield cycle, mean
 
 
 @dataclass
