@@ -142,6 +142,9 @@ class Predictor:
         When no clip can be used it raises too, unless `allow_empty` (the caller still writes the list)."""
         if top_k < 1:
             raise PipelineError(f"--top-k {top_k}: must be at least 1")
+        if len(self.classes.labels) == 1:
+            warn(f"only one class to choose from ({self.classes.labels[0]}): every clip gets it with p = 1.00; "
+                 f"give two or more labels for the probabilities to mean anything")
         ranked = max(len(self.classes.labels), len(self.seen_labels) if self.generalized else 0)
         if top_k > ranked:
             warn(f"--top-k {top_k}: there are only {ranked} classes to rank; showing all of them")
@@ -208,9 +211,6 @@ def load_predictor(cfg: Config, model: str = "latest", classes: str | Path | Non
     class_list = (read_class_file(classes) if classes is not None else parse_labels(labels) if labels is not None
                   else model_classes(saved))
     scorer, class_list = scorer_for(saved, class_list, cfg)
-    if len(class_list.labels) == 1:
-        warn(f"only one class to choose from ({class_list.labels[0]}): every clip gets it with p = 1.00; give "
-             f"two or more labels for the probabilities to mean anything")
     if generalized and len(class_list.labels) != len(saved.info["unseen"]):
         warn(f"the GZSL gate was fitted with {len(saved.info['unseen'])} unseen classes; with "
              f"{len(class_list.labels)} given classes its seen/unseen decision is an approximation")
