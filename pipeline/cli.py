@@ -93,7 +93,7 @@ def embed(dataset: DatasetOpt,
 
 @skeleton_app.command("prepare")
 def skeleton_prepare(dataset: DatasetOpt,
-                     source: Annotated[Optional[Path], typer.Option(help="Raw data folder (NTU .skeleton, PKU-MMD, .npz).")] = None,
+                     source: Annotated[Optional[Path], typer.Option(help="Raw data: an NTU .skeleton folder, a pyskl .pkl (skeleton.prepare.protocol picks xsub, xview or xset), a CTR-GCN .npz, or a PKU-MMD folder.")] = None,
                      config: ConfigOpt = None, set_: SetOpt = None) -> None:
     """Read (or generate) skeleton clips into one cached, preprocessed array file."""
     def go():

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -317,3 +318,23 @@ def test_one_label_warns(tmp_path: Path, capsys) -> None:
     result = FakePredictor(("wave",)).run(tmp_path / "a.npy")
     assert result.clips[0].top == [("wave", 1.0)]
     assert "only one class to choose from (wave): every clip gets it with p = 1.00" in capsys.readouterr().err
+
+
+def test_ctrl_c_during_a_long_stage_exits_130_with_a_message(tmp_path: Path) -> None:
+    import signal
+
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "skeleton", "fit", "--dataset", "synthetic60", "--split",
+                             "55_5", "--set", "skeleton.synthetic.samples_per_class=4"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(8)  # imports, the synthetic data, then the backbone's first epoch
+        start = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        elapsed = time.monotonic() - start
+    finally:
+        proc.kill()
+    assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err
+    assert elapsed < 5
+    assert not list((tmp_path / "features" / "objects").glob("skeleton-backbone/*/meta.json"))
