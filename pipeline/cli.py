@@ -29,6 +29,8 @@ SetOpt = Annotated[Optional[list[str]], typer.Option("--set", help="Override a c
 DatasetOpt = Annotated[str, typer.Option("--dataset", "-d", help="ntu60, ntu120, pkummd51, synthetic60, synthetic120, or a dataset folder.")]
 SplitOpt = Annotated[str, typer.Option("--split", "-s", help="55_5, 48_12, 110_10, 96_24, random:<n_unseen>:<seed> or unseen:<i>,<j>,...")]
 
+SOURCE_HELP = ("Raw data: an NTU .skeleton folder, a pyskl .pkl (skeleton.prepare.protocol picks xsub, xview or "
+               "xset), a CTR-GCN .npz, or a PKU-MMD folder.")
 RemoteOpt = Annotated[Optional[str], typer.Option("--remote", help="Check / list a remote (directory or fsspec URL) instead of the local store.")]
 
 
@@ -93,7 +95,7 @@ def embed(dataset: DatasetOpt,
 
 @skeleton_app.command("prepare")
 def skeleton_prepare(dataset: DatasetOpt,
-                     source: Annotated[Optional[Path], typer.Option(help="Raw data: an NTU .skeleton folder, a pyskl .pkl (skeleton.prepare.protocol picks xsub, xview or xset), a CTR-GCN .npz, or a PKU-MMD folder.")] = None,
+                     source: Annotated[Optional[Path], typer.Option(help=SOURCE_HELP)] = None,
                      config: ConfigOpt = None, set_: SetOpt = None) -> None:
     """Read (or generate) skeleton clips into one cached, preprocessed array file."""
     def go():

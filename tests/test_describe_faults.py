@@ -30,8 +30,8 @@ def test_malformed_json_body_is_retried_then_explained(server, folder, cfg, tmp_
     assert len(parse_records(out)) == 3 and len(server.requests) == 8
     server.reply = lambda body, n: (200, '{"choices": [')
     cfg.describe.cache_dir = str(tmp_path / "other-cache")
-    with pytest.raises(PipelineError, match=r"no answer for class 0 'wave hand' .* in 3 attempts: the response body "
-                                            r"is not valid JSON"):
+    with pytest.raises(PipelineError, match=r"no answer for class 0 'wave hand' .* in 3 attempts: "
+                                            r"the response body is not valid JSON"):
         describe_dataset(get_dataset(str(folder)), cfg, out=tmp_path / "e.jsonl")
     assert not (tmp_path / "e.jsonl").exists()
 

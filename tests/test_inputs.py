@@ -192,8 +192,8 @@ def test_layout_error_keeps_its_brackets(tmp_path: Path) -> None:
 
 def test_prediction_table_shows_labels_literally(capsys) -> None:
     classes = ClassList(("put on [hat]", "[/x] :a:"), ({}, {}), "--labels")
-    result = infer.Predictions("k", {}, classes, False, 2,
-                               [infer.ClipPrediction("c[/b]", "c.npy", [("put on [hat]", 0.6), ("[/x] :a:", 0.4)])])
+    top = [("put on [hat]", 0.6), ("[/x] :a:", 0.4)]
+    result = infer.Predictions("k", {}, classes, False, 2, [infer.ClipPrediction("c[/b]", "c.npy", top)])
     infer._show(result, limit=None)
     out = capsys.readouterr().out
     assert "put on [hat]" in out and "[/x] :a: 0.40" in out and "c[/b]" in out
@@ -282,9 +282,9 @@ class FakePredictor(infer.Predictor):
     """The real run/top-k logic over a scorer that returns fixed probabilities (no model, no torch)."""
 
     def __init__(self, labels: tuple[str, ...]) -> None:
-        self.model = SimpleNamespace(key="k" * 32, info={"dataset": "d", "split": {"name": "s"}, "method": "ridge",
-                                                         "preset": "p", "seed": 0, "backbone": "b", "encoder": "e"},
-                                     describe=lambda: "model k")
+        info = {"dataset": "d", "split": {"name": "s"}, "method": "ridge", "preset": "p", "seed": 0,
+                "backbone": "b", "encoder": "e"}
+        self.model = SimpleNamespace(key="k" * 32, info=info, describe=lambda: "model k")
         self.classes = ClassList(labels, tuple({} for _ in labels), "--labels")
         self.generalized, self.layout, self.frames, self.max_bodies, self.seen_labels = False, NTU25, 8, 2, []
 
@@ -324,9 +324,10 @@ def test_ctrl_c_during_a_long_stage_exits_130_with_a_message(tmp_path: Path) -> 
     import signal
 
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "skeleton", "fit", "--dataset", "synthetic60", "--split",
-                             "55_5", "--set", "skeleton.synthetic.samples_per_class=4"], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    command = [sys.executable, "-m", "pipeline", "skeleton", "fit", "--dataset", "synthetic60", "--split", "55_5",
+               "--set", "skeleton.synthetic.samples_per_class=4"]
+    proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
     try:
         time.sleep(8)  # imports, the synthetic data, then the backbone's first epoch
         start = time.monotonic()
@@ -338,3 +339,24 @@ def test_ctrl_c_during_a_long_stage_exits_130_with_a_message(tmp_path: Path) -> 
     assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err
     assert elapsed < 5
     assert not list((tmp_path / "features" / "objects").glob("skeleton-backbone/*/meta.json"))
+
+
+def test_fingerprint_rehashes_only_changed_files(tmp_path: Path, monkeypatch) -> None:
+    from pipeline.skeleton.readers import fingerprint
+
+    root = tmp_path / "src"
+    root.mkdir()
+    for name in ("a.bin", "b.bin"):
+        (root / name).write_bytes(b"x" * 100)
+        os.utime(root / name, ns=(10**18, 10**18))  # written long ago: safe to remember
+    hashed: list[str] = []
+    real = fingerprint._sha256
+    monkeypatch.setattr(fingerprint, "_sha256", lambda p: hashed.append(p.name) or real(p))
+    cache = tmp_path / "hashes.json"
+    first = fingerprint.source_fingerprint(root, cache)
+    assert sorted(hashed) == ["a.bin", "b.bin"]
+    assert fingerprint.source_fingerprint(root, cache) == first and len(hashed) == 2
+    (root / "b.bin").write_bytes(b"y" * 100)
+    os.utime(root / "b.bin", ns=(10**18 + 1, 10**18 + 1))
+    second = fingerprint.source_fingerprint(root, cache)
+    assert hashed[2:] == ["b.bin"] and second["digest"] != first["digest"] and second["bytes"] == first["bytes"]

@@ -83,7 +83,8 @@ def get_layout(spec: str | dict[str, Any], where: str = "layout") -> Layout:
         try:
             a, b = (int(v) for v in value)
         except (TypeError, ValueError):
-            raise PipelineError(f"{where}: {name} must be a pair of 0-based joint indices, got {value!r}") from None
+            raise PipelineError(f"{where}: {name} must be a pair of 0-based joint indices, got {value!r}"
+                                ) from None
         if not (0 <= a < len(joints) and 0 <= b < len(joints)):
             raise PipelineError(f"{where}: {name} {[a, b]} out of range 0..{len(joints) - 1}")
         return a, b
