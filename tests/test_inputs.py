@@ -259,7 +259,7 @@ def test_duplicate_class_labels(tmp_path: Path) -> None:
 
 def test_text_and_complex_npy(tmp_path: Path) -> None:
     (tmp_path / "t.npy").write_text("1 2 3\n")
-    with pytest.raises(PipelineError, match=r"t.npy: not a .npy file \(no NumPy header"):
+    with pytest.raises(PipelineError, match=r"t.npy: not a readable .npy array: no NumPy header"):
         load_numeric_npy(tmp_path / "t.npy")
     np.save(tmp_path / "c.npy", np.zeros((4, 25, 3), np.complex64))
     with pytest.raises(PipelineError, match=r"c.npy: expected .* got dtype complex64"):

@@ -22,7 +22,8 @@ def load_numeric_npy(path: Path, expected: str = "a numeric array") -> np.ndarra
     except OSError as exc:
         raise PipelineError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if head != NPY_MAGIC:
-        raise PipelineError(f"{path}: not a .npy file (no NumPy header); expected {expected} saved with np.save")
+        raise PipelineError(f"{path}: not a readable .npy array: no NumPy header (a text file?); expected {expected} "
+                            f"saved with np.save")
     try:
         array = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError) as exc:
