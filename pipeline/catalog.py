@@ -85,6 +85,10 @@ def _read_class_csv(text: str, where: str) -> tuple[str, ...]:
             raise PipelineError(f"{where} line {line}: empty label")
         if idx in labels:
             raise PipelineError(f"{where} line {line}: duplicate idx {idx}")
+        twin = next((i for i, other in labels.items() if other.lower() == label.lower()), None)
+        if twin is not None:
+            raise PipelineError(f"{where} line {line}: label {label!r} is also class {twin}; each class needs its "
+                                f"own label")
         labels[idx] = label
     if sorted(labels) != list(range(len(labels))):
         raise PipelineError(f"{where}: idx must run 0..{len(labels) - 1} without gaps")
@@ -101,7 +105,7 @@ def _builtin_labels(name: str) -> tuple[str, ...]:
 
 def read_folder_dataset(path: Path) -> Dataset:
     """A user's dataset folder: `dataset.toml` (name, layout) and `classes.csv` (idx,label)."""
-    import tomllib
+    from pipeline.textfiles import read_text, read_toml
 
     classes = path / "classes.csv"
     if not classes.is_file():
@@ -109,14 +113,11 @@ def read_folder_dataset(path: Path) -> Dataset:
     name, layout = path.name, "ntu25"
     toml_file = path / "dataset.toml"
     if toml_file.is_file():
-        try:
-            meta = tomllib.loads(toml_file.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise PipelineError(f"{toml_file}: not valid TOML: {exc}") from None
+        meta = read_toml(toml_file)
         name = str(meta.get("name", name))
         layout = meta["layout"] if isinstance(meta.get("layout"), str) else "custom"
-    return Dataset(name=name, labels=_read_class_csv(classes.read_text(encoding="utf-8"), str(classes)),
-                   path=path.resolve(), layout=layout)
+    return Dataset(name=name, labels=_read_class_csv(read_text(classes), str(classes)), path=path.resolve(),
+                   layout=layout)
 
 
 def get_dataset(name_or_path: str) -> Dataset:
@@ -159,8 +160,10 @@ def get_split(dataset: Dataset, spec: str) -> Split:
     if spec.startswith("random:"):
         parts = spec.split(":")
         try:
-            k, seed = int(parts[1]), int(parts[2]) if len(parts) > 2 else 0
-        except (IndexError, ValueError):
+            if len(parts) != 3:
+                raise ValueError(spec)
+            k, seed = int(parts[1]), int(parts[2])
+        except ValueError:
             raise PipelineError(f"split {spec!r}: expected random:<n_unseen>:<seed>, e.g. random:5:0") from None
         if not 0 < k < n // 2:
             raise PipelineError(f"split {spec!r}: n_unseen must be between 1 and {n // 2 - 1} for {n} classes")
@@ -170,9 +173,12 @@ def get_split(dataset: Dataset, spec: str) -> Split:
         return Split(spec, tuple(unseen), tuple(seen), tuple(val_unseen), tuple(val_seen))
     if spec.startswith("unseen:"):
         try:
-            unseen = sorted({int(v) for v in spec[len("unseen:"):].split(",") if v.strip()})
+            listed = [int(v) for v in spec[len("unseen:"):].split(",") if v.strip()]
         except ValueError:
             raise PipelineError(f"split {spec!r}: expected unseen:<i>,<j>,... with 0-based class indices") from None
+        unseen = sorted(set(listed))
+        if len(unseen) < len(listed):
+            raise PipelineError(f"split {spec!r}: a class is listed twice")
         bad = [c for c in unseen if not 0 <= c < n]
         if bad or not unseen:
             raise PipelineError(f"split {spec!r}: class indices must be in 0..{n - 1} (got {bad or 'none'})")

@@ -29,19 +29,31 @@ SetOpt = Annotated[Optional[list[str]], typer.Option("--set", help="Override a c
 DatasetOpt = Annotated[str, typer.Option("--dataset", "-d", help="ntu60, ntu120, pkummd51, synthetic60, synthetic120, or a dataset folder.")]
 SplitOpt = Annotated[str, typer.Option("--split", "-s", help="55_5, 48_12, 110_10, 96_24, random:<n_unseen>:<seed> or unseen:<i>,<j>,...")]
 
+SOURCE_HELP = ("Raw data: an NTU .skeleton folder, a pyskl .pkl (skeleton.prepare.protocol picks xsub, xview or "
+               "xset), a CTR-GCN .npz, or a PKU-MMD folder.")
 RemoteOpt = Annotated[Optional[str], typer.Option("--remote", help="Check / list a remote (directory or fsspec URL) instead of the local store.")]
 RemoteArg = Annotated[Optional[str], typer.Argument(metavar="REMOTE", help="A remote (directory or fsspec URL) instead of the local store.")]
 
 
 def _run(fn, *args, **kwargs):
-    """Call a stage; turn its PipelineError into a red message and a meaningful exit code."""
+    """Call a stage; turn its PipelineError into a red message and a meaningful exit code, and Ctrl-C into
+    'interrupted' and 130 (see `pipeline.interrupts`)."""
+    from pipeline import interrupts
+
+    interrupts.install()
     try:
         return fn(*args, **kwargs)
     except PipelineError as exc:
-        from pipeline.console import _console
+        from pipeline.console import error
 
-        _console().print(f"[red]error:[/red] {exc}", highlight=False)
+        error(str(exc))
         raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        if not interrupts.was_interrupted():  # raised without our handler, e.g. before it was installed
+            from pipeline.console import error
+
+            error("interrupted")
+        raise typer.Exit(interrupts.EXIT_CODE) from None
 
 
 def _config(config: Optional[Path], sets: Optional[list[str]], **overrides):
@@ -84,7 +96,7 @@ def embed(dataset: DatasetOpt,
 
 @skeleton_app.command("prepare")
 def skeleton_prepare(dataset: DatasetOpt,
-                     source: Annotated[Optional[Path], typer.Option(help="Raw data folder (NTU .skeleton, PKU-MMD, .npz).")] = None,
+                     source: Annotated[Optional[Path], typer.Option(help=SOURCE_HELP)] = None,
                      config: ConfigOpt = None, set_: SetOpt = None) -> None:
     """Read (or generate) skeleton clips into one cached, preprocessed array file."""
     def go():

@@ -7,7 +7,7 @@ its artifacts so every number can be traced to the settings that made it.
 from __future__ import annotations
 
 import dataclasses
-import tomllib
+import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -23,7 +23,11 @@ DEFAULT_CONFIG_FILE = "zssar.toml"
 
 @dataclass
 class DescribeConfig:
-    """LLM settings for `zssar describe`; base_url/api_key fall back to OPENAI_BASE_URL/OPENAI_API_KEY."""
+    """LLM settings for `zssar describe`; base_url/api_key fall back to OPENAI_BASE_URL/OPENAI_API_KEY.
+
+    `timeout_s` bounds one whole request (connect to last byte); a request that times out twice is not
+    tried again, so a hung server costs about 2 x timeout_s.
+    """
 
     model: str = "gpt-4o-mini"
     base_url: str | None = None
@@ -106,13 +110,33 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
                     return False
                 raise ValueError(value)
             return bool(value)
-        if tp in (int, float, str):
-            if tp is int and isinstance(value, float) and not value.is_integer():
-                raise ValueError(value)
+        if tp in (int, float) and isinstance(value, bool):
+            raise ValueError(value)  # `seeds = true` is a slip, not the number 1
+        if tp is int and isinstance(value, float):
+            raise ValueError(value)  # `cycles = 3.0`: counts are written as integers
+        if tp is float:
+            number = float(value)
+            if not math.isfinite(number):
+                raise PipelineError(f"config {where}: {value!r} is not a finite number")
+            return number
+        if tp in (int, str):
             return tp(value)
     except (TypeError, ValueError):
         raise PipelineError(f"config {where}: cannot read {value!r} as {tp.__name__}") from None
     return value
+
+
+# Settings that count something and mean nothing below 1 (0 epochs would seal an untrained backbone).
+AT_LEAST_ONE = ("skeleton.backbone.epochs", "skeleton.backbone.batch_size", "skeleton.backbone.eval_batch_size",
+                "skeleton.prepare.frames", "skeleton.prepare.max_bodies", "skeleton.synthetic.samples_per_class",
+                "skeleton.synthetic.frames", "embed.batch_size", "describe.concurrency", "train.seeds",
+                "train.batch_size", "train.cycles", "train.steps_per_cycle", "demo.backbone_epochs", "demo.cycles",
+                "demo.steps_per_cycle")
+
+
+def _check_range(dotted: str, value: Any, source: str) -> None:
+    if dotted in AT_LEAST_ONE and value is not None and value < 1:
+        raise PipelineError(f"{source}: {dotted} must be at least 1 (got {value})")
 
 
 def set_value(cfg: Config, dotted: str, value: Any, source: str = "command line") -> None:
@@ -129,7 +153,9 @@ def set_value(cfg: Config, dotted: str, value: Any, source: str = "command line"
     current = getattr(obj, name)
     if dataclasses.is_dataclass(current):
         raise PipelineError(f"{source}: {dotted!r} is a section; set one of its keys: {_names(current)}")
-    setattr(obj, name, _coerce(value, _field_type(obj, name), f"{source} {dotted}"))
+    coerced = _coerce(value, _field_type(obj, name), f"{source} {dotted}")
+    _check_range(dotted, coerced, source)
+    setattr(obj, name, coerced)
 
 
 def _names(obj: Any) -> str:
@@ -152,11 +178,9 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
     if path and not file.is_file():
         raise PipelineError(f"{file}: config file not found")
     if file.is_file():
-        try:
-            data = tomllib.loads(file.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise PipelineError(f"{file}: not valid TOML: {exc}") from None
-        _apply_mapping(cfg, data, "", str(file))
+        from pipeline.textfiles import read_toml
+
+        _apply_mapping(cfg, read_toml(file), "", str(file))
     for item in overrides or []:
         if "=" not in item:
             raise PipelineError(f"--set {item!r}: expected key=value, e.g. --set train.alpha=0.5")

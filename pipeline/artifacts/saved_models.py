@@ -91,7 +91,8 @@ def resolve_model_key(store: Store, name: str) -> str:
     matches = [m["key"] for m in model_entries(store) if m["key"].startswith(name)] if len(name) >= 4 else []
     if len(matches) == 1:
         return matches[0]
-    what = "matches several models" if matches else "is no saved model"
+    what = ("matches several models" if matches else "is too short a key prefix (4 characters at least)"
+            if len(name) < 4 else "is no saved model")
     raise MissingArtifactError(f"{store.path(KIND, name)}: {name!r} {what} (a key, a unique key prefix, a ref "
                                f"like models/<dataset>/<split>/<method>/<preset>/seed<n>, or latest); list them "
                                f"with `zssar models ls`")

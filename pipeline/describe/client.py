@@ -11,6 +11,7 @@ import json
 import os
 import re
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,10 @@ from pipeline.errors import PipelineError
 CACHE_SCHEMA = "zssar-describe/1"
 RETRY_STATUS = {408, 409, 429}
 MAX_RETRY_AFTER_S = 60.0
+# A server that timed out twice is hung, not busy: retrying it up to max_retries times would multiply
+# the wait (six attempts of 60 s by default) for nothing.
+MAX_TIMEOUTS = 2
+POLL_S = 0.1  # how often a waiting request checks whether another one failed
 _FENCE = re.compile(r"^```[a-zA-Z]*\s*\n?(.*?)\n?```$", re.DOTALL)
 
 
@@ -56,8 +61,13 @@ class Stopped(PipelineError):
 class _Failure:
     """Why the last attempt failed, kept to explain the error once retries run out."""
 
-    def __init__(self, reason: str, reply: str | None = None, retry_after: float | None = None):
-        self.reason, self.reply, self.retry_after = reason, reply, retry_after
+    def __init__(self, reason: str, reply: str | None = None, retry_after: float | None = None,
+                 timed_out: bool = False):
+        self.reason, self.reply, self.retry_after, self.timed_out = reason, reply, retry_after, timed_out
+
+
+class _Deadline(Exception):
+    """A request still unanswered when describe.timeout_s ran out."""
 
 
 class LLMClient:
@@ -125,6 +135,7 @@ class LLMClient:
                 return text
         attempts = self.settings.max_retries + 1
         failure = _Failure("no attempt made")
+        timeouts = 0
         for attempt in range(attempts):
             if attempt:
                 self._wait(attempt, failure.retry_after)
@@ -134,6 +145,10 @@ class LLMClient:
             if failure is None:
                 self._cache.set(key, {"request": request, "content": content})
                 return parse_reply(content)
+            timeouts += failure.timed_out
+            if timeouts >= MAX_TIMEOUTS:
+                attempts = attempt + 1
+                break
         if failure.reply is not None:
             start = failure.reply[:200]
             raise PipelineError(f"{self.endpoint}: model {self.settings.model!r} gave no valid "
@@ -148,7 +163,11 @@ class LLMClient:
         with self._lock:
             self.requests += 1
         try:
-            response = self._client.chat.completions.create(**request)
+            response = self._bounded(request, what)
+        except _Deadline:
+            return None, _Failure(f"no complete answer within {self.settings.timeout_s} s", timed_out=True)
+        except ValueError as exc:  # HTTP 200 with a body that is not JSON: the client's json.loads fails
+            return None, _Failure(f"the response body is not valid JSON ({exc})")
         except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
             raise PipelineError(f"{self.endpoint}: the API key was rejected (HTTP {exc.status_code}); check "
                                 f"OPENAI_API_KEY or describe.api_key for this endpoint") from None
@@ -158,7 +177,7 @@ class LLMClient:
             raise PipelineError(f"{self.endpoint}: request for {what} failed with HTTP {exc.status_code}: "
                                 f"{exc.message}") from None
         except openai.APITimeoutError:
-            return None, _Failure(f"timed out after {self.settings.timeout_s} s")
+            return None, _Failure(f"timed out after {self.settings.timeout_s} s", timed_out=True)
         except openai.APIConnectionError as exc:
             return None, _Failure(f"cannot connect ({exc.__cause__ or exc})")
         except openai.APIResponseValidationError as exc:
@@ -172,6 +191,31 @@ class LLMClient:
         except ValueError as exc:
             return None, _Failure(str(exc), reply=content or "")
         return content, None
+
+    def _bounded(self, request: dict[str, Any], what: str) -> Any:
+        """The client's answer within `timeout_s` for the whole request. The HTTP client's timeout bounds
+        each read only, so a server sending a byte at a time would hold it forever: the call runs on a
+        daemon thread that is abandoned (and dies with the process) once the time is up."""
+        box: dict[str, Any] = {}
+
+        def call() -> None:
+            try:
+                box["response"] = self._client.chat.completions.create(**request)
+            except BaseException as exc:  # handed to the caller's thread, which sorts it out
+                box["error"] = exc
+
+        worker = threading.Thread(target=call, daemon=True, name="describe-request")
+        deadline = time.monotonic() + self.settings.timeout_s
+        worker.start()
+        while worker.is_alive() and (left := deadline - time.monotonic()) > 0:
+            if self._stop.is_set():
+                raise Stopped(f"{what}: stopped because another request failed")
+            worker.join(min(left, POLL_S))
+        if worker.is_alive():
+            raise _Deadline()
+        if "error" in box:
+            raise box["error"]
+        return box["response"]
 
     def _wait(self, attempt: int, retry_after: float | None) -> None:
         """Exponential backoff (or the server's Retry-After); wakes early when another request failed."""

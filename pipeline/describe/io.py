@@ -41,7 +41,9 @@ def candidate_paths(dataset: Dataset, descriptions_dir: str | Path) -> list[Path
 
 def parse_records(path: Path) -> list[dict]:
     records = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    from pipeline.textfiles import read_text
+
+    for n, line in enumerate(read_text(path).splitlines(), start=1):
         if not line.strip():
             continue
         try:

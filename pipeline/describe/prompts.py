@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pipeline.describe.io import search_dirs
 from pipeline.errors import PipelineError
+from pipeline.textfiles import read_text
 
 KINDS = ("global", "local")
 PLACEHOLDER = "{label}"
@@ -38,7 +39,7 @@ def load_prompts(prompts_dir: str | Path) -> Prompts:
         file = folder / f"{kind}.md"
         if not file.is_file():
             raise PipelineError(f"{file}: missing prompt template for the {kind} description")
-        text = file.read_text(encoding="utf-8")
+        text = read_text(file)
         if PLACEHOLDER not in text:
             raise PipelineError(f"{file}: the template never uses {PLACEHOLDER}, so every class would get "
                                 f"the same prompt")

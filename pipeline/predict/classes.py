@@ -16,7 +16,6 @@ loads neither the encoder nor anything else.
 
 from __future__ import annotations
 
-import csv
 import functools
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -33,6 +32,7 @@ from pipeline.describe.io import parse_records
 from pipeline.errors import PipelineError
 from pipeline.predict.models import SavedModel, Scorer
 from pipeline.store import Store, hash_spec
+from pipeline.textfiles import read_csv_rows
 
 DESCRIBED = ("local", "global")
 
@@ -72,11 +72,7 @@ def read_class_file(path: str | Path) -> ClassList:
     if not path.is_file():
         raise PipelineError(f"{path}: no such class list; --classes takes a classes.csv (a 'label' column, "
                             f"optionally 'idx') or a dataset folder holding one")
-    try:
-        with path.open(encoding="utf-8", newline="") as fh:
-            rows = list(csv.DictReader(fh))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise PipelineError(f"{path}: cannot read the class list: {exc}") from None
+    rows = read_csv_rows(path)
     if not rows or "label" not in rows[0]:
         raise PipelineError(f"{path}: expected a CSV with a header holding 'label' (e.g. 'idx,label')")
     labels = []

@@ -136,10 +136,18 @@ class Predictor:
             out["seen_probs"] = softmax(logits, 1.0)
         return out
 
-    def run(self, path: str | Path, top_k: int = 5) -> Predictions:
-        """Label every clip `path` stands for; a single bad clip raises, a folder's bad clips are listed."""
+    def run(self, path: str | Path, top_k: int = 5, allow_empty: bool = False) -> Predictions:
+        """Label every clip `path` stands for; a single bad clip raises, a folder's bad clips are listed.
+        When no clip can be used it raises too, unless `allow_empty` (the caller still writes the list)."""
         if top_k < 1:
             raise PipelineError(f"--top-k {top_k}: must be at least 1")
+        if len(self.classes.labels) == 1:
+            warn(f"only one class to choose from ({self.classes.labels[0]}): every clip gets it with p = 1.00; "
+                 f"give two or more labels for the probabilities to mean anything")
+        ranked = max(len(self.classes.labels), len(self.seen_labels) if self.generalized else 0)
+        if top_k > ranked:
+            warn(f"--top-k {top_k}: there are only {ranked} classes to rank; showing all of them")
+            top_k = ranked
         files = find_clips(path, self.layout)
         result = Predictions(self.model.key, _model_summary(self.model), self.classes, self.generalized, top_k)
         for start in range(0, len(files), READ_CHUNK):
@@ -148,11 +156,8 @@ class Predictor:
             if good:
                 out = self.probabilities(x)
                 result.clips += [self._top(clip, out, i, top_k) for i, clip in enumerate(good)]
-        if not result.clips:
-            if len(result.errors) == 1:
-                raise PipelineError(result.errors[0].error)
-            raise PipelineError(f"{path}: none of its {len(result.errors)} clips could be used; first: "
-                                f"{result.errors[0].error}")
+        if not result.clips and not allow_empty:
+            raise no_usable_clips(path, result)
         return result
 
     def _top(self, clip: ClipFile, out: dict[str, np.ndarray], i: int, k: int) -> ClipPrediction:
@@ -166,6 +171,14 @@ class Predictor:
         return ClipPrediction(clip.name, str(clip.path), top, "seen" if routed_seen else "unseen",
                               float(out["p_unseen"][i]))
 
+
+
+def no_usable_clips(path: str | Path, result: Predictions) -> PipelineError:
+    """The error when not one clip could be labelled: the clip's own, or the first of a folder's."""
+    if len(result.errors) == 1:
+        return PipelineError(result.errors[0].error)
+    return PipelineError(f"{path}: none of its {len(result.errors)} clips could be used; first: "
+                         f"{result.errors[0].error}")
 
 
 def _model_summary(model: SavedModel) -> dict[str, Any]:

@@ -14,7 +14,6 @@ be used (unreadable, wrong layout, too short, no joint observed) raises a Pipeli
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import numpy as np
 
 from pipeline.errors import PipelineError
 from pipeline.skeleton.layouts import Layout
+from pipeline.textfiles import read_csv_rows
 
 SUFFIXES = (".skeleton", ".npy")
 
@@ -65,8 +65,7 @@ def _dataset_folder(folder: Path, layout: Layout) -> list[ClipFile]:
         raise PipelineError(f"{folder}: dataset layout {own.name} ({own.num_joints} joints) is not the model's "
                             f"layout {layout.name} ({layout.num_joints} joints)")
     samples = folder / "samples.csv"
-    with samples.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+    rows = read_csv_rows(samples)
     if not rows or not {"sample_id", "file"} <= set(rows[0]):
         raise PipelineError(f"{samples}: expected columns sample_id and file")
     out = []
@@ -91,7 +90,7 @@ def read_clip(clip: ClipFile, layout: Layout) -> np.ndarray:
             raise PipelineError(f"{path}: an NTU .skeleton clip has {NUM_JOINTS} joints; the model's layout "
                                 f"{layout.name} has {layout.num_joints}")
         return read_ntu_skeleton(path).data
-    from pipeline.skeleton.readers.arrays import load_numeric_npy
+    from pipeline.skeleton.readers.arrays import check_coordinates, load_numeric_npy
 
     data = load_numeric_npy(path, "a numeric array of shape (T, J, 3) or (T, M, J, 3)")
     shape = data.shape
@@ -100,10 +99,8 @@ def read_clip(clip: ClipFile, layout: Layout) -> np.ndarray:
     if data.ndim != 4 or data.shape[-2:] != (layout.num_joints, 3):
         raise PipelineError(f"{path}: shape {shape} does not match the model's layout {layout.name}: expected "
                             f"(T, {layout.num_joints}, 3) or (T, M, {layout.num_joints}, 3)")
-    data = data.astype(np.float32)
-    if np.isinf(data).any():
-        raise PipelineError(f"{path}: infinite coordinates (use NaN for a missing joint)")
-    return data
+    check_coordinates(data, path)
+    return data.astype(np.float32)
 
 
 def load_clips(clips: list[ClipFile], layout: Layout, frames: int, max_bodies: int,

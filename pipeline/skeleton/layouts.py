@@ -78,7 +78,16 @@ def get_layout(spec: str | dict[str, Any], where: str = "layout") -> Layout:
 
     def pair(name: str) -> tuple[int, int] | None:
         value = spec.get(name)
-        return (int(value[0]), int(value[1])) if value else None
+        if not value:
+            return None
+        try:
+            a, b = (int(v) for v in value)
+        except (TypeError, ValueError):
+            raise PipelineError(f"{where}: {name} must be a pair of 0-based joint indices, got {value!r}"
+                                ) from None
+        if not (0 <= a < len(joints) and 0 <= b < len(joints)):
+            raise PipelineError(f"{where}: {name} {[a, b]} out of range 0..{len(joints) - 1}")
+        return a, b
 
     return Layout(name=str(spec.get("name", "custom")), joints=joints, edges=edges, center=center,
                   shoulders=pair("shoulders"), hips=pair("hips"))

@@ -1,8 +1,8 @@
 """`zssar skeleton prepare`: read (or generate) a dataset's clips once into one cached array file.
 
 Artifact kind `skeleton-data`; its key hashes the dataset name, the source's fingerprint (real data:
-the names and sizes of its files; synthetic data: the synthetic settings) and the preprocessing
-settings. Files:
+the names, sizes and sha256 of its files, see `readers.fingerprint`; synthetic data: the synthetic
+settings), the protocol and the preprocessing settings. Files:
 - `x.npy`: (N, M, T, J, 3) float16. Centred coordinates in metres lie within a few metres, where
   float16 resolves 1-4 mm, finer than Kinect's noise (~1-2 cm); it halves NTU-120 (114k clips x 2 x
   64 x 25 x 3) from 4.4 GB to 2.2 GB. `load_prepared` memory-maps it; readers convert each batch to
@@ -14,7 +14,6 @@ the resolved config. The ref `data/<dataset>` names the latest prepared key of a
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -25,32 +24,21 @@ from pipeline.console import info, summary
 from pipeline.errors import MissingArtifactError, PipelineError
 from pipeline.skeleton.clips import Clip, Prepared
 from pipeline.skeleton.layouts import NTU25, Layout, get_layout
+from pipeline.skeleton.readers.fingerprint import source_fingerprint
 from pipeline.store import Store, file_sha256, hash_spec
 
 KIND = "skeleton-data"
 # Bump when the generator or the preprocessing changes what an artifact holds for the same settings.
 VERSION = 1
+HASH_CACHE = "file-hashes.json"  # in the store root: sha256 of source files by size, mtime and inode
+# A dataset folder's class texts do not shape its skeleton arrays, so editing them keeps the key.
+DESCRIPTION_FILES = ("descriptions.jsonl", "descriptions.jsonl.config.json")
 # Readers whose training subjects come from the protocol, not from skeleton.prepare.test_fraction and seed.
 FIXED_PROTOCOL = ("ntu60", "ntu120")
 
 
 def data_ref(dataset: Dataset) -> str:
     return f"data/{dataset.name}"
-
-
-def source_fingerprint(root: Path) -> dict[str, object]:
-    """Names and sizes of every file under `root` (or of `root` itself): cheap, and it changes whenever
-    files are added, removed or rewritten to another size."""
-    if not root.exists():
-        raise PipelineError(f"{root}: --source does not exist")
-    files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-    digest = hashlib.sha256()
-    total = 0
-    for path in files:
-        size = path.stat().st_size
-        total += size
-        digest.update(f"{path.relative_to(root) if path != root else path.name}\t{size}\n".encode())
-    return {"files": len(files), "bytes": total, "digest": digest.hexdigest()}
 
 
 def _spec(dataset: Dataset, cfg: Config, source: Path | None) -> dict[str, object]:
@@ -67,7 +55,8 @@ def _spec(dataset: Dataset, cfg: Config, source: Path | None) -> dict[str, objec
 
         read_source(dataset, None, cfg)  # raises, saying where to get the data and how to pass it
         raise PipelineError(f"{dataset.name}: pass the raw data with --source DIR")
-    spec["source"] = source_fingerprint(Path(root))
+    spec["source"] = source_fingerprint(Path(root), Path(cfg.store) / HASH_CACHE, skip=DESCRIPTION_FILES)
+    spec["protocol"] = p.protocol
     if p.missing_list:
         listed = Path(p.missing_list)
         if not listed.is_file():

@@ -26,6 +26,7 @@ import numpy as np
 from pipeline.errors import PipelineError
 from pipeline.skeleton.clips import Clip, Prepared
 from pipeline.skeleton.layouts import Layout
+from pipeline.skeleton.readers.arrays import check_coordinates
 
 if TYPE_CHECKING:
     from pipeline.config import Config
@@ -75,7 +76,7 @@ def select_bodies(x: np.ndarray, max_bodies: int) -> np.ndarray:
     keep_present = np.take_along_axis(present, keep, axis=1)
     order = np.argsort(np.where(keep_present, keep, m + keep), axis=1, kind="stable")
     keep = np.take_along_axis(keep, order, axis=1)
-    if not np.array_equal(keep, body[:, :keep.shape[1]]):
+    if keep.shape[1] < m or not np.array_equal(keep, body):
         x = x[np.arange(n)[:, None], keep]  # an absent body is all NaN already
     if x.shape[1] < max_bodies:
         x = np.concatenate([x, np.full((n, max_bodies - x.shape[1]) + x.shape[2:], np.nan, dtype=x.dtype)], axis=1)
@@ -158,6 +159,7 @@ def _check_clip(data: np.ndarray, layout: Layout, sample_id: str) -> None:
                             f"for layout {layout.name}, got {data.shape}")
     if data.shape[0] < 2:
         raise PipelineError(f"clip {sample_id}: {data.shape[0]} frame(s); at least 2 are needed")
+    check_coordinates(data, f"clip {sample_id}")
     if not (np.isfinite(data) & (data != 0)).any():
         raise PipelineError(f"clip {sample_id}: no joint is observed in any frame (all missing)")
 
@@ -174,7 +176,17 @@ def preprocess_clip(data: np.ndarray, layout: Layout, frames: int, max_bodies: i
     _check_settings(frames, max_bodies)
     data = np.asarray(data, dtype=np.float32)
     _check_clip(data, layout, sample_id)
-    return preprocess_batch(data.transpose(1, 0, 2, 3)[None], layout, frames, max_bodies)[0]
+    out = preprocess_batch(data.transpose(1, 0, 2, 3)[None], layout, frames, max_bodies)
+    _check_result(out, [sample_id])
+    return out[0]
+
+
+def _check_result(x: np.ndarray, sample_ids: list[str]) -> None:
+    """The backstop behind the input checks: a non-finite value here would become NaN probabilities."""
+    finite = np.isfinite(x).reshape(len(x), -1).all(axis=1)
+    if not finite.all():
+        raise PipelineError(f"clip {sample_ids[int(np.flatnonzero(~finite)[0])]}: preprocessing gave non-finite "
+                            f"coordinates; check the clip's values")
 
 
 def preprocess_clips(clips: list[Clip], layout: Layout, cfg: Config, train_subjects: tuple[int, ...] = (),
@@ -195,7 +207,14 @@ def preprocess_clips(clips: list[Clip], layout: Layout, cfg: Config, train_subje
     batches = [idx[k:k + CHUNK] for idx in groups.values() for k in range(0, len(idx), CHUNK)]
     for idx in track(batches, "preprocessing clips", total=len(batches)):
         batch = np.stack([clips[i].data for i in idx]).transpose(0, 2, 1, 3, 4)
-        x[idx] = preprocess_batch(batch, layout, frames, max_bodies)
+        out = preprocess_batch(batch, layout, frames, max_bodies)
+        _check_result(out, [clips[i].sample_id for i in idx])
+        with np.errstate(over="raise"):
+            try:
+                x[idx] = out
+            except FloatingPointError:
+                raise PipelineError(f"clips {clips[idx[0]].sample_id}...: centred coordinates beyond the range "
+                                    f"of {np.dtype(dtype).name}") from None
     return Prepared(
         x=x,
         label=np.array([c.label for c in clips], dtype=np.int64),

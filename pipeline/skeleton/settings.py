@@ -21,15 +21,23 @@ class SyntheticConfig:
     dropout: float = 0.01
 
 
+DEFAULT_PROTOCOL = "xsub"
+
+
 @dataclass
 class PrepareConfig:
-    """How clips become fixed-size arrays (T frames, M bodies) before the backbone."""
+    """How clips become fixed-size arrays (T frames, M bodies) before the backbone.
+
+    `protocol` picks the train/test sides of a pyskl annotation pickle: xsub (NTU-60/120), xview
+    (NTU-60) or xset (NTU-120); raw NTU folders are always xsub.
+    """
 
     frames: int = 64
     max_bodies: int = 2
     workers: int = 0
     missing_list: str | None = None
     test_fraction: float = 0.3
+    protocol: str = DEFAULT_PROTOCOL
 
 
 @dataclass

@@ -6,7 +6,7 @@ import sys
 from typing import Any
 
 from pipeline.config import Config
-from pipeline.console import human_bytes, info, summary
+from pipeline.console import human_bytes, info, literal, summary
 from pipeline.errors import PipelineError
 from pipeline.store import Store
 from pipeline.store.gc import GC_GRACE_S, Collected, collect_garbage
@@ -42,14 +42,14 @@ def list_artifacts(cfg: Config, kind: str | None = None, remote: str | None = No
     cells = [(str(r.get("kind")), str(r.get("key")), human_bytes(r.get("bytes") or 0),
               str(r.get("created") or "")[:16].replace("T", " "),
               ", ".join(names.get((r.get("kind"), r.get("key")), [])), short_spec(r.get("spec"))) for r in rows]
-    table = Table(title=f"{where}: {len(rows)} artifacts")
+    table = Table(title=literal(f"{where}: {len(rows)} artifacts"))
     for i, column in enumerate(("kind", "key", "size", "created", "refs", "spec")):
         fixed = column in ("key", "size")   # never folded: keys are copied from here
         table.add_column(column, justify="right" if column == "size" else "left", overflow="fold", no_wrap=fixed,
                          min_width=max([len(column), *(len(c[i]) for c in cells)]) if fixed else None)
     for row in cells:
-        table.add_row(*row)
-    Console(width=None if sys.stdout.isatty() else 160).print(table)   # piped: keep rows whole
+        table.add_row(*map(literal, row))
+    Console(width=None if sys.stdout.isatty() else 160, emoji=False).print(table)   # piped: keep rows whole
     summary(f"cache ls: {len(rows)} artifacts, {human_bytes(sum(r.get('bytes') or 0 for r in rows))} in {where}")
     return rows
 

@@ -8,9 +8,9 @@ from typing import Any
 from pipeline.artifacts.kinds import ZSL_MODEL
 from pipeline.artifacts.saved_models import latest_model, model_entries
 from pipeline.config import Config
-from pipeline.console import info, summary, warn
+from pipeline.console import info, literal, summary, warn
 from pipeline.errors import PipelineError
-from pipeline.predict.infer import Predictions, load_predictor
+from pipeline.predict.infer import Predictions, load_predictor, no_usable_clips
 from pipeline.store import Store
 
 SCREEN_ROWS = 20  # with --out, the screen shows this many clips; the file has them all
@@ -23,7 +23,10 @@ def predict(cfg: Config, input: str | Path, model: str = "latest", classes: str 
     if out is not None and Path(out).suffix.lower() not in (".json", ".csv"):
         raise PipelineError(f"{out}: --out must end in .json or .csv")
     predictor = load_predictor(cfg, model, classes, labels, generalized)
-    result = predictor.run(input, top_k)
+    result = predictor.run(input, top_k, allow_empty=out is not None)
+    if not result.clips:
+        result.write(out)
+        raise no_usable_clips(input, result)
     _show(result, limit=SCREEN_ROWS if out is not None else None)
     for e in result.errors[:SCREEN_ROWS]:
         warn(e.error)
@@ -42,7 +45,7 @@ def _show(result: Predictions, limit: int | None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"top-{result.top_k} predictions")
+    table = Table(title=literal(f"top-{result.top_k} predictions"))
     table.add_column("clip", overflow="fold")
     table.add_column("prediction")
     table.add_column("p", justify="right")
@@ -53,8 +56,8 @@ def _show(result: Predictions, limit: int | None) -> None:
     for c in shown:
         (label, p), rest = c.top[0], c.top[1:]
         cells = [c.name, label, f"{p:.2f}"] + ([f"{c.route} ({c.p_unseen:.2f})"] if result.generalized else [])
-        table.add_row(*cells, ", ".join(f"{lab} {q:.2f}" for lab, q in rest))
-    Console(soft_wrap=True).print(table)
+        table.add_row(*map(literal, cells), literal(", ".join(f"{lab} {q:.2f}" for lab, q in rest)))
+    Console(soft_wrap=True, emoji=False).print(table)
     if len(shown) < len(result.clips):
         info(f"... {len(result.clips) - len(shown)} more clips in the output file")
 
@@ -77,17 +80,19 @@ def list_models(cfg: Config) -> list[dict[str, Any]]:
     if without := [r["key"][:8] for r in rows if not r["backbone"]]:
         notes.append(f"no backbone in this store (imported features), so no clips can be labelled: "
                      f"{', '.join(without)}")
-    table = Table(title=f"{store.root}: {len(rows)} saved models", caption="; ".join(notes) if rows else None)
+    table = Table(title=literal(f"{store.root}: {len(rows)} saved models"),
+                  caption=literal("; ".join(notes)) if rows else None)
     for column in ("dataset", "split", "method", "preset", "seed", "ZSL", "H", "date"):
         table.add_column(column, justify="right" if column in ("seed", "ZSL", "H") else "left")
     table.add_column("key", no_wrap=True)  # whole, so it can be copied
     for r in rows:
-        table.add_row(str(r["dataset"]), str(r["split"]), str(r["method"]), str(r["preset"]), str(r["seed"]),
-                      _number(r["zsl_top1"]), _number(r["gzsl_h"]), str(r["created"] or "")[:16].replace("T", " "),
-                      r["key"] + (" *" if r["latest"] else ""))
-    console = Console(soft_wrap=True)
+        table.add_row(*map(literal, (r["dataset"], r["split"], r["method"], r["preset"], r["seed"],
+                                     _number(r["zsl_top1"]), _number(r["gzsl_h"]),
+                                     str(r["created"] or "")[:16].replace("T", " "),
+                                     r["key"] + (" *" if r["latest"] else ""))))
+    console = Console(soft_wrap=True, emoji=False)
     if not console.is_terminal:  # a pipe or file has no width to respect: keep rows on one line
-        console = Console(soft_wrap=True, width=200)
+        console = Console(soft_wrap=True, width=200, emoji=False)
     console.print(table)
     if not rows:
         warn(f"{store.root}: no saved models; `zssar train` saves one per seed")

@@ -22,6 +22,7 @@ import copy
 import functools
 import hashlib
 import os
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -159,6 +160,7 @@ def _train_branch_in_worker(build: Callable[[], Branch], hp: Hyper, seed: int, t
         os._exit(1)
 
     threading.Thread(target=watch, daemon=True).start()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it ends this worker
     torch.set_num_threads(threads)
     return _train_branch("val", build(), hp, seed)[0]
 

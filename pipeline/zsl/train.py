@@ -19,11 +19,13 @@ from a seeded generator; nothing in the loop synchronises with the host (no .ite
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
 
+from pipeline.errors import PipelineError
 from pipeline.zsl.losses import (
     calibrated_alignment,
     discriminator_loss,
@@ -85,7 +87,11 @@ def train_cycles(model: FSVAE, data: TrainData, hp: Hyper, seed: int) -> Iterato
             optimizer.step()
             total += loss.detach()
         model.eval()
-        yield cycle, float(total) / steps
+        mean = float(total) / steps
+        if not math.isfinite(mean):
+            raise PipelineError(f"training diverged: mean loss {mean} in cycle {cycle + 1}; try a lower train.lr "
+                                f"(now {hp.lr}) or train.alpha")
+        yield cycle, mean
 
 
 def cycle_batches(n: int, steps: int, batch_size: int, sampler: str, gen: torch.Generator) -> torch.Tensor:

@@ -6,6 +6,7 @@ my_dataset/
   classes.csv      idx,label          (0-based idx, no gaps)
   samples.csv      sample_id,file,class_idx,subject[,view]
   skeletons/*.npy  float32 (T, J, 3) for one body or (T, M, J, 3); NaN marks a missing joint
+  (or, instead of samples.csv and skeletons/, one pyskl annotation *.pkl: see readers/pyskl.py)
   descriptions.jsonl   optional class texts (see `zssar describe`)
 ```
 `file` is a path relative to the folder (`skeletons/a01.npy`); a bare name is also looked up in
@@ -14,8 +15,6 @@ my_dataset/
 
 from __future__ import annotations
 
-import csv
-import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +24,8 @@ from pipeline.console import track
 from pipeline.errors import PipelineError
 from pipeline.skeleton.clips import Clip
 from pipeline.skeleton.layouts import Layout, get_layout
-from pipeline.skeleton.readers.arrays import load_numeric_npy
+from pipeline.skeleton.readers.arrays import check_coordinates, load_numeric_npy
+from pipeline.textfiles import read_csv_rows, read_toml
 
 REQUIRED_COLUMNS = ("sample_id", "file", "class_idx", "subject")
 
@@ -35,11 +35,18 @@ def folder_layout(folder: Path) -> Layout:
     toml_file = folder / "dataset.toml"
     if not toml_file.is_file():
         return get_layout("ntu25")
-    try:
-        meta = tomllib.loads(toml_file.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise PipelineError(f"{toml_file}: not valid TOML: {exc}") from None
-    return get_layout(meta.get("layout", "ntu25"), where=str(toml_file))
+    return get_layout(read_toml(toml_file).get("layout", "ntu25"), where=str(toml_file))
+
+
+def folder_annotations(folder: Path) -> Path | None:
+    """The pyskl annotation pickle a folder ships instead of samples.csv (None when it has samples.csv)."""
+    if (folder / "samples.csv").is_file():
+        return None
+    pickles = sorted(p for p in folder.glob("*.pkl") if p.is_file())
+    if len(pickles) > 1:
+        raise PipelineError(f"{folder}: {len(pickles)} .pkl files ({', '.join(p.name for p in pickles)}) and no "
+                            f"samples.csv; keep one annotation pickle, or list the clips in samples.csv")
+    return pickles[0] if pickles else None
 
 
 def _int(row: dict[str, str], column: str, where: str) -> int:
@@ -68,11 +75,10 @@ def _load(path: Path, layout: Layout, where: str) -> np.ndarray:
                             f"(T, {layout.num_joints}, 3) or (T, M, {layout.num_joints}, 3)")
     if data.shape[0] < 1 or data.shape[1] < 1:
         raise PipelineError(f"{path}: no frames (shape {data.shape})")
+    check_coordinates(data, path)
     data = data.astype(np.float32)
     if np.isnan(data).all():
         raise PipelineError(f"{path}: every joint is NaN")
-    if np.isinf(data).any():
-        raise PipelineError(f"{path}: infinite coordinates (use NaN for a missing joint)")
     return data
 
 
@@ -85,8 +91,7 @@ def read_folder_dataset_clips(folder: str | Path) -> tuple[list[Clip], Layout]:
     if not samples.is_file():
         raise PipelineError(f"{samples}: missing; a dataset folder needs samples.csv with "
                             f"'{','.join(REQUIRED_COLUMNS)}[,view]'")
-    with samples.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+    rows = read_csv_rows(samples)
     if not rows:
         raise PipelineError(f"{samples}: no samples")
     absent = [c for c in REQUIRED_COLUMNS if c not in rows[0]]

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.console import warn
 from pipeline.errors import PipelineError
 from pipeline.skeleton.clips import Clip
 from pipeline.skeleton.readers.parallel import parallel_map
@@ -197,8 +198,11 @@ def read_ntu_folder(folder: str | Path, missing_list: str | Path | None = None, 
     if not paths:
         raise PipelineError(f"{folder}: no .skeleton files found")
     missing = read_missing_list(missing_list) if missing_list else set()
-    keep = [p for p in paths if p.stem not in missing
-            and (max_action is None or parse_ntu_name(p.stem, p).action <= max_action)]
+    listed = [p for p in paths if p.stem not in missing]
+    keep = [p for p in listed if max_action is None or parse_ntu_name(p.stem, p).action <= max_action]
     if not keep:
         raise PipelineError(f"{folder}: all {len(paths)} .skeleton files were skipped (missing list or action filter)")
+    if len(keep) < len(listed):
+        warn(f"{folder}: {len(listed) - len(keep)} .skeleton file(s) of actions above {max_action} skipped "
+             f"(NTU-120 samples; use --dataset ntu120 to read them)")
     return parallel_map(read_ntu_skeleton, keep, workers, "reading NTU skeletons")
