@@ -17,7 +17,7 @@ from test_describe import LABELS, cfg, echo, folder, server  # noqa: F401 (fixtu
 
 from pipeline.catalog import get_dataset
 from pipeline.describe.io import parse_records
-from pipeline.describe.run import describe_dataset
+from pipeline.stages.describe import describe_dataset
 from pipeline.errors import PipelineError
 
 REPO = Path(__file__).resolve().parents[1]

@@ -18,6 +18,7 @@ from pipeline.config import Config, load_config
 from pipeline.console import warn
 from pipeline.errors import PipelineError
 from pipeline.predict import infer
+from pipeline.stages import predict as predict_stage
 from pipeline.predict.classes import ClassList
 from pipeline.predict.inputs import ClipFile, find_clips, load_clips, read_clip
 from pipeline.skeleton.layouts import NTU25, get_layout
@@ -194,7 +195,7 @@ def test_prediction_table_shows_labels_literally(capsys) -> None:
     classes = ClassList(("put on [hat]", "[/x] :a:"), ({}, {}), "--labels")
     top = [("put on [hat]", 0.6), ("[/x] :a:", 0.4)]
     result = infer.Predictions("k", {}, classes, False, 2, [infer.ClipPrediction("c[/b]", "c.npy", top)])
-    infer._show(result, limit=None)
+    predict_stage._show(result, limit=None)
     out = capsys.readouterr().out
     assert "put on [hat]" in out and "[/x] :a: 0.40" in out and "c[/b]" in out
 
@@ -305,10 +306,10 @@ def test_every_clip_bad_still_writes_out(tmp_path: Path, monkeypatch) -> None:
     clips.mkdir()
     (clips / "a.npy").write_text("text")
     np.save(clips / "b.npy", np.zeros((1, 25, 3)))
-    monkeypatch.setattr(infer, "load_predictor", lambda *a, **k: FakePredictor(("a", "b")))
+    monkeypatch.setattr(predict_stage, "load_predictor", lambda *a, **k: FakePredictor(("a", "b")))
     out = tmp_path / "p.json"
     with pytest.raises(PipelineError, match="none of its 2 clips could be used"):
-        infer.predict(Config(), clips, out=out)
+        predict_stage.predict(Config(), clips, out=out)
     written = json.loads(out.read_text())
     assert written["predictions"] == [] and [e["clip"] for e in written["errors"]] == ["a.npy", "b.npy"]
 

@@ -32,7 +32,7 @@ def _load_cache(path: Path | None) -> dict[str, list]:
 
 
 def _save_cache(path: Path, files: dict[str, list]) -> None:
-    from pipeline.atomic import write_text
+    from pipeline.store.atomic import write_text
 
     try:
         write_text(path, json.dumps({"schema": CACHE_SCHEMA, "files": files}))

@@ -1,0 +1,155 @@
+"""`zssar evaluate`: the whole pipeline over several splits and seeds, every method side by side.
+
+Seed sensitivity is the field's first complaint, and one small split moves several points per clip, so a
+figure worth reporting is a mean over splits and seeds with its spread, split by split. Each split's
+features are extracted once (cached), each method trains every seed on them (a seed whose result file
+with the same configuration exists is read back, not retrained), and the table goes to the terminal and
+to `<results>/evaluations/`, which `zssar report` includes.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import statistics
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.catalog import Dataset, get_split
+from pipeline.config import Config
+from pipeline.console import summary, track, warn
+from pipeline.errors import PipelineError
+from pipeline.store import hash_spec
+from pipeline.store.atomic import write_json, write_text
+
+EVALUATIONS_DIR = "evaluations"
+
+
+@dataclass
+class Cell:
+    """One method on one split: the seeds' figures."""
+
+    zsl: list[float] = field(default_factory=list)
+    h: list[float] = field(default_factory=list)
+
+
+def expand_splits(specs: list[str]) -> list[str]:
+    """Split names, a `<family>:<n>:<a>-<b>` range standing for the seeds a..b (`random:5:0-4`)."""
+    out: list[str] = []
+    for spec in specs:
+        head, _, last = spec.rpartition(":")
+        if head and "-" in last and head.split(":")[0] in ("random", "numpy"):
+            lo, _, hi = last.partition("-")
+            if not (lo.isdigit() and hi.isdigit() and int(lo) <= int(hi)):
+                raise PipelineError(f"split range {spec!r}: expected <family>:<n_unseen>:<first>-<last>, "
+                                    f"e.g. random:5:0-4")
+            out += [f"{head}:{s}" for s in range(int(lo), int(hi) + 1)]
+        else:
+            out.append(spec)
+    if len(set(out)) != len(out):
+        raise PipelineError(f"splits {specs}: a split is listed twice")
+    return out
+
+
+def evaluate(dataset: Dataset, cfg: Config, splits: list[str], methods: list[str]) -> dict[str, Any]:
+    """Run every method on every split for cfg.train.seeds seeds; print and write the table."""
+    from pipeline.stages.skeleton import extract_features
+    from pipeline.stages.train import train_split
+    from pipeline.zsl.methods import get_method
+
+    names = expand_splits(splits)
+    parsed = [get_split(dataset, name) for name in names]   # every name checked before any work
+    for method in methods:
+        get_method(method)
+    cells: dict[tuple[str, str], Cell] = {}
+    jobs = [(split, method) for split in parsed for method in methods]
+    extracted: set[str] = set()
+    for split, method in track(jobs, f"evaluate {dataset.name}", total=len(jobs)):
+        if split.name not in extracted:
+            extract_features(dataset, split, cfg)
+            extracted.add(split.name)
+        run = copy.deepcopy(cfg)
+        run.train.method = method
+        cell = cells.setdefault((split.name, method), Cell())
+        for result in train_split(dataset, split, run, reuse=True):
+            cell.zsl.append(result["zsl_top1"])
+            if result["gzsl"]:
+                cell.h.append(result["gzsl"]["h"])
+    record = _record(dataset, cfg, names, methods, cells)
+    _write(cfg, record)
+    return record
+
+
+def _stats(values: list[float]) -> dict[str, float | int | None]:
+    if not values:
+        return {"mean": None, "std": None, "n": 0}
+    return {"mean": round(statistics.fmean(values), 2),
+            "std": round(statistics.stdev(values), 2) if len(values) > 1 else 0.0, "n": len(values)}
+
+
+def _record(dataset: Dataset, cfg: Config, splits: list[str], methods: list[str],
+            cells: dict[tuple[str, str], Cell]) -> dict[str, Any]:
+    rows = []
+    for method in methods:
+        per_split = {s: {"zsl": _stats(cells[(s, method)].zsl), "h": _stats(cells[(s, method)].h)} for s in splits}
+        split_means = [v["zsl"]["mean"] for v in per_split.values() if v["zsl"]["mean"] is not None]
+        h_means = [v["h"]["mean"] for v in per_split.values() if v["h"]["mean"] is not None]
+        rows.append({"method": method, "splits": per_split,
+                     "zsl": _stats([x for s in splits for x in cells[(s, method)].zsl]),
+                     "h": _stats([x for s in splits for x in cells[(s, method)].h]),
+                     "zsl_over_splits": _stats(split_means), "h_over_splits": _stats(h_means)})
+    config = cfg.to_dict()
+    return {"dataset": dataset.name, "synthetic": dataset.synthetic, "splits": splits, "methods": methods,
+            "seeds": cfg.train.seeds, "preset": cfg.train.preset, "rows": rows, "config": config,
+            "key": hash_spec("zssar-evaluate", {"dataset": dataset.name, "splits": splits, "methods": methods,
+                                                "config": config})[:8]}
+
+
+def _fmt(s: dict[str, Any]) -> str:
+    return "–" if s["mean"] is None else f"{s['mean']:.1f} ± {s['std']:.1f}"
+
+
+def markdown(record: dict[str, Any]) -> str:
+    """Two tables (ZSL top-1, GZSL H): a row per method, a column per split (mean ± std over seeds), and
+    the mean ± std over all runs and over the split means."""
+    lines = [f"### {record['dataset']}: {len(record['splits'])} splits x {record['seeds']} seeds "
+             f"(preset {record['preset']}, evaluation {record['key']})"
+             + (" — synthetic data" if record["synthetic"] else ""), ""]
+    for metric, title in (("zsl", "ZSL top-1"), ("h", "GZSL H")):
+        head = ["method", *record["splits"], "all runs", "over splits"]
+        lines += [f"{title} (%; mean ± std over seeds per split)", "", "| " + " | ".join(head) + " |",
+                  "|" + "---|" * len(head)]
+        for row in record["rows"]:
+            cells = [_fmt(row["splits"][s][metric]) for s in record["splits"]]
+            lines.append("| " + " | ".join([row["method"], *cells, _fmt(row[metric]),
+                                           _fmt(row[f"{metric}_over_splits"])]) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _write(cfg: Config, record: dict[str, Any]) -> None:
+    from pathlib import Path
+
+    folder = Path(cfg.results) / EVALUATIONS_DIR
+    stem = f"{record['dataset']}-{record['key']}"
+    text = markdown(record)
+    write_json(folder / f"{stem}.json", record)
+    write_text(folder / f"{stem}.md", text)
+    print(text, flush=True)
+    best = max(record["rows"], key=lambda r: r["zsl"]["mean"] if r["zsl"]["mean"] is not None else -1)
+    summary(f"evaluate {record['dataset']}: {len(record['splits'])} splits x {record['seeds']} seeds, best ZSL "
+            f"{best['method']} {_fmt(best['zsl'])} -> {folder / stem}.md")
+
+
+def load_evaluations(results: str) -> list[str]:
+    """The evaluation tables under a results folder, oldest first, for the report."""
+    from pathlib import Path
+
+    folder = Path(results) / EVALUATIONS_DIR
+    out = []
+    for path in sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime):
+        try:
+            out.append(markdown(json.loads(path.read_text(encoding="utf-8"))))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            warn(f"{path}: skipped, not an evaluation record ({exc})")
+    return out
