@@ -144,8 +144,19 @@ def _carve(seen: list[int], n_val: int, seed: int) -> tuple[list[int], list[int]
     return val_unseen, [c for c in seen if c not in set(val_unseen)]
 
 
+def _draw(family: str, n: int, k: int, seed: int) -> list[int]:
+    """The unseen classes of a seeded split. `numpy` is the convention of other zero-shot tools
+    (`numpy.random.default_rng(seed).choice(n, k, replace=False)`), so their splits can be run here."""
+    if family == "numpy":
+        import numpy as np
+
+        return [int(c) for c in np.random.default_rng(seed).choice(n, k, replace=False)]
+    return random.Random(f"split:{seed}").sample(range(n), k)
+
+
 def get_split(dataset: Dataset, spec: str) -> Split:
-    """Parse a split name: a SynSE name, `random:<n_unseen>:<seed>` or `unseen:<i>,<j>,...`."""
+    """Parse a split name: a SynSE name, `random:<n_unseen>:<seed>`, `numpy:<n_unseen>:<seed>` or
+    `unseen:<i>,<j>,...`."""
     n = dataset.num_classes
     if spec in SYNSE_SPLITS:
         family = SYNSE_SPLITS[spec]
@@ -157,17 +168,17 @@ def get_split(dataset: Dataset, spec: str) -> Split:
         seen = [c for c in range(n) if c not in set(unseen)]
         return Split(spec, tuple(unseen), tuple(seen), tuple(sorted(s["val_unseen"])), tuple(sorted(s["val_seen"])),
                      note="SynSE split, validation carve as released")
-    if spec.startswith("random:"):
-        parts = spec.split(":")
+    if spec.startswith(("random:", "numpy:")):
+        family, *parts = spec.split(":")
         try:
-            if len(parts) != 3:
+            if len(parts) != 2:
                 raise ValueError(spec)
-            k, seed = int(parts[1]), int(parts[2])
+            k, seed = int(parts[0]), int(parts[1])
         except ValueError:
-            raise PipelineError(f"split {spec!r}: expected random:<n_unseen>:<seed>, e.g. random:5:0") from None
+            raise PipelineError(f"split {spec!r}: expected {family}:<n_unseen>:<seed>, e.g. {family}:5:0") from None
         if not 0 < k < n // 2:
             raise PipelineError(f"split {spec!r}: n_unseen must be between 1 and {n // 2 - 1} for {n} classes")
-        unseen = sorted(random.Random(f"split:{seed}").sample(range(n), k))
+        unseen = sorted(_draw(family, n, k, seed))
         seen = [c for c in range(n) if c not in set(unseen)]
         val_unseen, val_seen = _carve(seen, k, seed)
         return Split(spec, tuple(unseen), tuple(seen), tuple(val_unseen), tuple(val_seen))
@@ -188,4 +199,5 @@ def get_split(dataset: Dataset, spec: str) -> Split:
         val_unseen, val_seen = _carve(seen, len(unseen), 0)
         return Split(spec, tuple(unseen), tuple(seen), tuple(val_unseen), tuple(val_seen))
     valid = ", ".join(SYNSE_SPLITS)
-    raise PipelineError(f"unknown split {spec!r}: valid are {valid}, random:<n_unseen>:<seed>, unseen:<i>,<j>,...")
+    raise PipelineError(f"unknown split {spec!r}: valid are {valid}, random:<n_unseen>:<seed>, numpy:<n_unseen>:<seed>, "
+                        f"unseen:<i>,<j>,...")

@@ -164,6 +164,24 @@ def train(dataset: DatasetOpt, split: SplitOpt,
 
 
 @app.command()
+def evaluate(dataset: DatasetOpt,
+             splits: Annotated[list[str], typer.Option("--splits", help="Splits (repeatable); random:<n>:<a>-<b> or numpy:<n>:<a>-<b> stands for the seeds a..b.")],
+             methods: Annotated[str, typer.Option(help="Methods, comma-separated.")] = "ridge,fsvae,cadavae",
+             seeds: Annotated[Optional[int], typer.Option(help="Seeds per split and method.")] = None,
+             preset: Annotated[Optional[str], typer.Option(help="Hyperparameter preset.")] = None,
+             config: ConfigOpt = None, set_: SetOpt = None) -> None:
+    """Every method over several splits and seeds: mean ± std per split, cached stage by stage."""
+    def go():
+        from pipeline.catalog import get_dataset
+        from pipeline.stages.evaluate import evaluate as run_evaluate
+
+        cfg = _config(config, set_, train__seeds=seeds, train__preset=preset)
+        names = [m.strip() for m in methods.split(",") if m.strip()]
+        run_evaluate(get_dataset(dataset), cfg, splits, names)
+    _run(go)
+
+
+@app.command()
 def predict(input_: Annotated[Path, typer.Option("--input", "-i", help="A clip (NTU .skeleton; .npy of (T, J, 3) or (T, M, J, 3) in the model's layout), a folder of clips, or a dataset folder.")],
             model: Annotated[str, typer.Option(help="Saved model: a key (or unique prefix), a ref models/<dataset>/<split>/<method>/<preset>/seed<n>, or latest.")] = "latest",
             classes: Annotated[Optional[Path], typer.Option(help="classes.csv (a 'label' column; descriptions.jsonl beside it is used) or a dataset folder. Default: the model's unseen classes.")] = None,

@@ -17,8 +17,8 @@ from test_describe import LABELS, cfg, echo, folder, server  # noqa: F401 (fixtu
 
 from pipeline.catalog import get_dataset
 from pipeline.describe.io import parse_records
-from pipeline.stages.describe import describe_dataset
 from pipeline.errors import PipelineError
+from pipeline.stages.describe import describe_dataset
 
 REPO = Path(__file__).resolve().parents[1]
 

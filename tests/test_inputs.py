@@ -18,7 +18,6 @@ from pipeline.config import Config, load_config
 from pipeline.console import warn
 from pipeline.errors import PipelineError
 from pipeline.predict import infer
-from pipeline.stages import predict as predict_stage
 from pipeline.predict.classes import ClassList
 from pipeline.predict.inputs import ClipFile, find_clips, load_clips, read_clip
 from pipeline.skeleton.layouts import NTU25, get_layout
@@ -26,6 +25,7 @@ from pipeline.skeleton.prepare import KIND, load_prepared, prepare_dataset
 from pipeline.skeleton.preprocess import preprocess_clip
 from pipeline.skeleton.readers.arrays import load_numeric_npy
 from pipeline.skeleton.readers.folder import read_folder_dataset_clips
+from pipeline.stages import predict as predict_stage
 from pipeline.store import Store
 
 REPO = Path(__file__).resolve().parents[1]

@@ -25,6 +25,7 @@ REPORT_CONFIG = "report.config.json"
 
 _FILE_NAME = re.compile(r"^(?P<preset>.+)_(?P<hash>[0-9a-f]{8})_seed(?P<seed>-?\d+)$")
 LATENTS_SUFFIX = ".latents.npz"
+EVALUATIONS_DIR = "evaluations"   # zssar evaluate's tables (pipeline/stages/evaluate.py), not run results
 
 # Where each reported metric lives in a run record.
 METRIC_PATHS: dict[str, tuple[str, ...]] = {
@@ -60,6 +61,19 @@ def write_result(out_dir: Path, stem: str, record: dict[str, Any]) -> Path:
     path = out_dir / f"{stem}.json"
     write_json(path, record)
     return path
+
+
+def read_result(out_dir: Path, stem: str) -> dict[str, Any] | None:
+    """A seed's record when its file exists and holds a valid result, else None (train it again)."""
+    path = out_dir / f"{stem}.json"
+    if not path.is_file():
+        return None
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        parse_run(path, record)
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    return record
 
 
 @dataclass(frozen=True)
@@ -139,6 +153,7 @@ def _candidates(root: Path) -> list[Path]:
     """Every JSON under root except hidden temp files (atomic writes in flight) and the report's own."""
     return [p for p in sorted(root.rglob("*.json"))
             if not any(part.startswith(".") for part in p.relative_to(root).parts)
+            and p.relative_to(root).parts[0] != EVALUATIONS_DIR
             and p != root / REPORT_CONFIG]
 
 

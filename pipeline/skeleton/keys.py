@@ -8,7 +8,7 @@ Parts of a feature set (pipeline/artifacts/feature_sets.py holds the format):
     part             backbone  classes             subjects
     train            main      seen                training
     test_seen        main      seen                test
-    test_unseen      main      unseen              test
+    test_unseen      main      unseen              test (or all: skeleton.unseen_test)
     val_train        val       val_seen            training
     val_test_seen    val       val_seen            test
     val_test_unseen  val       val_unseen          all
@@ -25,7 +25,7 @@ from typing import Any
 
 from pipeline.artifacts.kinds import BACKBONE as BACKBONE_KIND
 from pipeline.artifacts.kinds import SKELETON_FEATURES as FEATURES_KIND
-from pipeline.catalog import Split
+from pipeline.catalog import Dataset, Split
 from pipeline.config import Config, section_dict
 from pipeline.errors import PipelineError
 from pipeline.skeleton.settings import BackboneConfig
@@ -73,15 +73,29 @@ def backbone_keys(data_key: str, split: Split, cfg: Config) -> dict[str, str]:
 
 
 
-def parts_spec(split: Split) -> dict[str, dict[str, Any]]:
-    """Part name -> which backbone, which classes and which subjects (see the module docstring)."""
+UNSEEN_TEST = ("auto", "all", "test")
+
+
+def unseen_subjects(cfg: Config, dataset: Dataset) -> str:
+    """`skeleton.unseen_test` resolved for a dataset: the subjects (all or test) of the unseen test part."""
+    choice = cfg.skeleton.unseen_test
+    if choice not in UNSEEN_TEST:
+        raise PipelineError(f"skeleton.unseen_test = {choice!r}: choose one of {', '.join(UNSEEN_TEST)}")
+    if choice == "auto":
+        return "all" if dataset.path is not None else "test"
+    return choice
+
+
+def parts_spec(split: Split, unseen: str = "test") -> dict[str, dict[str, Any]]:
+    """Part name -> which backbone, which classes and which subjects (see the module docstring); `unseen`
+    is the subjects of the unseen test part."""
     def part(role: str, classes: tuple[int, ...], subjects: str) -> dict[str, Any]:
         return {"backbone": role, "classes": sorted(classes), "subjects": subjects}
 
     return {
         "train": part("main", split.seen, "train"),
         "test_seen": part("main", split.seen, "test"),
-        "test_unseen": part("main", split.unseen, "test"),
+        "test_unseen": part("main", split.unseen, unseen),
         "val_train": part("val", split.val_seen, "train"),
         "val_test_seen": part("val", split.val_seen, "test"),
         "val_test_unseen": part("val", split.val_unseen, "all"),
@@ -90,6 +104,7 @@ def parts_spec(split: Split) -> dict[str, dict[str, Any]]:
 
 def features_spec(data_key: str, split: Split, cfg: Config, backbones: dict[str, str]) -> tuple[dict[str, Any], str]:
     """The feature set's spec and its store key."""
-    spec = {"backbones": backbones, "data": data_key, "parts": parts_spec(split),
+    unseen = "all" if cfg.skeleton.unseen_test == "all" else "test"   # stages resolve `auto` first
+    spec = {"backbones": backbones, "data": data_key, "parts": parts_spec(split, unseen),
             "temporal": cfg.skeleton.backbone.temporal_features, "version": EXTRACT_VERSION}
     return spec, hash_spec(FEATURES_KIND, spec)

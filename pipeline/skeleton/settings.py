@@ -79,3 +79,8 @@ class SkeletonConfig:
     synthetic: SyntheticConfig = field(default_factory=SyntheticConfig)
     prepare: PrepareConfig = field(default_factory=PrepareConfig)
     backbone: BackboneConfig = field(default_factory=BackboneConfig)
+    # Which clips of the unseen classes the unseen test part takes: `all` (every subject's: no backbone saw
+    # those classes from anyone, as `val_test_unseen` already does), `test` (the test subjects' only), or
+    # `auto`: `all` for dataset folders, which have no official protocol, and `test` for NTU, PKU-MMD and
+    # the synthetic data, whose cross-subject protocols the papers report.
+    unseen_test: str = "auto"

@@ -15,14 +15,13 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.artifacts.results import EVALUATIONS_DIR
 from pipeline.catalog import Dataset, get_split
 from pipeline.config import Config
 from pipeline.console import summary, track, warn
 from pipeline.errors import PipelineError
 from pipeline.store import hash_spec
 from pipeline.store.atomic import write_json, write_text
-
-EVALUATIONS_DIR = "evaluations"
 
 
 @dataclass
@@ -52,8 +51,10 @@ def expand_splits(specs: list[str]) -> list[str]:
 
 
 def evaluate(dataset: Dataset, cfg: Config, splits: list[str], methods: list[str]) -> dict[str, Any]:
-    """Run every method on every split for cfg.train.seeds seeds; print and write the table."""
-    from pipeline.stages.skeleton import extract_features
+    """Run every method on every split for cfg.train.seeds seeds (text features, skeleton data, backbones
+    and features made or found first); print and write the table."""
+    from pipeline.stages.embed import embed_dataset
+    from pipeline.stages.skeleton import extract_features, prepare_dataset
     from pipeline.stages.train import train_split
     from pipeline.zsl.methods import get_method
 
@@ -61,6 +62,9 @@ def evaluate(dataset: Dataset, cfg: Config, splits: list[str], methods: list[str
     parsed = [get_split(dataset, name) for name in names]   # every name checked before any work
     for method in methods:
         get_method(method)
+    embed_dataset(dataset, cfg)
+    if dataset.synthetic or dataset.path is not None:   # NTU and PKU-MMD are prepared once, from their --source
+        prepare_dataset(dataset, cfg)
     cells: dict[tuple[str, str], Cell] = {}
     jobs = [(split, method) for split in parsed for method in methods]
     extracted: set[str] = set()

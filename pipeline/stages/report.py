@@ -14,6 +14,7 @@ from pipeline.artifacts.results import REPORT_CONFIG, RESULTS_VERSION, load_runs
 from pipeline.config import Config
 from pipeline.errors import PipelineError
 from pipeline.report.tables import Group, csv_report, group_runs, load_published, markdown_report
+from pipeline.stages.evaluate import load_evaluations
 from pipeline.store.atomic import atomic_dir, write_text
 
 PLOTS_DIR = "plots"
@@ -46,6 +47,8 @@ def build_report(cfg: Config) -> dict[str, Path]:
                             "run `zssar train` first")
     groups = group_runs(runs, load_published())
     markdown = markdown_report(groups)
+    if evaluations := load_evaluations(cfg.results):
+        markdown += "\n## Evaluations (zssar evaluate)\n\n" + "\n".join(evaluations)
     written = {name: root / name for name in ("report.md", "report.csv", REPORT_CONFIG)}
     write_text(written["report.md"], markdown)
     write_text(written["report.csv"], csv_report(groups))

@@ -7,12 +7,14 @@ and a device are set up only by the modules that have work to do (fit.py, extrac
 
 from __future__ import annotations
 
+import copy
+
 from pipeline.artifacts.kinds import BACKBONE, SKELETON_FEATURES, feature_ref
 from pipeline.catalog import Dataset, Split
 from pipeline.config import Config
 from pipeline.console import summary
 from pipeline.skeleton.dumps import import_dump
-from pipeline.skeleton.keys import backbone_keys, features_spec, is_main_process, roles
+from pipeline.skeleton.keys import backbone_keys, features_spec, is_main_process, roles, unseen_subjects
 from pipeline.skeleton.prepare import data_key_for, data_ref, prepare_dataset, prepared_for
 from pipeline.store import Store
 from pipeline.store.sync import pull_if_configured, pull_ref_if_configured
@@ -35,6 +37,8 @@ def fit_backbones(dataset: Dataset, split: Split, cfg: Config) -> dict[str, str]
 
 def extract_features(dataset: Dataset, split: Split, cfg: Config) -> str:
     """Fit (or find) the split's backbones, write their features as one store artifact; returns its key."""
+    cfg = copy.deepcopy(cfg)
+    cfg.skeleton.unseen_test = unseen_subjects(cfg, dataset)
     store = Store(cfg.store)
     ref = feature_ref(dataset.name, split.slug)
     data_key = _data_key(store, dataset, cfg)

@@ -19,6 +19,7 @@ from pipeline.artifacts.kinds import feature_ref
 from pipeline.artifacts.results import (
     RESULTS_VERSION,
     latents_name,
+    read_result,
     result_stem,
     results_dir,
     write_latents,
@@ -50,10 +51,11 @@ class TextTable(Protocol):
 
 
 def train_split(dataset: Dataset, split: Split, cfg: Config, features: str | None = None,
-                text: TextTable | None = None) -> list[dict[str, Any]]:
+                text: TextTable | None = None, reuse: bool = False) -> list[dict[str, Any]]:
     """Train cfg.train.seeds seeds on the split and write their results; `features` is a feature-set key
     or a SynSE-format dump folder (default: the split's extracted features); `text` overrides the cached
-    text features of cfg.embed.encoder (anything with key, encoder, descriptions_sha256 and fused())."""
+    text features of cfg.embed.encoder (anything with key, encoder, descriptions_sha256 and fused()). With
+    `reuse`, a seed whose result (same configuration hash) is on disk is read back instead of trained."""
     from pipeline.zsl.protocol import check_feature_set, run_seed
 
     hp = resolve(cfg.train, dataset)
@@ -81,9 +83,13 @@ def train_split(dataset: Dataset, split: Split, cfg: Config, features: str | Non
     with torch_threads(cfg.train.threads):
         for i in range(cfg.train.seeds):
             seed = cfg.seed + i
+            stem = result_stem(hp.preset, config_hash, seed)
+            if reuse and (done := read_result(out_dir, stem)) is not None:
+                info(_table_line(done) + " (cached)")
+                results.append(done)
+                continue
             start = time.perf_counter()
             outcome = run_seed(fs, table, split, hp, device, seed, cfg.train.processes)
-            stem = result_stem(hp.preset, config_hash, seed)
             result = json.loads(json.dumps(_result(dataset, split, cfg, hp, fs, text, protocol, seed, outcome, stem,
                                                    time.perf_counter() - start)))  # exactly what the file holds
             write_latents(out_dir, stem, outcome.latents)
@@ -124,13 +130,17 @@ def _feature_set(store: Store, dataset: Dataset, split: Split, cfg: Config, feat
 
 def _protocol(fs: FeatureSet, origin: str) -> str:
     """The feature set's own statement, else what its origin implies: an extracted set trains the backbone
-    on the training subjects and tests on the others (docs/architecture.md)."""
+    on the training subjects and tests the seen classes on the others; its unseen test part takes the test
+    subjects or every subject (skeleton.unseen_test, docs/architecture.md)."""
     meta_info = fs.meta.get("info", {})
     if meta_info.get("protocol"):
         return str(meta_info["protocol"])
     if origin == "dump":
         return "imported dump"
-    return "cross-subject (extracted)" if "data" in meta_info else "unspecified"
+    if "data" not in meta_info:
+        return "unspecified"
+    subjects = fs.meta.get("spec", {}).get("parts", {}).get("test_unseen", {}).get("subjects", "test")
+    return "cross-subject (extracted)" + ("; unseen test: all subjects" if subjects == "all" else "")
 
 
 def _result(dataset: Dataset, split: Split, cfg: Config, hp: Hyper, fs: FeatureSet, text: TextTable, protocol: str,

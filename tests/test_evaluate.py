@@ -1,0 +1,60 @@
+"""`zssar evaluate`: splits x seeds x methods, split-by-split mean and spread, cached stage by stage."""
+
+import json
+from pathlib import Path
+
+import pytest
+from backbone_data import tiny_config
+
+from pipeline.catalog import get_dataset
+from pipeline.errors import PipelineError
+from pipeline.stages.evaluate import evaluate, expand_splits
+from pipeline.stages.report import build_report
+
+
+def test_split_ranges_expand_and_duplicates_are_refused():
+    assert expand_splits(["random:5:0-2", "unseen:1,2"]) == ["random:5:0", "random:5:1", "random:5:2", "unseen:1,2"]
+    assert expand_splits(["numpy:5:3-3"]) == ["numpy:5:3"]
+    with pytest.raises(PipelineError, match="listed twice"):
+        expand_splits(["random:5:0-1", "random:5:1"])
+    with pytest.raises(PipelineError, match="first>-<last"):
+        expand_splits(["random:5:3-1"])
+
+
+def test_evaluate_two_splits_two_methods_then_all_cached(tmp_path, monkeypatch, capsys):
+    cfg = tiny_config(tmp_path / "store", epochs=1)
+    cfg.results = str(tmp_path / "results")
+    cfg.skeleton.synthetic.samples_per_class = 4
+    cfg.skeleton.synthetic.frames = cfg.skeleton.prepare.frames = 16
+    cfg.train.seeds, cfg.train.cycles, cfg.train.steps_per_cycle = 2, 2, 40
+    cfg.train.classifier_epochs, cfg.train.processes = 20, 1
+    dataset = get_dataset("synthetic60")
+    record = evaluate(dataset, cfg, ["random:5:0-1"], ["ridge", "fsvae"])
+    assert record["splits"] == ["random:5:0", "random:5:1"] and [r["method"] for r in record["rows"]] == ["ridge",
+                                                                                                            "fsvae"]
+    for row in record["rows"]:
+        assert row["zsl"]["n"] == 4 and row["zsl_over_splits"]["n"] == 2
+        for s in record["splits"]:
+            stats = row["splits"][s]["zsl"]
+            assert stats["n"] == 2 and 0 <= stats["mean"] <= 100 and stats["std"] >= 0
+    out = capsys.readouterr().out
+    assert "| ridge |" in out and "random:5:1" in out and "GZSL H" in out
+    saved = Path(cfg.results) / "evaluations" / f"synthetic60-{record['key']}.json"
+    assert json.loads(saved.read_text())["rows"] == record["rows"]
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a cached seed was trained again")
+
+    monkeypatch.setattr("pipeline.zsl.protocol.run_seed", no_training)
+    assert evaluate(dataset, cfg, ["random:5:0-1"], ["ridge", "fsvae"])["rows"] == record["rows"]
+    report = build_report(cfg)["report.md"].read_text()
+    assert "## Evaluations" in report and f"evaluation {record['key']}" in report
+
+
+def test_unknown_method_or_split_fails_before_any_work(tmp_path):
+    cfg = tiny_config(tmp_path / "store")
+    with pytest.raises(PipelineError, match="train.method 'nope'"):
+        evaluate(get_dataset("synthetic60"), cfg, ["random:5:0"], ["ridge", "nope"])
+    with pytest.raises(PipelineError, match="split 'random:5'"):
+        evaluate(get_dataset("synthetic60"), cfg, ["random:5"], ["ridge"])
+    assert not (tmp_path / "store").exists()
