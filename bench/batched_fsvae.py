@@ -47,10 +47,13 @@ class BatchedTrainer:
         if w["beta_t"]:
             loss = loss + w["beta_t"] * kl_divergence(out["mu_t"], out["logvar_t"])
         if w["align"]:
-            loss = loss + w["align"] * calibrated_alignment(f_t, out["t_from_s"], f_s, out["s_from_t"], perm, hp.lam)
+            loss = loss + w["align"] * calibrated_alignment(
+                f_t, out["t_from_s"], f_s, out["s_from_t"], perm, hp.lam
+            )
         if w["cross"]:
-            loss = loss + w["cross"] * (reconstruction(f_s, out["s_from_t"], hp.recon)
-                                        + reconstruction(f_t, out["t_from_s"], hp.recon))
+            loss = loss + w["cross"] * (
+                reconstruction(f_s, out["s_from_t"], hp.recon) + reconstruction(f_t, out["t_from_s"], hp.recon)
+            )
         if w["da"]:
             loss = loss + w["da"] * wasserstein2(out["mu_s"], out["logvar_s"], out["mu_t"], out["logvar_t"])
         return loss
@@ -67,10 +70,15 @@ class BatchedTrainer:
             for step in range(steps):
                 w = hp.weights(cycle, step)
                 eps = torch.stack([torch.randn(2, B, 1, generator=g, device=device) for g in gens])
-                perm = torch.stack([torch.randperm(B, generator=g, device=device) for g in gens]) if w["align"] \
+                perm = (
+                    torch.stack([torch.randperm(B, generator=g, device=device) for g in gens])
+                    if w["align"]
                     else dummy_perm
+                )
                 cross = w["align"] > 0 or w["cross"] > 0
-                losses = vmap(lambda p, i, e, q: self._loss(p, i, e, q, w, cross))(self.params, batches[step], eps, perm)
+                losses = vmap(lambda p, i, e, q, w=w, cross=cross: self._loss(p, i, e, q, w, cross))(
+                    self.params, batches[step], eps, perm
+                )
                 self.optimizer.zero_grad(set_to_none=True)
                 losses.sum().backward()
                 self.optimizer.step()

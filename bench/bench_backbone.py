@@ -29,8 +29,15 @@ def prepared(n: int, seed: int = 0):
     rng = np.random.default_rng(seed)
     x = rng.normal(scale=0.3, size=(n, 2, 64, 25, 3)).astype(np.float16)
     x[rng.random(n) >= 0.2, 1] = 0  # one body in four of five clips
-    return Prepared(x=x, label=rng.integers(0, CLASSES, n), subject=np.ones(n, np.int64), view=np.ones(n, np.int64),
-                    sample_id=np.array([f"c{i}" for i in range(n)]), layout="ntu25", train_subjects=(1,))
+    return Prepared(
+        x=x,
+        label=rng.integers(0, CLASSES, n),
+        subject=np.ones(n, np.int64),
+        view=np.ones(n, np.int64),
+        sample_id=np.array([f"c{i}" for i in range(n)]),
+        layout="ntu25",
+        train_subjects=(1,),
+    )
 
 
 def train_throughput(data, batch_size: int) -> float:
@@ -71,8 +78,16 @@ def loader_seconds(data, batch_size: int, shuffle: bool) -> float:
     from pipeline.skeleton.device import Runtime
     from pipeline.skeleton.loader import make_loader
 
-    loader, sampler = make_loader(data.x, np.arange(len(data)), data.label.astype(np.int64) if shuffle else None,
-                                  batch_size, Runtime(torch.device("cpu")), 0, shuffle=shuffle, seed=0)
+    loader, sampler = make_loader(
+        data.x,
+        np.arange(len(data)),
+        data.label.astype(np.int64) if shuffle else None,
+        batch_size,
+        Runtime(torch.device("cpu")),
+        0,
+        shuffle=shuffle,
+        seed=0,
+    )
     if sampler is not None:
         sampler.set_epoch(0)
     start = time.perf_counter()
@@ -104,22 +119,50 @@ def run(quick: bool) -> list[dict[str, Any]]:
         with common.torch_threads(threads):
             train = max(train_throughput(data_train, 32) for _ in range(1 if quick else 2))
             load_train = loader_seconds(data_train, 32, shuffle=True)
-            rows.append(row(f"backbone training ({tag})", train, "clips/s", "",
-                            f"batch 32, one epoch of {n_train}; loader alone {100 * load_train * train / n_train:.0f}% "
-                            f"of the time"))
+            rows.append(
+                row(
+                    f"backbone training ({tag})",
+                    train,
+                    "clips/s",
+                    "",
+                    f"batch 32, one epoch of {n_train}; loader alone {100 * load_train * train / n_train:.0f}% "
+                    f"of the time",
+                )
+            )
             extract_throughput(net, prepared(256, seed=2), 256)  # warm-up
             ext = max(extract_throughput(net, data_extract, 256) for _ in range(1 if quick else 2))
             load_ext = loader_seconds(data_extract, 256, shuffle=False)
-            rows.append(row(f"feature extraction ({tag})", ext, "clips/s", "model-bound, not loader-bound",
-                            f"batch 256, {n_extract} clips, temporal features on; loader alone "
-                            f"{100 * load_ext * ext / n_extract:.0f}% of the time"))
+            rows.append(
+                row(
+                    f"feature extraction ({tag})",
+                    ext,
+                    "clips/s",
+                    "model-bound, not loader-bound",
+                    f"batch 256, {n_extract} clips, temporal features on; loader alone "
+                    f"{100 * load_ext * ext / n_extract:.0f}% of the time",
+                )
+            )
     with common.torch_threads(1):
         rows.append(row("extraction: top operators (1 thread)", "", "", "", top_ops(net, data_extract, 256)))
     clips = sum(common.part_sizes("55_5").values())
     rate = next(r["value"] for r in rows if r["name"] == "feature extraction (CPU, 1 thread)")
-    rows.append(row("55/5 feature set at this rate (1 thread)", clips / rate / 60, "min", "",
-                    f"{clips} clip passes: the six parts of the main and the validation backbone"))
+    rows.append(
+        row(
+            "55/5 feature set at this rate (1 thread)",
+            clips / rate / 60,
+            "min",
+            "",
+            f"{clips} clip passes: the six parts of the main and the validation backbone",
+        )
+    )
     for what in ("training", "extraction"):
-        rows.append(row(f"backbone {what} (GPU, autocast)", "not measured", "clips/s",
-                        "extraction GPU-bound" if what == "extraction" else "", "no GPU in this task"))
+        rows.append(
+            row(
+                f"backbone {what} (GPU, autocast)",
+                "not measured",
+                "clips/s",
+                "extraction GPU-bound" if what == "extraction" else "",
+                "no GPU in this task",
+            )
+        )
     return rows

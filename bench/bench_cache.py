@@ -26,6 +26,13 @@ def run(quick: bool) -> list[dict[str, Any]]:
             rows.append(row(f"{stage}, warm", None, "s", "< 2 s", f"FAILED: {bad[0].output[-200:]}"))
             continue
         cached = stage != "train"
-        rows.append(row(f"{stage}, warm", min(r.seconds for r in warm), "s", "< 2 s" if cached else "",
-                        f"cold {cold[stage].seconds:.1f} s" + ("" if cached else "; no cache: trains again")))
+        rows.append(
+            row(
+                f"{stage}, warm",
+                min(r.seconds for r in warm),
+                "s",
+                "< 2 s" if cached else "",
+                f"cold {cold[stage].seconds:.1f} s" + ("" if cached else "; no cache: trains again"),
+            )
+        )
     return rows

@@ -51,8 +51,9 @@ def child(task: str, root: str, scale: float, temporal: int) -> None:
     from pipeline.config import Config
     from pipeline.store import Store
 
-    dataset, split, key, text = common.write_feature_store(Path(root) / "store", "110_10",
-                                                           scale=scale, temporal_steps=temporal)
+    dataset, split, key, text = common.write_feature_store(
+        Path(root) / "store", "110_10", scale=scale, temporal_steps=temporal
+    )
     if task in ("load", "load-pooled"):
         fs = load_feature_set(Store(Path(root) / "store"), key, temporal=task == "load")
         print(sum(len(p) for p in fs.parts.values()), "rows")
@@ -65,7 +66,9 @@ def child(task: str, root: str, scale: float, temporal: int) -> None:
 
 
 def measure_child(task: str, root: Path, scale: float, temporal: int) -> stages.Run:
-    run = stages.measure([sys.executable, str(HERE / "bench_memory.py"), task, str(root), str(scale), str(temporal)])
+    run = stages.measure(
+        [sys.executable, str(HERE / "bench_memory.py"), task, str(root), str(scale), str(temporal)]
+    )
     if run.returncode != 0:
         raise RuntimeError(f"memory task {task} failed: {run.output[-500:]}")
     return run
@@ -75,7 +78,9 @@ def run(quick: bool) -> list[dict[str, Any]]:
     rows = []
     _, cold = stages.cold()
     for stage, r in cold.items():
-        rows.append(row(f"peak RSS: {stage} (demo data)", r.peak_rss_mib, "MiB", "", f"cold run, {r.seconds:.1f} s"))
+        rows.append(
+            row(f"peak RSS: {stage} (demo data)", r.peak_rss_mib, "MiB", "", f"cold run, {r.seconds:.1f} s")
+        )
     scale = 0.05 if quick else 1.0
     rows_120 = sum(common.part_sizes("110_10").values())
     label = f" ({scale:g} of NTU-120)" if quick else ""
@@ -83,24 +88,47 @@ def run(quick: bool) -> list[dict[str, Any]]:
         root = Path(tmp)
         for task in ("write", "load", "train"):
             r = measure_child(task, root, scale, 0)
-            rows.append(row(f"peak RSS: {task} NTU-120-sized features{label}", r.peak_rss_mib, "MiB", "",
-                            f"110_10, {int(rows_120 * scale)} rows in six parts, 256-d + logits"
-                            + (", 2 x 50 steps" if task == "train" else "")))
+            rows.append(
+                row(
+                    f"peak RSS: {task} NTU-120-sized features{label}",
+                    r.peak_rss_mib,
+                    "MiB",
+                    "",
+                    f"110_10, {int(rows_120 * scale)} rows in six parts, 256-d + logits"
+                    + (", 2 x 50 steps" if task == "train" else ""),
+                )
+            )
     clips = 2000 if quick else 40_000
     r = measure_child("assemble", Path(tempfile.gettempdir()), clips, 0)
-    rows.append(row(f"peak RSS: extraction outputs of {clips} clips (stand-in network)", r.peak_rss_mib, "MiB", "",
-                    f"temporal features alone {clips * 16 * 256 * 4 / 2**20:.0f} MiB; before filling in place: "
-                    "1572 MiB at 40k clips (bench/NOTES.md)"))
+    rows.append(
+        row(
+            f"peak RSS: extraction outputs of {clips} clips (stand-in network)",
+            r.peak_rss_mib,
+            "MiB",
+            "",
+            f"temporal features alone {clips * 16 * 256 * 4 / 2**20:.0f} MiB; before filling in place: "
+            "1572 MiB at 40k clips (bench/NOTES.md)",
+        )
+    )
     with tempfile.TemporaryDirectory(prefix="zssar-bench-mem-") as tmp:
         root, part = Path(tmp), scale / 4
         base = measure_child("write", root, part, 0).peak_rss_mib
-        for task, what in (("write", "write"), ("load", "load (temporal mode: every column)"),
-                           ("load-pooled", "load (feature mode: temporal column unread)")):
+        for task, what in (
+            ("write", "write"),
+            ("load", "load (temporal mode: every column)"),
+            ("load-pooled", "load (feature mode: temporal column unread)"),
+        ):
             r = measure_child(task, root, part, 16)
-            rows.append(row(f"peak RSS: {what} NTU-120-sized features with temporal (x4 from 1/4)",
-                            base + 4 * (r.peak_rss_mib - base), "MiB", "",
-                            f"measured {r.peak_rss_mib:.0f} MiB at {part:g} of the rows; the array alone is "
-                            f"{rows_120 * scale * 16 * 256 * 4 / 2**20:.0f} MiB"))
+            rows.append(
+                row(
+                    f"peak RSS: {what} NTU-120-sized features with temporal (x4 from 1/4)",
+                    base + 4 * (r.peak_rss_mib - base),
+                    "MiB",
+                    "",
+                    f"measured {r.peak_rss_mib:.0f} MiB at {part:g} of the rows; the array alone is "
+                    f"{rows_120 * scale * 16 * 256 * 4 / 2**20:.0f} MiB",
+                )
+            )
     return rows
 
 

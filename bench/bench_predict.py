@@ -73,15 +73,29 @@ def run(quick: bool) -> list[dict[str, Any]]:
         one = timed(lambda: predictor.run(paths[0]), repeat=5 if quick else 20, warmup=2)
         many = timed(lambda: predictor.run(root / "clips"), repeat=1 if quick else 3, warmup=0)
         labelled = len(predictor.run(root / "clips").clips)
-    where = (f"CPU, {torch.get_num_threads()} torch threads (one for up to {ONE_THREAD_CLIPS} clips), load average "
-             f"{load_average():.1f}")
+    where = (
+        f"CPU, {torch.get_num_threads()} torch threads (one for up to {ONE_THREAD_CLIPS} clips), load average "
+        f"{load_average():.1f}"
+    )
     shapes = "small ST-GCN, 64 frames, FS-VAE released shapes"
     return [
-        row("predict: load model, backbone and classifier", round(best_of(load), 3), "s", "",
-            f"{where}; {shapes}"),
-        row("predict: 1 clip (model loaded)", round(1000 * median(one), 1), "ms", f"< {1000 * ONE_CLIP_TARGET_S:.0f} ms",
-            f"median of {len(one)}; best {1000 * best_of(one):.1f} ms; {where}"),
-        row(f"predict: {n} clips (model loaded)", round(best_of(many), 2), "s", "",
-            f"{1000 * best_of(many) / labelled:.2f} ms per clip; best of {len(many)}; read + preprocess + backbone "
-            f"+ encoder + scorer; {where}"),
+        row(
+            "predict: load model, backbone and classifier", round(best_of(load), 3), "s", "", f"{where}; {shapes}"
+        ),
+        row(
+            "predict: 1 clip (model loaded)",
+            round(1000 * median(one), 1),
+            "ms",
+            f"< {1000 * ONE_CLIP_TARGET_S:.0f} ms",
+            f"median of {len(one)}; best {1000 * best_of(one):.1f} ms; {where}",
+        ),
+        row(
+            f"predict: {n} clips (model loaded)",
+            round(best_of(many), 2),
+            "s",
+            "",
+            f"{1000 * best_of(many) / labelled:.2f} ms per clip; best of {len(many)}; "
+            "read + preprocess + backbone "
+            f"+ encoder + scorer; {where}",
+        ),
     ]

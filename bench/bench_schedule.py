@@ -29,16 +29,16 @@ from common import row
 SPLITS = ("55_5", "48_12", "110_10", "96_24")
 
 
-def time_split(root: Path, split: str, quick: bool, processes: int = 2, cycles: int | None = None,
-               steps: int | None = None) -> tuple[float, float, dict[str, Any]]:
+def time_split(
+    root: Path, split: str, quick: bool, processes: int = 2, cycles: int | None = None, steps: int | None = None
+) -> tuple[float, float, dict[str, Any]]:
     """(seconds to write the feature set, seconds of train_split, its result) for one seed of one split;
     `cycles` and `steps` shorten the released schedule."""
     from pipeline.config import Config
     from pipeline.stages.train import train_split
 
     start = time.perf_counter()
-    dataset, sp, key, text = common.write_feature_store(root / "store", split,
-                                                       scale=0.1 if quick else 1.0)
+    dataset, sp, key, text = common.write_feature_store(root / "store", split, scale=0.1 if quick else 1.0)
     written = time.perf_counter() - start
     cfg = Config(store=str(root / "store"), results=str(root / "results"), device="cpu")
     cfg.train.processes = processes
@@ -67,13 +67,26 @@ def classifier_fits(classes: int, latent: int, repeat: int) -> tuple[float, floa
     with common.torch_threads(1):
         for _ in range(repeat):
             start = time.perf_counter()
-            ours = fit_zsl_classifier(model, text, labels, hp.classifier_samples, hp.classifier_epochs,
-                                      hp.classifier_lr, torch.Generator().manual_seed(3))
+            ours = fit_zsl_classifier(
+                model,
+                text,
+                labels,
+                hp.classifier_samples,
+                hp.classifier_epochs,
+                hp.classifier_lr,
+                torch.Generator().manual_seed(3),
+            )
             times["pipeline"].append(time.perf_counter() - start)
             start = time.perf_counter()
-            released = fit_zsl_classifier_released(model, text, labels, hp.classifier_samples,
-                                                   hp.classifier_epochs, hp.classifier_lr,
-                                                   torch.Generator().manual_seed(3))
+            released = fit_zsl_classifier_released(
+                model,
+                text,
+                labels,
+                hp.classifier_samples,
+                hp.classifier_epochs,
+                hp.classifier_lr,
+                torch.Generator().manual_seed(3),
+            )
             times["released"].append(time.perf_counter() - start)
     diff = float((ours.linear.weight - released.weight).abs().max())
     return min(times["released"]), min(times["pipeline"]), diff
@@ -97,20 +110,46 @@ def run(quick: bool) -> list[dict[str, Any]]:
         total += seconds
         hp = result["config"]["train"]
         schedule = f"{hp['cycles']} x {hp['steps_per_cycle']} steps, 2 models (main + validation carve)"
-        rows.append(row(f"train_split {split}, 1 seed{label}", seconds, "s",
-                        "< 90 s (2 cores)" if split == "55_5" else "",
-                        f"{schedule}; ZSL {result['zsl_top1']:.1f} on random features; feature set written in "
-                        f"{written:.0f} s"))
-    rows.append(row(f"four SynSE splits, ZSL + GZSL table{label}", total / 60, "min", "< 15 min",
-                    "sum of the rows above, measured one after another"))
+        rows.append(
+            row(
+                f"train_split {split}, 1 seed{label}",
+                seconds,
+                "s",
+                "< 90 s (2 cores)" if split == "55_5" else "",
+                f"{schedule}; ZSL {result['zsl_top1']:.1f} on random features; feature set written in "
+                f"{written:.0f} s",
+            )
+        )
+    rows.append(
+        row(
+            f"four SynSE splits, ZSL + GZSL table{label}",
+            total / 60,
+            "min",
+            "< 15 min",
+            "sum of the rows above, measured one after another",
+        )
+    )
 
     for classes, latent in ((5, 100), (24, 200)):
         released, ours, diff = classifier_fits(classes, latent, 1 if quick else 3)
-        rows.append(row(f"ZSL classifier fit, {classes} classes x 500: line form vs released form", released / ours,
-                        "x faster", "", f"{released:.2f} s -> {ours:.2f} s per fit (20 fits per seed); max |dW| "
-                                        f"{diff:.1e}"))
+        rows.append(
+            row(
+                f"ZSL classifier fit, {classes} classes x 500: line form vs released form",
+                released / ours,
+                "x faster",
+                "",
+                f"{released:.2f} s -> {ours:.2f} s per fit (20 fits per seed); max |dW| {diff:.1e}",
+            )
+        )
     one, two = processes_speedup("55_5", quick)
-    rows.append(row("main + validation model: two processes vs one", one / two, "x faster", "",
-                    f"train_split 55_5{label or ', 2 x 400 steps'}: {one:.1f} s with train.processes=1, "
-                    f"{two:.1f} s with 2 (the default; the load average says how free the second core was)"))
+    rows.append(
+        row(
+            "main + validation model: two processes vs one",
+            one / two,
+            "x faster",
+            "",
+            f"train_split 55_5{label or ', 2 x 400 steps'}: {one:.1f} s with train.processes=1, "
+            f"{two:.1f} s with 2 (the default; the load average says how free the second core was)",
+        )
+    )
     return rows

@@ -28,8 +28,9 @@ CLASSES, BATCH = 55, 64
 
 
 def _hp(steps: int, align: bool):
-    return common.constant_schedule(common.fsvae_hyper(60, cycles=1, steps_per_cycle=steps),
-                                    align=None if align else 0.0)
+    return common.constant_schedule(
+        common.fsvae_hyper(60, cycles=1, steps_per_cycle=steps), align=None if align else 0.0
+    )
 
 
 def equal_math(data, seed: int = 7) -> tuple[float, float]:
@@ -48,8 +49,10 @@ def equal_math(data, seed: int = 7) -> tuple[float, float]:
     theirs = ref.loss(data.features[idx], data.text[data.rows[idx]], eps[0], eps[1], perm, hp.weights(0, 0))
     theirs.backward()
     ref_grads = ref.named_parameters()
-    grad_diff = max(float((g - ref_grads[k].grad).abs().max() / ref_grads[k].grad.abs().max().clamp_min(1e-12))
-                    for k, g in reference_fsvae.pipeline_grads(model).items())
+    grad_diff = max(
+        float((g - ref_grads[k].grad).abs().max() / ref_grads[k].grad.abs().max().clamp_min(1e-12))
+        for k, g in reference_fsvae.pipeline_grads(model).items()
+    )
     return abs(ours - float(theirs)) / abs(float(theirs)), grad_diff
 
 
@@ -92,8 +95,9 @@ def _released_fetch(data, calls: int) -> float:
         def __getitem__(self, index: int) -> list[Any]:
             return [self.x[index], int(self.y[index])]
 
-    loader = DataLoader(NTUDataset(data.features.numpy(), data.rows.numpy()), batch_size=BATCH, shuffle=True,
-                        num_workers=0)
+    loader = DataLoader(
+        NTUDataset(data.features.numpy(), data.rows.numpy()), batch_size=BATCH, shuffle=True, num_workers=0
+    )
     text = data.text
     start = time.perf_counter()
     for _ in range(calls):
@@ -102,20 +106,37 @@ def _released_fetch(data, calls: int) -> float:
     return (time.perf_counter() - start) / calls
 
 
-def matmul_floor(batch: int = BATCH, classes: int = CLASSES, d_s: int = common.SKELETON_DIM,
-                 d_t: int = common.TEXT_DIM, latent: int = 100, repeat: int = 200) -> float:
+def matmul_floor(
+    batch: int = BATCH,
+    classes: int = CLASSES,
+    d_s: int = common.SKELETON_DIM,
+    d_t: int = common.TEXT_DIM,
+    latent: int = 100,
+    repeat: int = 200,
+) -> float:
     """Seconds per step of the step's matrix products alone (all terms on, forward and backward), on
     contiguous operands: a floor under any implementation of the same math, ours or the reference's."""
     shapes = [  # (m, k, n): forward product, then the weight and input gradients
-        (classes, d_t, 2 * latent), (2 * latent, classes, d_t), (classes, 2 * latent, d_t),      # text head
-        (2 * batch, latent, d_t), (d_t, 2 * batch, latent), (2 * batch, d_t, latent),            # text decoder
-        (batch, d_s, d_s), (batch, d_s, d_s), (batch, d_s, d_s),                                  # skeleton DCT
-        (batch, d_s, 2 * latent), (2 * latent, batch, d_s),                                       # skeleton head
-        (2 * batch, latent, d_s), (d_s, 2 * batch, latent), (2 * batch, d_s, latent),            # skeleton decoder
+        (classes, d_t, 2 * latent),
+        (2 * latent, classes, d_t),
+        (classes, 2 * latent, d_t),  # text head
+        (2 * batch, latent, d_t),
+        (d_t, 2 * batch, latent),
+        (2 * batch, d_t, latent),  # text decoder
+        (batch, d_s, d_s),
+        (batch, d_s, d_s),
+        (batch, d_s, d_s),  # skeleton DCT
+        (batch, d_s, 2 * latent),
+        (2 * latent, batch, d_s),  # skeleton head
+        (2 * batch, latent, d_s),
+        (d_s, 2 * batch, latent),
+        (2 * batch, d_s, latent),  # skeleton decoder
     ]
     gen = torch.Generator().manual_seed(0)
-    operands = [(torch.randn(m, k, generator=gen), torch.randn(k, n, generator=gen), torch.empty(m, n))
-                for m, k, n in shapes]
+    operands = [
+        (torch.randn(m, k, generator=gen), torch.randn(k, n, generator=gen), torch.empty(m, n))
+        for m, k, n in shapes
+    ]
 
     def step() -> None:
         for a, b, out in operands:
@@ -146,9 +167,15 @@ def batched_agreement(data, k: int = 3, steps: int = 60) -> tuple[float, float]:
 
     hp = common.fsvae_hyper(60, cycles=3, steps_per_cycle=steps // 3)
     third = 1.0 / 3
-    hp = dataclasses.replace(hp, schedule=dict.fromkeys(hp.schedule, Ramp(0.0)) | {
-        "beta_s": Ramp(0.1, 0.0, 0.5), "beta_t": Ramp(0.1, third, 1.0, from_cycle=2),
-        "align": Ramp(hp.alpha, 1 - third, 1 - third)})
+    hp = dataclasses.replace(
+        hp,
+        schedule=dict.fromkeys(hp.schedule, Ramp(0.0))
+        | {
+            "beta_s": Ramp(0.1, 0.0, 0.5),
+            "beta_t": Ramp(0.1, third, 1.0, from_cycle=2),
+            "align": Ramp(hp.alpha, 1 - third, 1 - third),
+        },
+    )
     seeds = [100 + i for i in range(k)]
     trainer = BatchedTrainer([build_model(data, hp, s) for s in seeds], data, hp)
     batched = [loss for _, loss in trainer.cycles(seeds)]
@@ -158,7 +185,9 @@ def batched_agreement(data, k: int = 3, steps: int = 60) -> tuple[float, float]:
         losses = [loss for _, loss in train_cycles(alone, data, hp, s)]
         loss_diff = max(loss_diff, max(abs(a - float(b[i])) for a, b in zip(losses, batched)))
         mine = trainer.unstacked()[i]
-        param_diff = max(param_diff, max(float((p.detach() - mine[n]).abs().max()) for n, p in alone.named_parameters()))
+        param_diff = max(
+            param_diff, max(float((p.detach() - mine[n]).abs().max()) for n, p in alone.named_parameters())
+        )
     return loss_diff, param_diff
 
 
@@ -171,9 +200,15 @@ def run(quick: bool) -> list[dict[str, Any]]:
     with common.torch_threads(1):
         loss_diff, grad_diff = equal_math(data)
     same = loss_diff < 1e-5 and grad_diff < 1e-4
-    rows.append(row("equal math: one step, same weights/batch/noise", f"{loss_diff:.1e} / {grad_diff:.1e}",
-                    "rel. loss / grad diff", "< 1e-5 / < 1e-4",
-                    "ok" if same else "MISMATCH: the reference no longer computes the pipeline's loss"))
+    rows.append(
+        row(
+            "equal math: one step, same weights/batch/noise",
+            f"{loss_diff:.1e} / {grad_diff:.1e}",
+            "rel. loss / grad diff",
+            "< 1e-5 / < 1e-4",
+            "ok" if same else "MISMATCH: the reference no longer computes the pipeline's loss",
+        )
+    )
 
     fetch = _released_fetch(data, 30 if quick else 300)
     for threads in (1, 2):
@@ -190,32 +225,71 @@ def run(quick: bool) -> list[dict[str, Any]]:
         o_on, r_on, o_off, r_off = (min(t) for t in (ours_on, ref_on, ours_off, ref_off))
         tag = f"{threads} thread{'s' * (threads > 1)}"
         rows += [
-            row(f"step's matrix products alone ({tag})", floor * 1e3, "ms", "",
+            row(
+                f"step's matrix products alone ({tag})",
+                floor * 1e3,
+                "ms",
+                "",
                 f"forward and backward, contiguous operands; no step of this math beats it, so the speed-up "
-                f"over the reference is at most {r_on / floor:.1f}x (Adam and the band split not counted)"),
+                f"over the reference is at most {r_on / floor:.1f}x (Adam and the band split not counted)",
+            ),
             row(f"step, all terms on, ours ({tag})", o_on * 1e3, "ms", "", "train_cycles, per step"),
             row(f"step, all terms on, reference ({tag})", r_on * 1e3, "ms", "", "released style, same batches"),
-            row(f"speed-up, all terms on ({tag})", r_on / o_on, "x", ">= 5x (2 cores)" if threads == 2 else "",
-                f"best of {rounds} interleaved rounds of {steps} steps"),
+            row(
+                f"speed-up, all terms on ({tag})",
+                r_on / o_on,
+                "x",
+                ">= 5x (2 cores)" if threads == 2 else "",
+                f"best of {rounds} interleaved rounds of {steps} steps",
+            ),
             row(f"step, calibrated loss off, ours ({tag})", o_off * 1e3, "ms", "", "cross decodes skipped"),
             row(f"step, calibrated loss off, reference ({tag})", r_off * 1e3, "ms", "", "computes them, weight 0"),
-            row(f"speed-up over a released cycle ({tag})", (1400 * r_off + 300 * r_on) / (1400 * o_off + 300 * o_on),
-                "x", "", "1400 steps off + 300 on, equal math"),
-            row(f"speed-up over a released cycle, with its data fetch ({tag})",
-                (1400 * (r_off + fetch) + 300 * (r_on + fetch)) / (1400 * o_off + 300 * o_on), "x", "",
-                "reference + next(iter(DataLoader)) per step"),
+            row(
+                f"speed-up over a released cycle ({tag})",
+                (1400 * r_off + 300 * r_on) / (1400 * o_off + 300 * o_on),
+                "x",
+                "",
+                "1400 steps off + 300 on, equal math",
+            ),
+            row(
+                f"speed-up over a released cycle, with its data fetch ({tag})",
+                (1400 * (r_off + fetch) + 300 * (r_on + fetch)) / (1400 * o_off + 300 * o_on),
+                "x",
+                "",
+                "reference + next(iter(DataLoader)) per step",
+            ),
         ]
-    rows.append(row("released data fetch per step", fetch * 1e3, "ms", "",
-                    "next(iter(train_loader)) + text lookup; ours gathers from resident tensors"))
+    rows.append(
+        row(
+            "released data fetch per step",
+            fetch * 1e3,
+            "ms",
+            "",
+            "next(iter(train_loader)) + text lookup; ours gathers from resident tensors",
+        )
+    )
 
     with common.torch_threads(1):
         loss_diff, param_diff = batched_agreement(data, steps=30 if quick else 60)
-        rows.append(row("batched seeds = separate seeds (3 seeds)", f"{loss_diff:.1e} / {param_diff:.1e}",
-                        "max |loss| / |param| diff", "float rounding",
-                        "vmap over the pipeline's FSVAE; Adam lr 1e-4 moves a weight ~1e-4 per step"))
+        rows.append(
+            row(
+                "batched seeds = separate seeds (3 seeds)",
+                f"{loss_diff:.1e} / {param_diff:.1e}",
+                "max |loss| / |param| diff",
+                "float rounding",
+                "vmap over the pipeline's FSVAE; Adam lr 1e-4 moves a weight ~1e-4 per step",
+            )
+        )
         single = min(_ours_round(data, steps, True, r) for r in range(rounds))
-        for k in ((2, 4) if quick else (2, 4, 8)):
+        for k in (2, 4) if quick else (2, 4, 8):
             per_seed = min(_batched_round(data, k, steps, r) for r in range(max(2, rounds // 2)))
-            rows.append(row(f"batched {k} seeds, per seed-step (1 thread)", per_seed * 1e3, "ms", "",
-                            f"{single / per_seed:.2f}x one model's step ({single * 1e3:.2f} ms)"))
+            rows.append(
+                row(
+                    f"batched {k} seeds, per seed-step (1 thread)",
+                    per_seed * 1e3,
+                    "ms",
+                    "",
+                    f"{single / per_seed:.2f}x one model's step ({single * 1e3:.2f} ms)",
+                )
+            )
     return rows

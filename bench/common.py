@@ -59,14 +59,19 @@ def median(times: list[float]) -> float:
 
 # --- the FS-VAE trainer's inputs ----------------------------------------------------------------------
 
+
 def text_table(classes: int, dim: int = TEXT_DIM, seed: int = 0) -> np.ndarray:
     """Unit-norm class vectors, as the fused text features are."""
     t = np.random.default_rng(seed).normal(size=(classes, dim)).astype(np.float32)
     return t / np.linalg.norm(t, axis=1, keepdims=True)
 
 
-def features(n: int, classes: np.ndarray, rng: np.random.Generator, dim: int = SKELETON_DIM,
-             ) -> tuple[np.ndarray, np.ndarray]:
+def features(
+    n: int,
+    classes: np.ndarray,
+    rng: np.random.Generator,
+    dim: int = SKELETON_DIM,
+) -> tuple[np.ndarray, np.ndarray]:
     """(n, dim) rectified features clustered by class, and their class labels drawn from `classes`."""
     y = rng.choice(classes, size=n)
     centres = np.maximum(rng.normal(size=(int(classes.max()) + 1, dim)), 0)
@@ -83,8 +88,13 @@ def train_data(n: int, classes: int, d_s: int = SKELETON_DIM, d_t: int = TEXT_DI
     rng = np.random.default_rng(seed)
     x, y = features(n, np.arange(classes), rng, d_s)
     f = torch.from_numpy(x)
-    return TrainData(inputs=f, features=f, rows=torch.from_numpy(y), text=torch.from_numpy(text_table(classes, d_t)),
-                     classes=tuple(range(classes)))
+    return TrainData(
+        inputs=f,
+        features=f,
+        rows=torch.from_numpy(y),
+        text=torch.from_numpy(text_table(classes, d_t)),
+        classes=tuple(range(classes)),
+    )
 
 
 def fsvae_hyper(num_classes: int = 60, **overrides: Any):
@@ -102,8 +112,11 @@ def constant_schedule(hp, beta_s: float = 0.1, beta_t: float = 0.1, align: float
     terms and the calibrated alignment; the other methods' terms off)."""
     from pipeline.zsl.schedule import Ramp
 
-    weights = dict.fromkeys(hp.schedule, 0.0) | {"beta_s": beta_s, "beta_t": beta_t,
-                                                  "align": hp.alpha if align is None else align}
+    weights = dict.fromkeys(hp.schedule, 0.0) | {
+        "beta_s": beta_s,
+        "beta_t": beta_t,
+        "align": hp.alpha if align is None else align,
+    }
     return dataclasses.replace(hp, schedule={k: Ramp(v, start=-1.0) for k, v in weights.items()})
 
 
@@ -119,14 +132,20 @@ def part_sizes(split: str, scale: float = 1.0) -> dict[str, int]:
     """Rows of each part of a SynSE split: the cross-subject protocol's clips per class, times `scale`."""
     dataset, sp = synse_split(split)
     tr, te = PER_CLASS[dataset.name]
-    counts = {"train": (sp.seen, tr), "test_seen": (sp.seen, te), "test_unseen": (sp.unseen, te),
-              "val_train": (sp.val_seen, tr), "val_test_seen": (sp.val_seen, te),
-              "val_test_unseen": (sp.val_unseen, tr + te)}
+    counts = {
+        "train": (sp.seen, tr),
+        "test_seen": (sp.seen, te),
+        "test_unseen": (sp.unseen, te),
+        "val_train": (sp.val_seen, tr),
+        "val_test_seen": (sp.val_seen, te),
+        "val_test_unseen": (sp.val_unseen, tr + te),
+    }
     return {name: max(int(per * len(classes) * scale), len(classes)) for name, (classes, per) in counts.items()}
 
 
-def write_feature_store(root: Path, split: str, d_t: int = TEXT_DIM, scale: float = 1.0, seed: int = 0,
-                        temporal_steps: int = 0) -> tuple[Any, Any, str, SyntheticText]:
+def write_feature_store(
+    root: Path, split: str, d_t: int = TEXT_DIM, scale: float = 1.0, seed: int = 0, temporal_steps: int = 0
+) -> tuple[Any, Any, str, SyntheticText]:
     """A store under `root` holding an NTU-sized feature set (all six parts, with logits) for a SynSE split,
     written unless it is there already.
 
@@ -153,14 +172,24 @@ def write_feature_store(root: Path, split: str, d_t: int = TEXT_DIM, scale: floa
         t = None
         if temporal_steps:
             t = (x[:, None, :] * rng.uniform(0.5, 1.5, size=(n, temporal_steps, 1))).astype(np.float32)
-        return Part(sample_id=np.array([f"s{i}" for i in range(n)]), class_idx=y, feature=x, logits=logits,
-                    temporal=t, seen_classes=tuple(sorted(backbone_seen)))
+        return Part(
+            sample_id=np.array([f"s{i}" for i in range(n)]),
+            class_idx=y,
+            feature=x,
+            logits=logits,
+            temporal=t,
+            seen_classes=tuple(sorted(backbone_seen)),
+        )
 
     with store.writer(KIND, key, spec, info={"protocol": "synthetic benchmark", "split": sp.name}) as folder:
-        for name, classes, seen in (("train", sp.seen, sp.seen), ("test_seen", sp.seen, sp.seen),
-                                    ("test_unseen", sp.unseen, sp.seen), ("val_train", sp.val_seen, sp.val_seen),
-                                    ("val_test_seen", sp.val_seen, sp.val_seen),
-                                    ("val_test_unseen", sp.val_unseen, sp.val_seen)):
+        for name, classes, seen in (
+            ("train", sp.seen, sp.seen),
+            ("test_seen", sp.seen, sp.seen),
+            ("test_unseen", sp.unseen, sp.seen),
+            ("val_train", sp.val_seen, sp.val_seen),
+            ("val_test_seen", sp.val_seen, sp.val_seen),
+            ("val_test_unseen", sp.val_unseen, sp.val_seen),
+        ):
             write_part(folder, name, part(name, classes, seen))
     return dataset, sp, key, text
 

@@ -51,10 +51,10 @@ class Encoder(nn.Module):
             freq_weight = self.freq_weights[i]
             if end <= int(self.split_freq.item()):
                 decay_factor = 1 - i / num_bands
-                x_dct[:, start:end] *= (1 + freq_weight * self.k * decay_factor)
+                x_dct[:, start:end] *= 1 + freq_weight * self.k * decay_factor
             else:
                 decay_factor = 1 - (i - num_bands // int(self.m.item())) / num_bands
-                x_dct[:, start:end] *= (1 - freq_weight * self.k * decay_factor)
+                x_dct[:, start:end] *= 1 - freq_weight * self.k * decay_factor
         return dct.idct(x_dct, norm="ortho")
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -83,14 +83,24 @@ def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, eps: torch.Tensor) ->
 
 def kl_divergence(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """model.py KL_divergence: the negative KL, which train.py subtracts."""
-    return 0.5 * (torch.sum(-(mu ** 2) + 1 + logvar - torch.exp(logvar))) / mu.shape[0]
+    return 0.5 * (torch.sum(-(mu**2) + 1 + logvar - torch.exp(logvar))) / mu.shape[0]
 
 
 class ReferenceFSVAE:
     """The four released modules and their optimiser; `step` is one iteration of train.py's loop."""
 
-    def __init__(self, d_s: int, d_t: int, latent: int, bands: int, k: float, split_freq: int, lam: float,
-                 lr: float, freq: bool = True) -> None:
+    def __init__(
+        self,
+        d_s: int,
+        d_t: int,
+        latent: int,
+        bands: int,
+        k: float,
+        split_freq: int,
+        lam: float,
+        lr: float,
+        freq: bool = True,
+    ) -> None:
         self.sequence_encoder = Encoder(d_s, latent, bands, k, split_freq, freq)
         self.sequence_decoder = Decoder(latent, d_s)
         self.text_encoder = Encoder(d_t, latent, bands, k, split_freq, freq)
@@ -102,8 +112,15 @@ class ReferenceFSVAE:
         self.criterion = nn.MSELoss()
         self.loss_values: list = []
 
-    def loss(self, s: torch.Tensor, t: torch.Tensor, eps_s: torch.Tensor, eps_t: torch.Tensor,
-             perm: torch.Tensor, w: dict[str, float]) -> torch.Tensor:
+    def loss(
+        self,
+        s: torch.Tensor,
+        t: torch.Tensor,
+        eps_s: torch.Tensor,
+        eps_t: torch.Tensor,
+        perm: torch.Tensor,
+        w: dict[str, float],
+    ) -> torch.Tensor:
         for m in self.modules:
             m.train()
         smu, slv = self.sequence_encoder(s)
@@ -129,8 +146,15 @@ class ReferenceFSVAE:
         loss = loss + s_recons + t_recons
         return loss - (w["beta_s"] * s_kld + w["beta_t"] * t_kld)
 
-    def step(self, s: torch.Tensor, t: torch.Tensor, eps_s: torch.Tensor, eps_t: torch.Tensor, perm: torch.Tensor,
-             w: dict[str, float]) -> float:
+    def step(
+        self,
+        s: torch.Tensor,
+        t: torch.Tensor,
+        eps_s: torch.Tensor,
+        eps_t: torch.Tensor,
+        perm: torch.Tensor,
+        w: dict[str, float],
+    ) -> float:
         loss = self.loss(s, t, eps_s, eps_t, perm, w)
         self.optimizer.zero_grad()
         loss.backward()
@@ -160,7 +184,10 @@ def from_pipeline(model: nn.Module, hp, freq: bool = True) -> ReferenceFSVAE:
             if ours.freq is not None:
                 theirs.k.copy_(ours.freq.k)
                 theirs.freq_weights.copy_(ours.freq.w)
-        for ours, theirs in ((model.skeleton_decoder, ref.sequence_decoder), (model.text_decoder, ref.text_decoder)):
+        for ours, theirs in (
+            (model.skeleton_decoder, ref.sequence_decoder),
+            (model.text_decoder, ref.text_decoder),
+        ):
             theirs.model[0].weight.copy_(ours.net[0].weight)
             theirs.model[0].bias.copy_(ours.net[0].bias)
     return ref

@@ -12,8 +12,9 @@ import torch
 from torch import nn
 
 
-def fit_zsl_classifier_released(model, text: torch.Tensor, classes: np.ndarray, samples: int, epochs: int,
-                                lr: float, gen: torch.Generator) -> nn.Linear:
+def fit_zsl_classifier_released(
+    model, text: torch.Tensor, classes: np.ndarray, samples: int, epochs: int, lr: float, gen: torch.Generator
+) -> nn.Linear:
     """The pipeline's ZSL classifier (its nn.Linear), trained on the materialised latents."""
     from pipeline.zsl.classifier import _fit_linear
 

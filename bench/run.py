@@ -49,18 +49,27 @@ def machine() -> dict[str, str]:
         ram = "?"
     affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True, text=True,
-                                check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True, text=True, check=True
+        ).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain"], cwd=HERE, capture_output=True, text=True).stdout
         commit += " (uncommitted changes)" if dirty.strip() else ""
     except (OSError, subprocess.CalledProcessError):
         commit = "?"
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
-    return {"date": _dt.datetime.now().isoformat(timespec="seconds"), "host": socket.gethostname(), "cpu": cpu,
-            "cores": f"{os.cpu_count()} logical, {affinity} usable", "ram": ram, "gpu": gpu,
-            "python": platform.python_version(), "torch": torch.__version__,
-            "torch threads": f"{torch.get_num_threads()} (default; benchmarks set their own)",
-            "git commit": commit, "load average at start": " / ".join(f"{x:.2f}" for x in os.getloadavg())}
+    return {
+        "date": _dt.datetime.now().isoformat(timespec="seconds"),
+        "host": socket.gethostname(),
+        "cpu": cpu,
+        "cores": f"{os.cpu_count()} logical, {affinity} usable",
+        "ram": ram,
+        "gpu": gpu,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "torch threads": f"{torch.get_num_threads()} (default; benchmarks set their own)",
+        "git commit": commit,
+        "load average at start": " / ".join(f"{x:.2f}" for x in os.getloadavg()),
+    }
 
 
 def fmt(value: Any) -> str:
@@ -69,25 +78,44 @@ def fmt(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def table(info: dict[str, str], sections: list[tuple[str, list[dict[str, Any]], float, float, float]],
-          quick: bool) -> str:
-    lines = [f"# Benchmarks {info['date'][:10]} on {info['host']}{' (--quick: shortened, see notes)' if quick else ''}",
-             "", "| machine | |", "|---|---|"]
+def table(
+    info: dict[str, str], sections: list[tuple[str, list[dict[str, Any]], float, float, float]], quick: bool
+) -> str:
+    lines = [
+        f"# Benchmarks {info['date'][:10]} on {info['host']}{' (--quick: shortened, see notes)' if quick else ''}",
+        "",
+        "| machine | |",
+        "|---|---|",
+    ]
     lines += [f"| {k} | {v} |" for k, v in info.items()]
     for name, rows, seconds, load_before, load_after in sections:
-        lines += ["", f"## {name}", "",
-                  f"{seconds:.0f} s; load average {load_before:.2f} before, {load_after:.2f} after.", "",
-                  "| benchmark | value | unit | target | note |", "|---|---|---|---|---|"]
-        lines += [f"| {r['name']} | {fmt(r['value'])} | {r.get('unit', '')} | {r.get('target', '')} | "
-                  f"{str(r.get('note', '')).replace('|', '/')} |" for r in rows]
+        lines += [
+            "",
+            f"## {name}",
+            "",
+            f"{seconds:.0f} s; load average {load_before:.2f} before, {load_after:.2f} after.",
+            "",
+            "| benchmark | value | unit | target | note |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {r['name']} | {fmt(r['value'])} | {r.get('unit', '')} | {r.get('target', '')} | "
+            f"{str(r.get('note', '')).replace('|', '/')} |"
+            for r in rows
+        ]
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a fast smoke version (shortened, labelled)")
-    parser.add_argument("--only", action="append", default=[], metavar="NAME",
-                        help="run only this module (step, bench_step, ...); repeatable")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="run only this module (step, bench_step, ...); repeatable",
+    )
     parser.add_argument("--out", type=Path, default=None, help="write the table here instead of bench/results/")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -109,13 +137,21 @@ def main(argv: list[str] | None = None) -> int:
             rows = importlib.import_module(name).run(args.quick)
         except Exception as exc:  # one module's failure is reported; the others still run
             traceback.print_exc()
-            rows = [{"name": "FAILED", "value": None, "unit": "", "target": "",
-                     "note": f"{type(exc).__name__}: {exc}".splitlines()[0][:300]}]
+            rows = [
+                {
+                    "name": "FAILED",
+                    "value": None,
+                    "unit": "",
+                    "target": "",
+                    "note": f"{type(exc).__name__}: {exc}".splitlines()[0][:300],
+                }
+            ]
             failed.append(name)
         for r in rows:
             print(f"   {r['name']}: {fmt(r['value'])} {r.get('unit', '')}  {r.get('note', '')}", flush=True)
-        sections.append((name.removeprefix("bench_"), rows, time.perf_counter() - start, load_before,
-                         os.getloadavg()[0]))
+        sections.append(
+            (name.removeprefix("bench_"), rows, time.perf_counter() - start, load_before, os.getloadavg()[0])
+        )
     text = table(info, sections, args.quick)
     suffix = ("-quick" if args.quick else "") + "".join(f"-{n.removeprefix('bench_')}" for n in names if args.only)
     out = args.out or RESULTS / f"{info['date'][:10]}-{info['host']}{suffix}.md"

@@ -68,8 +68,14 @@ def measure(argv: list[str], cwd: Path = REPO) -> Run:
     """Wall seconds and peak RSS (MiB) of one command, its own and not this process's."""
     with tempfile.TemporaryDirectory() as tmp, open(Path(tmp) / "out", "w+b") as out:
         report = Path(tmp) / "report"
-        subprocess.run([sys.executable, "-S", "-c", LAUNCHER, str(report), *argv], cwd=cwd, env=environment(),
-                       stdout=out, stderr=subprocess.STDOUT, check=False)
+        subprocess.run(
+            [sys.executable, "-S", "-c", LAUNCHER, str(report), *argv],
+            cwd=cwd,
+            env=environment(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
         out.seek(0)
         text = out.read().decode(errors="replace")
         try:

@@ -62,8 +62,13 @@ class Split:
         return self.name.replace(":", "-").replace(",", "_")
 
     def to_dict(self) -> dict[str, object]:
-        return {"name": self.name, "unseen": list(self.unseen), "seen": list(self.seen),
-                "val_unseen": list(self.val_unseen), "val_seen": list(self.val_seen)}
+        return {
+            "name": self.name,
+            "unseen": list(self.unseen),
+            "seen": list(self.seen),
+            "val_unseen": list(self.val_unseen),
+            "val_seen": list(self.val_seen),
+        }
 
 
 def _data_file(name: str) -> str:
@@ -87,8 +92,9 @@ def _read_class_csv(text: str, where: str) -> tuple[str, ...]:
             raise PipelineError(f"{where} line {line}: duplicate idx {idx}")
         twin = next((i for i, other in labels.items() if other.lower() == label.lower()), None)
         if twin is not None:
-            raise PipelineError(f"{where} line {line}: label {label!r} is also class {twin}; each class needs its "
-                                f"own label")
+            raise PipelineError(
+                f"{where} line {line}: label {label!r} is also class {twin}; each class needs its own label"
+            )
         labels[idx] = label
     if sorted(labels) != list(range(len(labels))):
         raise PipelineError(f"{where}: idx must run 0..{len(labels) - 1} without gaps")
@@ -116,8 +122,9 @@ def read_folder_dataset(path: Path) -> Dataset:
         meta = read_toml(toml_file)
         name = str(meta.get("name", name))
         layout = meta["layout"] if isinstance(meta.get("layout"), str) else "custom"
-    return Dataset(name=name, labels=_read_class_csv(read_text(classes), str(classes)), path=path.resolve(),
-                   layout=layout)
+    return Dataset(
+        name=name, labels=_read_class_csv(read_text(classes), str(classes)), path=path.resolve(), layout=layout
+    )
 
 
 def get_dataset(name_or_path: str) -> Dataset:
@@ -161,13 +168,21 @@ def get_split(dataset: Dataset, spec: str) -> Split:
     if spec in SYNSE_SPLITS:
         family = SYNSE_SPLITS[spec]
         if dataset.path is not None or BUILTIN_CLASS_COUNTS.get(dataset.name) != BUILTIN_CLASS_COUNTS[family]:
-            raise PipelineError(f"split {spec!r} is a SynSE split of {family} ({BUILTIN_CLASS_COUNTS[family]} "
-                                f"classes); dataset {dataset.name!r} has {n} classes; use random:<n>:<seed>")
+            raise PipelineError(
+                f"split {spec!r} is a SynSE split of {family} ({BUILTIN_CLASS_COUNTS[family]} "
+                f"classes); dataset {dataset.name!r} has {n} classes; use random:<n>:<seed>"
+            )
         s = synse_splits()[family][spec]
         unseen = sorted(s["unseen"])
         seen = [c for c in range(n) if c not in set(unseen)]
-        return Split(spec, tuple(unseen), tuple(seen), tuple(sorted(s["val_unseen"])), tuple(sorted(s["val_seen"])),
-                     note="SynSE split, validation carve as released")
+        return Split(
+            spec,
+            tuple(unseen),
+            tuple(seen),
+            tuple(sorted(s["val_unseen"])),
+            tuple(sorted(s["val_seen"])),
+            note="SynSE split, validation carve as released",
+        )
     if spec.startswith(("random:", "numpy:")):
         family, *parts = spec.split(":")
         try:
@@ -175,7 +190,9 @@ def get_split(dataset: Dataset, spec: str) -> Split:
                 raise ValueError(spec)
             k, seed = int(parts[0]), int(parts[1])
         except ValueError:
-            raise PipelineError(f"split {spec!r}: expected {family}:<n_unseen>:<seed>, e.g. {family}:5:0") from None
+            raise PipelineError(
+                f"split {spec!r}: expected {family}:<n_unseen>:<seed>, e.g. {family}:5:0"
+            ) from None
         if not 0 < k < n // 2:
             raise PipelineError(f"split {spec!r}: n_unseen must be between 1 and {n // 2 - 1} for {n} classes")
         unseen = sorted(_draw(family, n, k, seed))
@@ -184,9 +201,11 @@ def get_split(dataset: Dataset, spec: str) -> Split:
         return Split(spec, tuple(unseen), tuple(seen), tuple(val_unseen), tuple(val_seen))
     if spec.startswith("unseen:"):
         try:
-            listed = [int(v) for v in spec[len("unseen:"):].split(",") if v.strip()]
+            listed = [int(v) for v in spec[len("unseen:") :].split(",") if v.strip()]
         except ValueError:
-            raise PipelineError(f"split {spec!r}: expected unseen:<i>,<j>,... with 0-based class indices") from None
+            raise PipelineError(
+                f"split {spec!r}: expected unseen:<i>,<j>,... with 0-based class indices"
+            ) from None
         unseen = sorted(set(listed))
         if len(unseen) < len(listed):
             raise PipelineError(f"split {spec!r}: a class is listed twice")
@@ -199,5 +218,7 @@ def get_split(dataset: Dataset, spec: str) -> Split:
         val_unseen, val_seen = _carve(seen, len(unseen), 0)
         return Split(spec, tuple(unseen), tuple(seen), tuple(val_unseen), tuple(val_seen))
     valid = ", ".join(SYNSE_SPLITS)
-    raise PipelineError(f"unknown split {spec!r}: valid are {valid}, random:<n_unseen>:<seed>, numpy:<n_unseen>:<seed>, "
-                        f"unseen:<i>,<j>,...")
+    raise PipelineError(
+        f"unknown split {spec!r}: valid are {valid}, random:<n_unseen>:<seed>, numpy:<n_unseen>:<seed>, "
+        f"unseen:<i>,<j>,..."
+    )

@@ -127,11 +127,24 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
 
 
 # Settings that count something and mean nothing below 1 (0 epochs would seal an untrained backbone).
-AT_LEAST_ONE = ("skeleton.backbone.epochs", "skeleton.backbone.batch_size", "skeleton.backbone.eval_batch_size",
-                "skeleton.prepare.frames", "skeleton.prepare.max_bodies", "skeleton.synthetic.samples_per_class",
-                "skeleton.synthetic.frames", "embed.batch_size", "describe.concurrency", "train.seeds",
-                "train.batch_size", "train.cycles", "train.steps_per_cycle", "demo.backbone_epochs", "demo.cycles",
-                "demo.steps_per_cycle")
+AT_LEAST_ONE = (
+    "skeleton.backbone.epochs",
+    "skeleton.backbone.batch_size",
+    "skeleton.backbone.eval_batch_size",
+    "skeleton.prepare.frames",
+    "skeleton.prepare.max_bodies",
+    "skeleton.synthetic.samples_per_class",
+    "skeleton.synthetic.frames",
+    "embed.batch_size",
+    "describe.concurrency",
+    "train.seeds",
+    "train.batch_size",
+    "train.cycles",
+    "train.steps_per_cycle",
+    "demo.backbone_epochs",
+    "demo.cycles",
+    "demo.steps_per_cycle",
+)
 
 
 def _check_range(dotted: str, value: Any, source: str) -> None:

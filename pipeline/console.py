@@ -38,8 +38,7 @@ def track(items: Iterable[T], description: str, total: int | None = None) -> Ite
     from rich.markup import escape
     from rich.progress import track as rich_track
 
-    yield from rich_track(items, description=escape(description), total=total, console=_console(),
-                          transient=True)
+    yield from rich_track(items, description=escape(description), total=total, console=_console(), transient=True)
 
 
 def _tagged(tag: str, style: str, message: str) -> Text:

@@ -19,8 +19,9 @@ CLASSES = 6
 FRAMES = 16
 
 
-def tiny_prepared(per_class: int = 8, frames: int = FRAMES, joints: int = 25, layout: str = "ntu25",
-                  seed: int = 0) -> Prepared:
+def tiny_prepared(
+    per_class: int = 8, frames: int = FRAMES, joints: int = 25, layout: str = "ntu25", seed: int = 0
+) -> Prepared:
     rng = np.random.default_rng(seed)
     label = np.repeat(np.arange(CLASSES), per_class)
     n = len(label)
@@ -31,10 +32,15 @@ def tiny_prepared(per_class: int = 8, frames: int = FRAMES, joints: int = 25, la
     for i, c in enumerate(label):
         x[i, 0, :, 7 % joints, c % 3] += 0.5 * np.sin(2 * np.pi * (1 + c // 3) * t + rng.uniform(0, 0.5))
     x[label != 5, 1] = 0.0  # one performer, except in the two-person class
-    return Prepared(x=x.astype(np.float16), label=label.astype(np.int64),
-                    subject=np.tile(np.arange(4), -(-n // 4))[:n].astype(np.int64), view=np.zeros(n, np.int64),
-                    sample_id=np.array([f"c{c:02d}n{i:03d}" for i, c in enumerate(label)]), layout=layout,
-                    train_subjects=(0, 1))
+    return Prepared(
+        x=x.astype(np.float16),
+        label=label.astype(np.int64),
+        subject=np.tile(np.arange(4), -(-n // 4))[:n].astype(np.int64),
+        view=np.zeros(n, np.int64),
+        sample_id=np.array([f"c{c:02d}n{i:03d}" for i, c in enumerate(label)]),
+        layout=layout,
+        train_subjects=(0, 1),
+    )
 
 
 def tiny_split() -> Split:

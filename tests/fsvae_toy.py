@@ -13,8 +13,13 @@ from pipeline.catalog import Dataset, Split
 from pipeline.store import Store, hash_spec
 
 N_CLASSES = 16
-SPLIT = Split("unseen:1,5,9,13", unseen=(1, 5, 9, 13), seen=(0, 2, 3, 4, 6, 7, 8, 10, 11, 12, 14, 15),
-              val_unseen=(2, 7, 11, 15), val_seen=(0, 3, 4, 6, 8, 10, 12, 14))
+SPLIT = Split(
+    "unseen:1,5,9,13",
+    unseen=(1, 5, 9, 13),
+    seen=(0, 2, 3, 4, 6, 7, 8, 10, 11, 12, 14, 15),
+    val_unseen=(2, 7, 11, 15),
+    val_seen=(0, 3, 4, 6, 8, 10, 12, 14),
+)
 DATASET = Dataset(name="toy", labels=tuple(f"action {i}" for i in range(N_CLASSES)))
 
 
@@ -37,13 +42,18 @@ class ToyText:
         return _normalise(np.concatenate([self.fields[f] for f in fields], axis=1))
 
 
-def make_toy(store: Store, temporal: bool = False, logits: bool = True, validation: bool = True,
-             seed: int = 0) -> tuple[str, ToyText]:
+def make_toy(
+    store: Store, temporal: bool = False, logits: bool = True, validation: bool = True, seed: int = 0
+) -> tuple[str, ToyText]:
     """Write a feature set for SPLIT into the store (and point the split's ref at it); return its key and texts."""
     rng = np.random.default_rng(seed)
     z = rng.normal(size=(N_CLASSES, 6))
-    text = ToyText({f: _normalise(z @ rng.normal(size=(6, 16)) + 0.05 * rng.normal(size=(N_CLASSES, 16)))
-                    for f in ("label", "local", "global")})
+    text = ToyText(
+        {
+            f: _normalise(z @ rng.normal(size=(6, 16)) + 0.05 * rng.normal(size=(N_CLASSES, 16)))
+            for f in ("label", "local", "global")
+        }
+    )
     proj = rng.normal(size=(6, 256)) / 2
 
     def samples(classes, n, backbone_seen, noise):
@@ -53,19 +63,30 @@ def make_toy(store: Store, temporal: bool = False, logits: bool = True, validati
         lg = -((f[:, None, :] - protos[None]) ** 2).sum(-1) / 50.0
         t = None
         if temporal:
-            wave = 1 + 0.3 * np.sin(np.linspace(0, 2 * np.pi, 8))[None, :, None] * rng.normal(size=(len(y), 1, 256))
+            wave = 1 + 0.3 * np.sin(np.linspace(0, 2 * np.pi, 8))[None, :, None] * rng.normal(
+                size=(len(y), 1, 256)
+            )
             t = (f[:, None, :] * wave).astype(np.float32)
-        return Part(sample_id=np.array([f"s{i}" for i in range(len(y))]), class_idx=y, feature=f,
-                    logits=lg.astype(np.float32) if logits else None, temporal=t,
-                    seen_classes=tuple(backbone_seen) if logits else ())
+        return Part(
+            sample_id=np.array([f"s{i}" for i in range(len(y))]),
+            class_idx=y,
+            feature=f,
+            logits=lg.astype(np.float32) if logits else None,
+            temporal=t,
+            seen_classes=tuple(backbone_seen) if logits else (),
+        )
 
-    parts = {"train": samples(SPLIT.seen, 30, SPLIT.seen, 0.3),
-             "test_seen": samples(SPLIT.seen, 10, SPLIT.seen, 0.3),
-             "test_unseen": samples(SPLIT.unseen, 15, SPLIT.seen, 0.3)}
+    parts = {
+        "train": samples(SPLIT.seen, 30, SPLIT.seen, 0.3),
+        "test_seen": samples(SPLIT.seen, 10, SPLIT.seen, 0.3),
+        "test_unseen": samples(SPLIT.unseen, 15, SPLIT.seen, 0.3),
+    }
     if validation:
-        parts |= {"val_train": samples(SPLIT.val_seen, 30, SPLIT.val_seen, 0.3),
-                  "val_test_seen": samples(SPLIT.val_seen, 10, SPLIT.val_seen, 0.3),
-                  "val_test_unseen": samples(SPLIT.val_unseen, 15, SPLIT.val_seen, 0.3)}
+        parts |= {
+            "val_train": samples(SPLIT.val_seen, 30, SPLIT.val_seen, 0.3),
+            "val_test_seen": samples(SPLIT.val_seen, 10, SPLIT.val_seen, 0.3),
+            "val_test_unseen": samples(SPLIT.val_unseen, 15, SPLIT.val_seen, 0.3),
+        }
     spec = {"toy": seed, "temporal": temporal, "logits": logits, "validation": validation}
     key = hash_spec(KIND, spec)
     with store.writer(KIND, key, spec, info={"protocol": "toy protocol", "split": SPLIT.name}) as folder:

@@ -38,12 +38,16 @@ def dct_enhance(x: torch.Tensor, k: torch.Tensor, w: torch.Tensor, bands: int, s
             pieces.append(x_dct[:, start:end] * (1 + w[i] * k * (1 - i / bands)))
         else:
             pieces.append(x_dct[:, start:end] * (1 - w[i] * k * (1 - (i - bands // 1) / bands)))
-    pieces.append(x_dct[:, int(points[-1]):])
+    pieces.append(x_dct[:, int(points[-1]) :])
     return torch.cat(pieces, dim=1) @ c
 
 
-def encoder(p: dict[str, torch.Tensor], name: str, x: torch.Tensor, freq: tuple[int, int] | None,
-            ) -> tuple[torch.Tensor, torch.Tensor]:
+def encoder(
+    p: dict[str, torch.Tensor],
+    name: str,
+    x: torch.Tensor,
+    freq: tuple[int, int] | None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """model.py Encoder.forward (64-72), no hidden layer: mu_transformation and logvar_transformation."""
     if freq is not None:
         x = dct_enhance(x, p[f"{name}.k"], p[f"{name}.w"], *freq)
@@ -63,7 +67,7 @@ def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, eps: torch.Tensor) ->
 
 def kl_divergence_released(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """model.py KL_divergence (113-114): minus the KL, summed over the latent, over the batch size."""
-    return 0.5 * (torch.sum(-(mu ** 2) + 1 + logvar - torch.exp(logvar))) / mu.shape[0]
+    return 0.5 * (torch.sum(-(mu**2) + 1 + logvar - torch.exp(logvar))) / mu.shape[0]
 
 
 def released_weights(model: torch.nn.Module) -> dict[str, torch.Tensor]:
@@ -71,7 +75,9 @@ def released_weights(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     p: dict[str, torch.Tensor] = {}
     for name, enc in (("se", model.skeleton_encoder), ("te", model.text_encoder)):
         (p[f"{name}.mu_w"], p[f"{name}.lv_w"]), (p[f"{name}.mu_b"], p[f"{name}.lv_b"]) = (
-            enc.head.weight.chunk(2), enc.head.bias.chunk(2))
+            enc.head.weight.chunk(2),
+            enc.head.bias.chunk(2),
+        )
         if enc.freq is not None:
             p[f"{name}.k"], p[f"{name}.w"] = enc.freq.k, enc.freq.w
     for name, dec in (("sd", model.skeleton_decoder), ("td", model.text_decoder)):
@@ -87,7 +93,9 @@ def pipeline_grads(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     g: dict[str, torch.Tensor] = {}
     for name, enc in (("se", model.skeleton_encoder), ("te", model.text_encoder)):
         (g[f"{name}.mu_w"], g[f"{name}.lv_w"]), (g[f"{name}.mu_b"], g[f"{name}.lv_b"]) = (
-            enc.head.weight.grad.chunk(2), enc.head.bias.grad.chunk(2))
+            enc.head.weight.grad.chunk(2),
+            enc.head.bias.grad.chunk(2),
+        )
         if enc.freq is not None:
             g[f"{name}.k"], g[f"{name}.w"] = enc.freq.k.grad, enc.freq.w.grad
     for name, dec in (("sd", model.skeleton_decoder), ("td", model.text_decoder)):

@@ -51,6 +51,7 @@ def fitted(tmp_path_factory):
 
 # ---- graph -------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("layout", [NTU25, MSR20])
 def test_partitions_sum_to_the_row_normalised_adjacency_with_self_loops(layout):
     a = spatial_partitions(layout)
@@ -89,8 +90,10 @@ def test_joints_cut_off_from_the_centre_only_read_themselves():
 
 # ---- model -------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("preset,layout,bodies", [("small", NTU25, 2), ("base", NTU25, 2), ("small", MSR20, 1),
-                                                  ("base", MSR20, 1)])
+
+@pytest.mark.parametrize(
+    "preset,layout,bodies", [("small", NTU25, 2), ("base", NTU25, 2), ("small", MSR20, 1), ("base", MSR20, 1)]
+)
 def test_model_shapes(preset, layout, bodies):
     torch.manual_seed(0)
     model = STGCN(layout, num_classes=7, preset=preset, embed_dim=256).eval()
@@ -129,6 +132,7 @@ def test_bone_and_velocity_streams():
 
 # ---- fit and extract ---------------------------------------------------------------------------------
 
+
 def test_fit_and_extract_end_to_end(fitted):
     cfg, prepared, split, keys, features_key = fitted
     store = Store(cfg.store)
@@ -145,9 +149,14 @@ def test_fit_and_extract_end_to_end(fitted):
     fs = load_feature_set(store, features_key)
     assert store.get_ref("features/tiny/tiny") == (FEATURES, features_key)
     assert fs.has_validation
-    expect = {"train": ({0, 1, 2, 3, 4}, {0, 1}), "test_seen": ({0, 1, 2, 3, 4}, {2, 3}),
-              "test_unseen": ({5}, {2, 3}), "val_train": ({0, 1, 3, 4}, {0, 1}),
-              "val_test_seen": ({0, 1, 3, 4}, {2, 3}), "val_test_unseen": ({2}, {0, 1, 2, 3})}
+    expect = {
+        "train": ({0, 1, 2, 3, 4}, {0, 1}),
+        "test_seen": ({0, 1, 2, 3, 4}, {2, 3}),
+        "test_unseen": ({5}, {2, 3}),
+        "val_train": ({0, 1, 3, 4}, {0, 1}),
+        "val_test_seen": ({0, 1, 3, 4}, {2, 3}),
+        "val_test_unseen": ({2}, {0, 1, 2, 3}),
+    }
     subject_of = dict(zip(prepared.sample_id, prepared.subject))
     for name, (classes, subjects) in expect.items():
         part = fs[name]
@@ -297,13 +306,20 @@ def test_extract_features_on_prepared_synthetic_data(tmp_path):
     keys = fit_backbones(dataset, split, cfg)
     assert store.meta(FEATURES, key)["spec"]["backbones"] == keys
     # a full cache hit of either stage, in a fresh process, never imports torch
-    code = ("import sys; from backbone_data import tiny_config; from pipeline.catalog import get_dataset, get_split; "
-            "from pipeline.stages.skeleton import extract_features, fit_backbones; "
-            f"cfg = tiny_config({str(tmp_path)!r}, epochs=1); cfg.skeleton.synthetic.samples_per_class = 4; "
-            "cfg.skeleton.synthetic.frames = cfg.skeleton.prepare.frames = 16; d = get_dataset('synthetic60'); "
-            "s = get_split(d, 'random:5:0'); fit_backbones(d, s, cfg); print(extract_features(d, s, cfg)); "
-            "assert 'torch' not in sys.modules")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=Path(__file__).parent, env={**os.environ, "PYTHONPATH": str(Path(__file__).parent)})
+    code = (
+        "import sys; from backbone_data import tiny_config; from pipeline.catalog import get_dataset, get_split; "
+        "from pipeline.stages.skeleton import extract_features, fit_backbones; "
+        f"cfg = tiny_config({str(tmp_path)!r}, epochs=1); cfg.skeleton.synthetic.samples_per_class = 4; "
+        "cfg.skeleton.synthetic.frames = cfg.skeleton.prepare.frames = 16; d = get_dataset('synthetic60'); "
+        "s = get_split(d, 'random:5:0'); fit_backbones(d, s, cfg); print(extract_features(d, s, cfg)); "
+        "assert 'torch' not in sys.modules"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent)},
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[-1] == key

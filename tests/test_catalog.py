@@ -22,7 +22,9 @@ def test_synse_split_and_carve():
     assert s.unseen == (10, 11, 19, 26, 56)
     assert len(s.seen) == 55 and not set(s.seen) & set(s.unseen)
     assert set(s.val_unseen) <= set(s.seen) and set(s.val_seen) <= set(s.seen)
-    assert get_split(get_dataset("synthetic120"), "96_24").unseen == get_split(get_dataset("ntu120"), "96_24").unseen
+    assert (
+        get_split(get_dataset("synthetic120"), "96_24").unseen == get_split(get_dataset("ntu120"), "96_24").unseen
+    )
 
 
 def test_synse_split_on_wrong_dataset():

@@ -19,11 +19,14 @@ def zssar(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO)}
     env.pop("OPENAI_API_KEY", None)
     env.pop("OPENAI_BASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
+    )
 
 
-def write_synse_dump(folder: Path, split, text: np.ndarray, rng: np.random.Generator, n_per_class: int = 12) -> None:
+def write_synse_dump(
+    folder: Path, split, text: np.ndarray, rng: np.random.Generator, n_per_class: int = 12
+) -> None:
     """A small dump in the released SynSE layout: features that are a fixed linear image of each class's text
     vector plus noise (so zero-shot transfer is possible), with dataset class labels."""
     centres = (text @ rng.normal(size=(text.shape[1], 256))).astype(np.float32)

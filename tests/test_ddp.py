@@ -22,8 +22,22 @@ def test_two_process_training_ends_with_identical_weights(tmp_path):
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.pathsep.join([str(HERE.parent), str(HERE)])}
     for name in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
         env.pop(name, None)
-    proc = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-                           __file__, str(tmp_path)], env=env, capture_output=True, text=True, timeout=180)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            "--nproc_per_node",
+            "2",
+            __file__,
+            str(tmp_path),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-6000:]
 
     ranks = [torch.load(tmp_path / f"rank{r}.pt", weights_only=True) for r in (0, 1)]
@@ -60,8 +74,9 @@ def _worker(out: Path) -> None:
     classes = roles(split)["main"][0]
     with runtime("cpu", amp=False) as rt:
         assert rt.world == 2 and torch.distributed.get_backend() == "gloo"
-        result = train_backbone(prepared, prepared.select(classes, "train"), classes, NTU25, cfg.skeleton.backbone,
-                                cfg.seed, rt)
+        result = train_backbone(
+            prepared, prepared.select(classes, "train"), classes, NTU25, cfg.skeleton.backbone, cfg.seed, rt
+        )
         torch.save(result.model.state_dict(), out / f"rank{rt.rank}.pt")
         keys = fit_prepared(prepared, "tiny-data", split, cfg)
         (out / f"keys{rt.rank}.json").write_text(json.dumps(keys))

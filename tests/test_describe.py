@@ -24,10 +24,21 @@ Reply = tuple[int, dict | str]
 
 
 def completion(content: str, model: str) -> dict:
-    return {"id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
-                         "finish_reason": "stop", "logprobs": None}],
-            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+    return {
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "created": 0,
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": "stop",
+                "logprobs": None,
+            }
+        ],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
 
 
 def echo(body: dict, n: int) -> Reply:
@@ -50,8 +61,9 @@ class ChatServer:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 with server._lock:
                     n = len(server.requests)
-                    server.requests.append({"path": self.path, "body": body,
-                                            "auth": self.headers.get("Authorization")})
+                    server.requests.append(
+                        {"path": self.path, "body": body, "auth": self.headers.get("Authorization")}
+                    )
                 status, payload = server.reply(body, n)
                 data = (payload if isinstance(payload, str) else json.dumps(payload)).encode()
                 self.send_response(status)
@@ -189,8 +201,10 @@ def test_malformed_replies_fail_after_retries_and_write_nothing(server, folder, 
 
 def test_rejected_key_stops_at_once(server, folder, cfg, tmp_path, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-wrong")
-    server.reply = lambda body, n: (401, {"error": {"message": "Incorrect API key", "type": "invalid_request_error",
-                                                    "code": "invalid_api_key"}})
+    server.reply = lambda body, n: (
+        401,
+        {"error": {"message": "Incorrect API key", "type": "invalid_request_error", "code": "invalid_api_key"}},
+    )
     cfg.describe.concurrency = 1
     with pytest.raises(PipelineError, match="key was rejected") as err:
         describe_dataset(get_dataset(str(folder)), cfg, out=tmp_path / "d.jsonl")

@@ -30,8 +30,11 @@ def test_malformed_json_body_is_retried_then_explained(server, folder, cfg, tmp_
     assert len(parse_records(out)) == 3 and len(server.requests) == 8
     server.reply = lambda body, n: (200, '{"choices": [')
     cfg.describe.cache_dir = str(tmp_path / "other-cache")
-    with pytest.raises(PipelineError, match=r"no answer for class 0 'wave hand' .* in 3 attempts: "
-                                            r"the response body is not valid JSON"):
+    with pytest.raises(
+        PipelineError,
+        match=r"no answer for class 0 'wave hand' .* in 3 attempts: "
+        r"the response body is not valid JSON",
+    ):
         describe_dataset(get_dataset(str(folder)), cfg, out=tmp_path / "e.jsonl")
     assert not (tmp_path / "e.jsonl").exists()
 
@@ -100,8 +103,14 @@ def test_ctrl_c_exits_promptly_with_a_message(folder, tmp_path):  # noqa: F811
     srv = RawServer("hang")
     env = {**os.environ, "PYTHONPATH": str(REPO), "OPENAI_BASE_URL": srv.url, "HF_HUB_OFFLINE": "1"}
     env.pop("OPENAI_API_KEY", None)
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "describe", "--dataset", str(folder)], cwd=tmp_path,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "describe", "--dataset", str(folder)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert srv.connected.wait(60), "describe never sent a request"
         start = time.monotonic()

@@ -23,8 +23,14 @@ def save(folder: Path, name: str, array: np.ndarray) -> None:
     np.save(folder / f"{name}.npy", array)
 
 
-def write_set(folder: Path, stem: str, label_name: str, labels: list[int], rng: np.random.Generator,
-              logits_cols: int | None = None) -> None:
+def write_set(
+    folder: Path,
+    stem: str,
+    label_name: str,
+    labels: list[int],
+    rng: np.random.Generator,
+    logits_cols: int | None = None,
+) -> None:
     save(folder, stem, rng.normal(size=(len(labels), DIM)).astype(np.float32))
     save(folder, label_name, np.asarray(labels, dtype=np.int64))
     if logits_cols:
@@ -64,8 +70,13 @@ def test_import_dump_round_trip(tmp_path: Path, setup, capsys) -> None:
     fs = load_feature_set(store, key)
     assert fs.has_validation
     assert {n: len(p) for n, p in fs.parts.items()} == {
-        "train": 40, "test_seen": 10, "test_unseen": 15,
-        "val_train": len(split.val_seen), "val_test_seen": 7, "val_test_unseen": 2 * len(split.val_unseen)}
+        "train": 40,
+        "test_seen": 10,
+        "test_unseen": 15,
+        "val_train": len(split.val_seen),
+        "val_test_seen": 7,
+        "val_test_unseen": 2 * len(split.val_unseen),
+    }
     assert fs["train"].feature.shape == (40, DIM) and fs["train"].logits is None
     assert set(fs["test_seen"].class_idx) <= set(split.seen)
     assert set(fs["test_unseen"].class_idx) == set(split.unseen)

@@ -45,6 +45,7 @@ def test_embed_writes_normalised_fields_and_caches(folder_dataset, tmp_path, mon
 
     def boom(*a, **k):
         raise AssertionError("a cache hit must not load the encoder")
+
     monkeypatch.setattr(encoders_mod, "load_encoder", boom)
     assert embed_dataset(ds, cfg) == key
 
@@ -81,6 +82,9 @@ def test_shipped_descriptions_cover_builtin_datasets():
 
 
 def test_help_is_fast_and_light():
-    code = "import sys; from pipeline.cli import app; bad = {'torch', 'pandas', 'sentence_transformers'} & set(sys.modules); print(sorted(bad))"
+    code = (
+        "import sys; from pipeline.cli import app; "
+        "bad = {'torch', 'pandas', 'sentence_transformers'} & set(sys.modules); print(sorted(bad))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

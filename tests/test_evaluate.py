@@ -13,7 +13,12 @@ from pipeline.stages.report import build_report
 
 
 def test_split_ranges_expand_and_duplicates_are_refused():
-    assert expand_splits(["random:5:0-2", "unseen:1,2"]) == ["random:5:0", "random:5:1", "random:5:2", "unseen:1,2"]
+    assert expand_splits(["random:5:0-2", "unseen:1,2"]) == [
+        "random:5:0",
+        "random:5:1",
+        "random:5:2",
+        "unseen:1,2",
+    ]
     assert expand_splits(["numpy:5:3-3"]) == ["numpy:5:3"]
     with pytest.raises(PipelineError, match="listed twice"):
         expand_splits(["random:5:0-1", "random:5:1"])
@@ -30,8 +35,10 @@ def test_evaluate_two_splits_two_methods_then_all_cached(tmp_path, monkeypatch, 
     cfg.train.classifier_epochs, cfg.train.processes = 20, 1
     dataset = get_dataset("synthetic60")
     record = evaluate(dataset, cfg, ["random:5:0-1"], ["ridge", "fsvae"])
-    assert record["splits"] == ["random:5:0", "random:5:1"] and [r["method"] for r in record["rows"]] == ["ridge",
-                                                                                                            "fsvae"]
+    assert record["splits"] == ["random:5:0", "random:5:1"] and [r["method"] for r in record["rows"]] == [
+        "ridge",
+        "fsvae",
+    ]
     for row in record["rows"]:
         assert row["zsl"]["n"] == 4 and row["zsl_over_splits"]["n"] == 2
         for s in record["splits"]:

@@ -26,8 +26,9 @@ def test_dct_is_orthonormal_and_inverts(n):
     torch.testing.assert_close(c @ c.T, eye)
     torch.testing.assert_close(D.idct(D.dct(x)), x)
     # the orthonormal DCT-II of a constant is concentrated in the first coefficient
-    torch.testing.assert_close(D.dct(torch.ones(1, n, dtype=torch.float64))[0, 0],
-                               torch.tensor(math.sqrt(n), dtype=torch.float64))
+    torch.testing.assert_close(
+        D.dct(torch.ones(1, n, dtype=torch.float64))[0, 0], torch.tensor(math.sqrt(n), dtype=torch.float64)
+    )
 
 
 @pytest.mark.parametrize("n", [2, 5, 16, 31, 256, 400, 1152])
@@ -192,7 +193,7 @@ def test_zsl_classifier_line_form_trains_the_released_classifier():
 
     class TextEncoder(torch.nn.Module):
         def forward(self, t):
-            return t[:, :6] * 2.0, t[:, 6:] - 1.0   # mu, logvar of a 6-d latent
+            return t[:, :6] * 2.0, t[:, 6:] - 1.0  # mu, logvar of a 6-d latent
 
     model = torch.nn.Module()
     model.text_encoder = TextEncoder()

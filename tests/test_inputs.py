@@ -35,8 +35,9 @@ def zssar(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO)}
     env.pop("OPENAI_API_KEY", None)
     env.pop("OPENAI_BASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def dataset_folder(root: Path, shapes: list[tuple[int, ...]] | None = None) -> Path:
@@ -61,6 +62,7 @@ def small(tmp_path: Path) -> Config:
 
 
 # ---------- row 1: the key follows the files' content ----------
+
 
 def test_edited_labels_or_same_size_rewrites_give_a_new_key(tmp_path: Path, capsys) -> None:
     folder = dataset_folder(tmp_path / "ds")
@@ -102,9 +104,11 @@ def test_equal_folders_elsewhere_share_the_artifact_different_ones_do_not(tmp_pa
 
 # ---------- row 3: more than two bodies ----------
 
+
 def test_clips_with_more_bodies_keep_the_most_active_in_prepare_and_predict(tmp_path: Path) -> None:
-    folder = dataset_folder(tmp_path / "ds", [(40, 3, 25, 3), (12, 25, 3), (20, 4, 25, 3), (9, 25, 3),
-                                              (15, 2, 25, 3), (10, 25, 3)])
+    folder = dataset_folder(
+        tmp_path / "ds", [(40, 3, 25, 3), (12, 25, 3), (20, 4, 25, 3), (9, 25, 3), (15, 2, 25, 3), (10, 25, 3)]
+    )
     cfg = small(tmp_path)
     key = prepare_dataset(get_dataset(str(folder)), cfg)
     assert load_prepared(Store(cfg.store), key).x.shape == (6, 2, 8, 25, 3)
@@ -120,6 +124,7 @@ def test_clips_with_more_bodies_keep_the_most_active_in_prepare_and_predict(tmp_
 
 
 # ---------- row 4: huge and non-finite coordinates ----------
+
 
 @pytest.mark.parametrize("value", [1e38, np.inf, -np.inf, 5e4])
 def test_out_of_range_coordinates_name_the_file(tmp_path: Path, value: float) -> None:
@@ -137,6 +142,7 @@ def test_out_of_range_coordinates_name_the_file(tmp_path: Path, value: float) ->
 
 
 # ---------- row 5 and the BOM of row 14: text files ----------
+
 
 def test_non_utf8_files_name_the_file(tmp_path: Path) -> None:
     folder = dataset_folder(tmp_path / "ds")
@@ -173,6 +179,7 @@ def test_a_byte_order_mark_is_dropped(tmp_path: Path) -> None:
 
 # ---------- row 8: user text is never markup ----------
 
+
 def test_messages_print_brackets_and_colons_literally(capsys) -> None:
     warn("label put on [hat] :a: [/x] [layout]")
     assert "warning: label put on [hat] :a: [/x] [layout]" in capsys.readouterr().err
@@ -202,6 +209,7 @@ def test_prediction_table_shows_labels_literally(capsys) -> None:
 
 # ---------- row 9: custom layouts ----------
 
+
 @pytest.mark.parametrize("key, value", [("shoulders", [4, 99]), ("hips", [-1, 2]), ("shoulders", "ab")])
 def test_layout_shoulders_and_hips_are_checked(key: str, value: object) -> None:
     spec = {"joints": ["a", "b", "c", "d", "e"], "edges": [[0, 1]], "center": 1, key: value}
@@ -211,27 +219,34 @@ def test_layout_shoulders_and_hips_are_checked(key: str, value: object) -> None:
 
 # ---------- rows 10, 11 and the config items of row 14 ----------
 
-@pytest.mark.parametrize("setting, message", [
-    ("train.alpha=nan", "train.alpha: 'nan' is not a finite number"),
-    ("train.alpha=inf", "train.alpha: 'inf' is not a finite number"),
-    ("train.lam=nan", "train.lam: 'nan' is not a finite number"),
-    ("train.lr=-inf", "train.lr: '-inf' is not a finite number"),
-    ("skeleton.backbone.lr=nan", "skeleton.backbone.lr"),
-    ("skeleton.backbone.epochs=0", "skeleton.backbone.epochs must be at least 1"),
-    ("skeleton.backbone.epochs=-3", "skeleton.backbone.epochs must be at least 1"),
-    ("train.seeds=0", "train.seeds must be at least 1"),
-])
+
+@pytest.mark.parametrize(
+    "setting, message",
+    [
+        ("train.alpha=nan", "train.alpha: 'nan' is not a finite number"),
+        ("train.alpha=inf", "train.alpha: 'inf' is not a finite number"),
+        ("train.lam=nan", "train.lam: 'nan' is not a finite number"),
+        ("train.lr=-inf", "train.lr: '-inf' is not a finite number"),
+        ("skeleton.backbone.lr=nan", "skeleton.backbone.lr"),
+        ("skeleton.backbone.epochs=0", "skeleton.backbone.epochs must be at least 1"),
+        ("skeleton.backbone.epochs=-3", "skeleton.backbone.epochs must be at least 1"),
+        ("train.seeds=0", "train.seeds must be at least 1"),
+    ],
+)
 def test_bad_numbers_are_refused_at_validation(setting: str, message: str) -> None:
     with pytest.raises(PipelineError, match=message.replace("(", r"\(")):
         load_config(None, [setting])
 
 
-@pytest.mark.parametrize("text, message", [
-    ("[train]\ncycles = 3.0\n", "train.cycles: cannot read 3.0 as int"),
-    ("[train]\nseeds = true\n", "train.seeds: cannot read True as int"),
-    ("[train]\nalpha = nan\n", "train.alpha: nan is not a finite number"),
-    ("[train]\nlr = true\n", "train.lr: cannot read True as float"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[train]\ncycles = 3.0\n", "train.cycles: cannot read 3.0 as int"),
+        ("[train]\nseeds = true\n", "train.seeds: cannot read True as int"),
+        ("[train]\nalpha = nan\n", "train.alpha: nan is not a finite number"),
+        ("[train]\nlr = true\n", "train.lr: cannot read True as float"),
+    ],
+)
 def test_toml_slips_are_refused(tmp_path: Path, text: str, message: str) -> None:
     (tmp_path / "c.toml").write_text(text)
     with pytest.raises(PipelineError, match=message):
@@ -244,6 +259,7 @@ def test_nan_through_the_cli(tmp_path: Path) -> None:
 
 
 # ---------- row 14: smaller items ----------
+
 
 @pytest.mark.parametrize("spec", ["random:5", "random:5:0:junk", "unseen:1,1"])
 def test_malformed_split_names(spec: str) -> None:
@@ -270,8 +286,12 @@ def test_text_and_complex_npy(tmp_path: Path) -> None:
 def test_ntu60_reports_the_skipped_ntu120_files(tmp_path: Path, capsys) -> None:
     from pipeline.skeleton.readers.ntu import read_ntu_folder
 
-    body = "1\n1\n" + " ".join(["7"] + ["0"] * 9) + "\n25\n" + "".join("0.1 0.2 3.0" + " 0" * 9 + "\n"
-                                                                    for _ in range(25))
+    body = (
+        "1\n1\n"
+        + " ".join(["7"] + ["0"] * 9)
+        + "\n25\n"
+        + "".join("0.1 0.2 3.0" + " 0" * 9 + "\n" for _ in range(25))
+    )
     for name in ("S001C001P001R001A001", "S018C001P008R001A061"):
         (tmp_path / f"{name}.skeleton").write_text(body)
     clips = read_ntu_folder(tmp_path, workers=1, max_action=60)
@@ -283,8 +303,15 @@ class FakePredictor(infer.Predictor):
     """The real run/top-k logic over a scorer that returns fixed probabilities (no model, no torch)."""
 
     def __init__(self, labels: tuple[str, ...]) -> None:
-        info = {"dataset": "d", "split": {"name": "s"}, "method": "ridge", "preset": "p", "seed": 0,
-                "backbone": "b", "encoder": "e"}
+        info = {
+            "dataset": "d",
+            "split": {"name": "s"},
+            "method": "ridge",
+            "preset": "p",
+            "seed": 0,
+            "backbone": "b",
+            "encoder": "e",
+        }
         self.model = SimpleNamespace(key="k" * 32, info=info, describe=lambda: "model k")
         self.classes = ClassList(labels, tuple({} for _ in labels), "--labels")
         self.generalized, self.layout, self.frames, self.max_bodies, self.seen_labels = False, NTU25, 8, 2, []
@@ -325,10 +352,22 @@ def test_ctrl_c_during_a_long_stage_exits_130_with_a_message(tmp_path: Path) -> 
     import signal
 
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO)}
-    command = [sys.executable, "-m", "pipeline", "skeleton", "fit", "--dataset", "synthetic60", "--split", "55_5",
-               "--set", "skeleton.synthetic.samples_per_class=4"]
-    proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    command = [
+        sys.executable,
+        "-m",
+        "pipeline",
+        "skeleton",
+        "fit",
+        "--dataset",
+        "synthetic60",
+        "--split",
+        "55_5",
+        "--set",
+        "skeleton.synthetic.samples_per_class=4",
+    ]
+    proc = subprocess.Popen(
+        command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         time.sleep(8)  # imports, the synthetic data, then the backbone's first epoch
         start = time.monotonic()

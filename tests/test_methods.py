@@ -22,8 +22,14 @@ from pipeline.zsl.train import build_model, train_cycles
 
 NTU60 = Dataset("ntu60", tuple(f"c{i}" for i in range(60)))
 NTU120 = Dataset("ntu120", tuple(f"c{i}" for i in range(120)))
-TINY = {"cycles": 2, "steps_per_cycle": 120, "batch_size": 32, "lr": 1e-3, "classifier_samples": 50,
-        "classifier_epochs": 60}
+TINY = {
+    "cycles": 2,
+    "steps_per_cycle": 120,
+    "batch_size": 32,
+    "lr": 1e-3,
+    "classifier_samples": 50,
+    "classifier_epochs": 60,
+}
 
 
 @pytest.fixture
@@ -43,6 +49,7 @@ def _cfg(tmp_path, method, results="results", **train):
 
 
 # --- pieces -----------------------------------------------------------------------------------------------
+
 
 def test_product_of_marginals_keeps_each_marginal_and_breaks_the_pairing():
     gen = torch.Generator().manual_seed(0)
@@ -79,7 +86,7 @@ def test_discriminator_detects_dependent_parts_only(one_thread):
         with torch.no_grad():
             return total_correlation(d(*sample(512, dependent))).item()
 
-    assert trained_tc(dependent=True) > 0.8   # joint pairs recognised: a large penalty for the encoders
+    assert trained_tc(dependent=True) > 0.8  # joint pairs recognised: a large penalty for the encoders
     assert abs(trained_tc(dependent=False) - 0.5) < 0.05  # independent parts: nothing to tell apart
 
 
@@ -134,6 +141,7 @@ def test_distribution_alignment_on_hand_computed_gaussians():
 
 # --- presets ----------------------------------------------------------------------------------------------
 
+
 def test_msf_presets_follow_the_released_scripts():
     hp = resolve(TrainConfig(method="msf"), NTU60)
     assert (hp.frequency, hp.calibrated, hp.latent_dim, hp.batch_size, hp.lr) == ("off", False, 100, 64, 1e-4)
@@ -173,6 +181,7 @@ def test_split_latent_settings_belong_to_sadvae():
 
 # --- runs -------------------------------------------------------------------------------------------------
 
+
 def test_sadvae_discriminator_trains_only_once_the_penalty_is_on(tmp_path, one_thread):
     key, text = make_toy(Store(tmp_path / "store"))
     fs = load_feature_set(Store(tmp_path / "store"), key)
@@ -201,15 +210,19 @@ def test_method_end_to_end_on_toy_features(tmp_path, method):
     assert result["zsl_top1"] > 100 / len(SPLIT.unseen) + 10 and set(result["gzsl"]) == {"seen", "unseen", "h"}
     assert set(result["gate"]["fit_classes"]).isdisjoint(SPLIT.unseen)
     latents = np.load(files[0].parent / result["latents"])
-    assert latents["skeleton_mu"].shape[1] == latents["text_mu"].shape[1] == result["config"]["train"]["latent_dim"]
+    assert (
+        latents["skeleton_mu"].shape[1] == latents["text_mu"].shape[1] == result["config"]["train"]["latent_dim"]
+    )
     if method == "sadvae":  # its own step (discriminator draws and permutations) is seeded too
         [again] = train_split(DATASET, SPLIT, _cfg(tmp_path, method, results="again", cycles=3), text=text)
-        assert {k: v for k, v in again.items() if k not in ("wall_time_s", "created", "config")} == \
-            {k: v for k, v in result.items() if k not in ("wall_time_s", "created", "config")}
+        assert {k: v for k, v in again.items() if k not in ("wall_time_s", "created", "config")} == {
+            k: v for k, v in result.items() if k not in ("wall_time_s", "created", "config")
+        }
 
 
 def _write_dump(root, fs):
     """A SynSE-format dump of the toy feature set: the split's folder and its validation carve under val/."""
+
     def save(folder, name, array):
         folder.mkdir(parents=True, exist_ok=True)
         np.save(folder / f"{name}.npy", array)

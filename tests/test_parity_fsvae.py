@@ -85,7 +85,7 @@ def test_released_loss_and_gradients_equal_train_py():
     assert (hp.preset, hp.skeleton_negative, hp.phi, hp.lam, hp.alpha) == ("released", False, 30, 100.0, 0.5)
     model = build_model(data, hp, 3)
     p = R.released_weights(model)
-    for cycle, j in ((3, 1500), (1, 1450), (0, 1200)):   # all terms on; text KL off (cycle_num <= 1); no L_align
+    for cycle, j in ((3, 1500), (1, 1450), (0, 1200)):  # all terms on; text KL off (cycle_num <= 1); no L_align
         ours, eps, perm = _pipeline_loss(model, data, hp, cycle, j)
         theirs = _released_loss(p, data, eps, perm, 100.0, 0.5, cycle, j, 1400, 30, skeleton_negative=False)
         _assert_parity(model, p, ours, theirs)
@@ -143,8 +143,15 @@ def test_released_classifier_is_linear_plus_relu_as_train_py():
         np.testing.assert_allclose(cls.probs(test_mu), F.softmax(t_out, 1).numpy(), rtol=1e-4, atol=1e-6)
     assert (pre < 0).any()  # the ReLU clips some logits: the comparison would fail with linear ones
     assert not np.allclose(cls.probs(test_mu), F.softmax(pre, 1).numpy(), atol=1e-3)
-    linear = fit_zsl_classifier(build_model(data, resolve(TrainConfig(preset="paper", latent_dim=8), NTU60), 3),
-                                text, classes, samples, epochs, lr, torch.Generator().manual_seed(5))
+    linear = fit_zsl_classifier(
+        build_model(data, resolve(TrainConfig(preset="paper", latent_dim=8), NTU60), 3),
+        text,
+        classes,
+        samples,
+        epochs,
+        lr,
+        torch.Generator().manual_seed(5),
+    )
     assert not linear.relu and linear.logits(test_mu).min() < 0
 
 
@@ -160,8 +167,10 @@ def test_fresh_batches_are_distinct_and_new_every_step():
     first = torch.bincount(batches[:, 0], minlength=100).float()  # the order within a batch is random too
     assert float(first.max()) < 15
     assert cycle_batches(10, 3, 64, "fresh", gen).shape == (3, 10)  # fewer samples than B: the whole set
-    torch.testing.assert_close(cycle_batches(100, 5, 8, "replacement", torch.Generator().manual_seed(1)),
-                               torch.randint(100, (5, 8), generator=torch.Generator().manual_seed(1)))
+    torch.testing.assert_close(
+        cycle_batches(100, 5, 8, "replacement", torch.Generator().manual_seed(1)),
+        torch.randint(100, (5, 8), generator=torch.Generator().manual_seed(1)),
+    )
 
 
 def test_epoch_batches_pass_over_the_data():
@@ -169,7 +178,7 @@ def test_epoch_batches_pass_over_the_data():
     batches = cycle_batches(100, 7, 32, "epoch", torch.Generator().manual_seed(0))
     assert batches.shape == (7, 32)
     for first in (0, 3):
-        passed = batches[first:first + 3].flatten().tolist()
+        passed = batches[first : first + 3].flatten().tolist()
         assert len(set(passed)) == 96
     assert not torch.equal(batches[0], batches[3])
 
@@ -178,8 +187,12 @@ def test_samplers_by_preset():
     def sampler(method, preset):
         return resolve(TrainConfig(method=method, preset=preset), NTU60).sampler
 
-    assert [sampler(m, "released") for m in ("fsvae", "msf", "cadavae", "sadvae")] == ["fresh", "fresh", "fresh",
-                                                                                      "epoch"]
+    assert [sampler(m, "released") for m in ("fsvae", "msf", "cadavae", "sadvae")] == [
+        "fresh",
+        "fresh",
+        "fresh",
+        "epoch",
+    ]
     assert {sampler(m, "paper") for m in ("fsvae", "msf", "cadavae", "sadvae")} == {"replacement"}
     assert resolve(TrainConfig(sampler="replacement"), NTU60).sampler == "replacement"
 
@@ -229,6 +242,7 @@ def test_released_gate_settings_and_fit():
     p_unseen = np.exp(logits[:, 1] - np.logaddexp(logits[:, 0], logits[:, 1]))
     np.testing.assert_allclose(gate.model.predict_proba(probe)[:, 1], p_unseen, atol=1e-3)  # lbfgs' tolerance
     from sklearn.linear_model import LogisticRegression
+
     c1 = LogisticRegression(C=1.0, max_iter=5000).fit(x_fit, y_fit).predict_proba(probe)[:, 1]
     assert np.abs(c1 - p_unseen).max() > 5e-3  # C = 1 (the option's name, read as binary) would not match
     balanced = fit_gate(seen, unseen, k, forbidden=[9], seed=0, temperature=2.0, threshold=0.5)

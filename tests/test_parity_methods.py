@@ -42,8 +42,9 @@ def test_msf_released_loss_equals_train_py():
     s, t = data.features[:B], data.text[data.rows[:B]]
     for cycle_num, j in ((3, 1500), (1, 1200)):
         model.zero_grad()
-        ours = fsvae_step(model, _batch(data, torch.arange(B)), hp.weights(cycle_num, j), hp,
-                          torch.Generator().manual_seed(4))
+        ours = fsvae_step(
+            model, _batch(data, torch.arange(B)), hp.weights(cycle_num, j), hp, torch.Generator().manual_seed(4)
+        )
         ours.backward()
         eps = torch.randn(2, B, 1, generator=torch.Generator().manual_seed(4))
         k_fact = max((0.1 * (j - 1000) / 3000), 0)
@@ -96,16 +97,26 @@ def test_sadvae_released_loss_equals_train_py():
         assert abs(w["beta_s"] - kld) < 1e-12 and abs(w["tc"] - kld_2) < 1e-12 and w["cross"] == cross
         model.zero_grad()
         critic = torch.optim.SGD(model.discriminator.parameters(), lr=0.0)
-        ours = sadvae_step(model, _batch(data, torch.arange(B)), w, hp, torch.Generator().manual_seed(6), critic,
-                           critic_turn=False)
+        ours = sadvae_step(
+            model,
+            _batch(data, torch.arange(B)),
+            w,
+            hp,
+            torch.Generator().manual_seed(6),
+            critic,
+            critic_turn=False,
+        )
         ours.backward()
         eps = torch.randn(3, B, 1, generator=torch.Generator().manual_seed(6))
         smu, slv, ismu, islv, sz, isz, tmu, tlv, tz = _sadvae_forward(p, s, t, eps, 2)
         loss = F.mse_loss(R.decoder(p, "sd", torch.cat([sz, isz], -1)), s) + F.mse_loss(R.decoder(p, "td", tz), t)
-        loss = loss - (kld * (R.kl_divergence_released(smu, slv) + R.kl_divergence_released(ismu, islv))
-                       + kld_2 * R.kl_divergence_released(tmu, tlv))
-        loss = loss + cross * (F.mse_loss(R.decoder(p, "sd", torch.cat([tz, isz], -1)), s)
-                               + F.mse_loss(R.decoder(p, "td", sz), t))
+        loss = loss - (
+            kld * (R.kl_divergence_released(smu, slv) + R.kl_divergence_released(ismu, islv))
+            + kld_2 * R.kl_divergence_released(tmu, tlv)
+        )
+        loss = loss + cross * (
+            F.mse_loss(R.decoder(p, "sd", torch.cat([tz, isz], -1)), s) + F.mse_loss(R.decoder(p, "td", sz), t)
+        )
         loss = loss + torch.mean(R.discriminator(p, torch.cat([sz, isz], dim=-1))) * kld_2
         torch.testing.assert_close(ours, loss, rtol=1e-5, atol=1e-6)
         _grads_match(model, p, loss, ["se.mu_w", "se.lv_w", "te.mu_w", "sd.w", "td.w"])
@@ -128,8 +139,10 @@ def test_sadvae_discriminator_step_equals_train_py():
 
     def pair_loss(a, b):
         perm1, perm2 = torch.randperm(B, generator=g), torch.randperm(B, generator=g)
-        return (F.binary_cross_entropy(R.discriminator(p, torch.cat([a, b], -1)), ones)
-                + F.binary_cross_entropy(R.discriminator(p, torch.cat([a[perm1], b[perm2]], -1)), zeros)) / 2
+        return (
+            F.binary_cross_entropy(R.discriminator(p, torch.cat([a, b], -1)), ones)
+            + F.binary_cross_entropy(R.discriminator(p, torch.cat([a[perm1], b[perm2]], -1)), zeros)
+        ) / 2
 
     loss_s_dis = pair_loss(R.reparameterize(mu_r, lv_r, eps[0]), R.reparameterize(mu_v, lv_v, eps[1]))
     loss_t_dis = pair_loss(R.reparameterize(mu_t, lv_t, eps[2]), R.reparameterize(mu_v, lv_v, eps[3]))
@@ -187,10 +200,11 @@ def test_cadavae_released_loss_terms_equal_vaemodel():
     l1 = torch.nn.L1Loss(reduction="sum")
     reconstruction = l1(R.decoder(p, "sd", z_img), img) + l1(R.decoder(p, "td", z_att), att)
     cross_reconstruction = l1(R.decoder(p, "sd", z_att), img) + l1(R.decoder(p, "td", z_img), att)
-    kld = (0.5 * torch.sum(1 + logvar_att - mu_att.pow(2) - logvar_att.exp())) \
-        + (0.5 * torch.sum(1 + logvar_img - mu_img.pow(2) - logvar_img.exp()))
+    kld = (0.5 * torch.sum(1 + logvar_att - mu_att.pow(2) - logvar_att.exp())) + (
+        0.5 * torch.sum(1 + logvar_img - mu_img.pow(2) - logvar_img.exp())
+    )
     sigma_gap = torch.sqrt(logvar_img.exp()) - torch.sqrt(logvar_att.exp())
-    distance = torch.sqrt(torch.sum((mu_img - mu_att) ** 2, dim=1) + torch.sum(sigma_gap ** 2, dim=1)).sum()
+    distance = torch.sqrt(torch.sum((mu_img - mu_att) ** 2, dim=1) + torch.sum(sigma_gap**2, dim=1)).sum()
     loss = reconstruction - beta * kld + cross * cross_reconstruction + distance_factor * distance
     torch.testing.assert_close(ours * B, loss, rtol=1e-5, atol=1e-4)
     _grads_match(model, p, loss / B)

@@ -41,10 +41,10 @@ from pipeline.stages.train import train_split
 from pipeline.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
-CLASSES = 30                   # NTU classes 0..29
-UNSEEN = (5, 20, 22, 26)       # pick up, take off a hat/cap, hand waving, jump up
+CLASSES = 30  # NTU classes 0..29
+UNSEEN = (5, 20, 22, 26)  # pick up, take off a hat/cap, hand waving, jump up
 FRAMES = 16
-NEW_CLIPS = 12                 # new clips per unseen class to label
+NEW_CLIPS = 12  # new clips per unseen class to label
 TINY_TRAIN = {"cycles": 2, "steps_per_cycle": 200, "classifier_samples": 100, "classifier_epochs": 100}
 
 
@@ -57,7 +57,9 @@ def _write_dataset(root: Path) -> dict[str, int]:
     """A dataset folder of the first CLASSES synthetic classes; returns sample_id -> class."""
     texts = _descriptions()
     (root / "skeletons").mkdir(parents=True)
-    (root / "classes.csv").write_text("idx,label\n" + "".join(f"{c},{texts[c]['label']}\n" for c in range(CLASSES)))
+    (root / "classes.csv").write_text(
+        "idx,label\n" + "".join(f"{c},{texts[c]['label']}\n" for c in range(CLASSES))
+    )
     (root / "descriptions.jsonl").write_text("".join(json.dumps(texts[c]) + "\n" for c in range(CLASSES)))
     clips = generate_clips(CLASSES, SyntheticConfig(samples_per_class=6, subjects=6, frames=FRAMES))
     rows = []
@@ -101,18 +103,37 @@ def trained(tmp_path_factory):
         torch.set_num_threads(threads)
     cfg.train.method = "ridge"
     [ridge] = train_split(dataset, split, cfg)
-    cfg.train.method, cfg.train.frequency, cfg.train.cycles, cfg.train.steps_per_cycle = "fsvae", "temporal", 1, 100
+    cfg.train.method, cfg.train.frequency, cfg.train.cycles, cfg.train.steps_per_cycle = (
+        "fsvae",
+        "temporal",
+        1,
+        100,
+    )
     [temporal] = train_split(dataset, split, cfg)
     cfg = _config(root)
     [result] = train_split(dataset, split, cfg)
     clips, new = root / "clips", {}
     clips.mkdir()
-    fresh = generate_clips(CLASSES, SyntheticConfig(samples_per_class=NEW_CLIPS, subjects=6, frames=FRAMES, seed=1))
+    fresh = generate_clips(
+        CLASSES, SyntheticConfig(samples_per_class=NEW_CLIPS, subjects=6, frames=FRAMES, seed=1)
+    )
     for n, clip in enumerate(c for c in fresh if c.label in UNSEEN):
-        np.save(clips / f"{clip.sample_id}.npy", clip.data[:, 0] if n % 2 else clip.data)  # (T, J, 3), (T, M, J, 3)
+        np.save(
+            clips / f"{clip.sample_id}.npy", clip.data[:, 0] if n % 2 else clip.data
+        )  # (T, J, 3), (T, M, J, 3)
         new[clip.sample_id] = clip.label
-    return {"root": root, "cfg": cfg, "dataset": dataset, "split": split, "result": result, "ridge": ridge,
-            "temporal": temporal, "truth": truth, "new": new, "clips": clips}
+    return {
+        "root": root,
+        "cfg": cfg,
+        "dataset": dataset,
+        "split": split,
+        "result": result,
+        "ridge": ridge,
+        "temporal": temporal,
+        "truth": truth,
+        "new": new,
+        "clips": clips,
+    }
 
 
 def _accuracy(predictions, truth, labels) -> float:
@@ -171,8 +192,9 @@ def test_predict_unseen_clips_with_the_models_classes_labels_and_a_class_file(tr
     folder.mkdir()
     (folder / "classes.csv").write_text("label\n" + "".join(f"{labels[c]}\n" for c in shuffled))
     texts = _descriptions()
-    (folder / "descriptions.jsonl").write_text("".join(json.dumps({**texts[c], "idx": i}) + "\n"
-                                                       for i, c in enumerate(shuffled)))
+    (folder / "descriptions.jsonl").write_text(
+        "".join(json.dumps({**texts[c], "idx": i}) + "\n" for i, c in enumerate(shuffled))
+    )
     listed = predict(cfg, trained["clips"], model=model, classes=folder / "classes.csv", out=tmp_path / "out.json")
     assert listed.classes.labels == tuple(labels[c] for c in shuffled) and listed.classes.how == "descriptions"
     assert _accuracy(listed, truth, labels) >= 2 * chance
@@ -182,8 +204,9 @@ def test_predict_unseen_clips_with_the_models_classes_labels_and_a_class_file(tr
 
     # labels alone: embedded from the label, with a warning
     capsys.readouterr()
-    by_label = predict(cfg, trained["clips"], model=model, labels="; ".join(labels[c] for c in UNSEEN),
-                       out=tmp_path / "out.csv")
+    by_label = predict(
+        cfg, trained["clips"], model=model, labels="; ".join(labels[c] for c in UNSEEN), out=tmp_path / "out.csv"
+    )
     assert "from the label alone" in capsys.readouterr().err
     assert _accuracy(by_label, truth, labels) >= 2 * chance
     lines = (tmp_path / "out.csv").read_text().splitlines()
@@ -242,9 +265,9 @@ def test_bad_clips_are_named_and_a_folder_keeps_the_good_ones(trained, tmp_path)
     good = sorted(trained["clips"].iterdir())[:2]
     for path in good:
         (folder / path.name).write_bytes(path.read_bytes())
-    np.save(folder / "layout.npy", np.zeros((20, 20, 3), np.float32) + 1)      # 20 joints, model has 25
-    np.save(folder / "short.npy", np.ones((1, 25, 3), np.float32))            # one frame
-    np.save(folder / "empty.npy", np.full((30, 25, 3), np.nan, np.float32))   # nothing observed
+    np.save(folder / "layout.npy", np.zeros((20, 20, 3), np.float32) + 1)  # 20 joints, model has 25
+    np.save(folder / "short.npy", np.ones((1, 25, 3), np.float32))  # one frame
+    np.save(folder / "empty.npy", np.full((30, 25, 3), np.nan, np.float32))  # nothing observed
     (folder / "broken.npy").write_bytes(b"not an array")
     np.save(folder / "text.npy", np.array(["a", "b"]))
     result = predict(cfg, folder)
@@ -272,8 +295,11 @@ def test_bad_clips_are_named_and_a_folder_keeps_the_good_ones(trained, tmp_path)
 
 def test_ntu_skeleton_files_are_inputs(trained, tmp_path):
     folder = tmp_path / "ntu"
-    clip = next(c for c in generate_clips(CLASSES, SyntheticConfig(samples_per_class=1, subjects=6, frames=FRAMES,
-                                                                   seed=2)) if c.label == UNSEEN[0])
+    clip = next(
+        c
+        for c in generate_clips(CLASSES, SyntheticConfig(samples_per_class=1, subjects=6, frames=FRAMES, seed=2))
+        if c.label == UNSEEN[0]
+    )
     body = np.nan_to_num(clip.data[:, 0]).astype(np.float64)
     write(folder / "S001C001P001R001A006.skeleton", ntu_text([[("72057594037931101", xyz)] for xyz in body]))
     if NTU_SAMPLES.is_dir():  # real NTU RGB+D files, when ../shared/data is there
@@ -299,8 +325,22 @@ def test_cli_predict_and_models_ls(trained, tmp_path):
     runner = CliRunner()
     clip = sorted(trained["clips"].iterdir())[0]
     labels = trained["dataset"].labels
-    out = runner.invoke(app, ["predict", "--model", "latest", "--input", str(clip), "--labels",
-                              "; ".join(labels[c] for c in UNSEEN), "--top-k", "2", "--set", f"store={cfg.store}"])
+    out = runner.invoke(
+        app,
+        [
+            "predict",
+            "--model",
+            "latest",
+            "--input",
+            str(clip),
+            "--labels",
+            "; ".join(labels[c] for c in UNSEEN),
+            "--top-k",
+            "2",
+            "--set",
+            f"store={cfg.store}",
+        ],
+    )
     assert out.exit_code == 0, out.output
     assert "top-2 predictions" in out.stdout and "1 clip(s) labelled" in out.stdout
     assert any(labels[c] in out.stdout for c in UNSEEN)
@@ -314,8 +354,14 @@ def test_presets_ridge_and_models_without_a_backbone(tmp_path):
     """On toy features: both presets and ridge save models that reproduce their evaluated ZSL exactly;
     `models ls` tells the presets apart; a model without a backbone cannot label clips, and says why."""
     cfg = Config(store=str(tmp_path / "store"), results=str(tmp_path / "results"), seed=3)
-    for k, v in {"cycles": 2, "steps_per_cycle": 120, "batch_size": 32, "lr": 1e-3, "classifier_samples": 50,
-                 "classifier_epochs": 60}.items():
+    for k, v in {
+        "cycles": 2,
+        "steps_per_cycle": 120,
+        "batch_size": 32,
+        "lr": 1e-3,
+        "classifier_samples": 50,
+        "classifier_epochs": 60,
+    }.items():
         setattr(cfg.train, k, v)
     store = Store(cfg.store)
     key, text = make_toy(store)
@@ -352,15 +398,21 @@ def test_a_second_store_pulls_features_and_models_from_the_remote(trained, tmp_p
     cfg = _config(tmp_path / "b")
     cfg.remote = remote
     folder, split = trained["dataset"].path, trained["split"].name
-    code = ("import sys; from pipeline.catalog import get_dataset, get_split; from pipeline.config import Config; "
-            "from pipeline.stages.skeleton import extract_features, fit_backbones; "
-            f"cfg = Config(store={cfg.store!r}, remote={remote!r}, device='cpu'); "
-            f"cfg.skeleton.prepare.frames = {FRAMES}; cfg.skeleton.backbone.epochs = 8; "
-            "cfg.skeleton.backbone.batch_size = 16; "
-            f"d = get_dataset({str(folder)!r}); s = get_split(d, {split!r}); fit_backbones(d, s, cfg); "
-            "print(extract_features(d, s, cfg)); assert 'torch' not in sys.modules")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)})
+    code = (
+        "import sys; from pipeline.catalog import get_dataset, get_split; from pipeline.config import Config; "
+        "from pipeline.stages.skeleton import extract_features, fit_backbones; "
+        f"cfg = Config(store={cfg.store!r}, remote={remote!r}, device='cpu'); "
+        f"cfg.skeleton.prepare.frames = {FRAMES}; cfg.skeleton.backbone.epochs = 8; "
+        "cfg.skeleton.backbone.batch_size = 16; "
+        f"d = get_dataset({str(folder)!r}); s = get_split(d, {split!r}); fit_backbones(d, s, cfg); "
+        "print(extract_features(d, s, cfg)); assert 'torch' not in sys.modules"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)},
+    )
     assert done.returncode == 0, done.stderr
     a, b = Store(trained["cfg"].store), Store(cfg.store)
     features = a.get_ref(f"features/{trained['dataset'].name}/{trained['split'].slug}")
@@ -371,7 +423,7 @@ def test_a_second_store_pulls_features_and_models_from_the_remote(trained, tmp_p
 
     monkeypatch.setattr("pipeline.skeleton.fit.train_backbone", no_compute)
     monkeypatch.setattr("pipeline.text.encoders.load_encoder", no_compute)
-    predictions = load_predictor(cfg).run(trained["clips"])          # team A's latest model, pulled
+    predictions = load_predictor(cfg).run(trained["clips"])  # team A's latest model, pulled
     assert predictions.model == trained["result"]["model_key"] and b.has(KIND, predictions.model)
     cfg.train.method = "ridge"
     [again] = train_split(trained["dataset"], trained["split"], cfg)

@@ -99,7 +99,8 @@ def write_folder_dataset(root, extra: int = 0):
     root.mkdir(exist_ok=True)
     (root / "dataset.toml").write_text(
         'name = "toy"\n[layout]\nname = "stick5"\njoints = ["pelvis", "chest", "head", "lhand", "rhand"]\n'
-        "edges = [[0, 1], [1, 2], [1, 3], [1, 4]]\ncenter = 1\nshoulders = [3, 4]\nhips = [0, 0]\n")
+        "edges = [[0, 1], [1, 2], [1, 3], [1, 4]]\ncenter = 1\nshoulders = [3, 4]\nhips = [0, 0]\n"
+    )
     (root / "classes.csv").write_text("idx,label\n0,wave\n1,bow\n")
     (root / "skeletons").mkdir(exist_ok=True)
     rng = np.random.default_rng(0)

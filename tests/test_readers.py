@@ -31,6 +31,7 @@ MSR = SHARED_DATA / "msr_action3d"
 
 # ---------- NTU .skeleton ----------
 
+
 def body_block(body_id: str, xyz: np.ndarray, joints: int = 25) -> list[str]:
     lines = [f"{body_id} 0 1 1 1 1 0 0.06 -0.24 2", str(joints)]
     for j in range(joints):
@@ -84,17 +85,23 @@ def test_ntu_keeps_two_most_active_bodies(tmp_path: Path) -> None:
     assert not clip.data[3, 1].any(), "an absent body is zeros in that frame"
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda t: "\n".join(t.splitlines()[:40]), "truncated"),
-    (lambda t: t.replace("\n25\n", "\n20\n", 1), "joint count 20, expected 25"),
-    (lambda t: t.replace("0.000000 ", "nan ", 1), "line 5: non-finite joint coordinate"),
-    (lambda t: t.replace("0.000000 ", "abc ", 1), "bad number"),
-    (lambda t: t.replace(" -0.09 2\n", " -0.09\n", 1), "line 5: expected a joint line of 12 numbers, found 11"),
-    (lambda t: t.replace("0 1 1 1 1 0", "0 1 1", 1), "10 fields"),
-    (lambda t: t + "garbage\n", "unexpected content"),
-    (lambda t: "", "empty"),
-    (lambda t: "2\n0\n0\n", "no body"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda t: "\n".join(t.splitlines()[:40]), "truncated"),
+        (lambda t: t.replace("\n25\n", "\n20\n", 1), "joint count 20, expected 25"),
+        (lambda t: t.replace("0.000000 ", "nan ", 1), "line 5: non-finite joint coordinate"),
+        (lambda t: t.replace("0.000000 ", "abc ", 1), "bad number"),
+        (
+            lambda t: t.replace(" -0.09 2\n", " -0.09\n", 1),
+            "line 5: expected a joint line of 12 numbers, found 11",
+        ),
+        (lambda t: t.replace("0 1 1 1 1 0", "0 1 1", 1), "10 fields"),
+        (lambda t: t + "garbage\n", "unexpected content"),
+        (lambda t: "", "empty"),
+        (lambda t: "2\n0\n0\n", "no body"),
+    ],
+)
 def test_ntu_broken_files(tmp_path: Path, mutate, message: str) -> None:
     frames = [[("1", np.zeros((25, 3)) + t)] for t in range(3)]
     path = write(tmp_path / "S001C001P001R001A001.skeleton", mutate(ntu_text(frames)))
@@ -117,8 +124,9 @@ def test_ntu_folder_filters_and_parallel(tmp_path: Path) -> None:
     write(tmp_path / "raw" / "S001C001P001R001A004.skeleton", "1\n0\n")  # a listed sample without skeleton
     missing = write(tmp_path / "missing.txt", "S001C001P001R001A004\nS001C001P002R001A003\n")
     clips = read_ntu_folder(tmp_path / "raw", missing, workers=1, max_action=60)
-    assert [c.sample_id for c in clips] == sorted(n for n in names if int(n[-3:]) <= 60
-                                                  and n != "S001C001P002R001A003")
+    assert [c.sample_id for c in clips] == sorted(
+        n for n in names if int(n[-3:]) <= 60 and n != "S001C001P002R001A003"
+    )
     parallel = read_ntu_folder(tmp_path / "raw", missing, workers=2)
     assert [c.sample_id for c in parallel] == sorted(n for n in names if n != "S001C001P002R001A003")
     with pytest.raises(PipelineError, match="S001C001P001R001A004.skeleton: no body"):
@@ -158,6 +166,7 @@ def test_real_ntu_samples() -> None:
 
 # ---------- CTR-GCN .npz ----------
 
+
 def make_npz(path: Path, **override) -> Path:
     rng = np.random.default_rng(3)
     x_train = np.zeros((3, 10, 150), np.float32)
@@ -173,22 +182,30 @@ def make_npz(path: Path, **override) -> Path:
 def test_npz_reader(tmp_path: Path) -> None:
     clips, classes = read_npz(make_npz(tmp_path / "d.npz"))
     assert classes == 5
-    assert [c.sample_id for c in clips] == ["train_000000", "train_000001", "train_000002", "test_000000",
-                                            "test_000001"]
+    assert [c.sample_id for c in clips] == [
+        "train_000000",
+        "train_000001",
+        "train_000002",
+        "test_000000",
+        "test_000001",
+    ]
     assert [len(c.data) for c in clips] == [4, 10, 7, 10, 10]  # trailing zero frames trimmed
     assert [c.label for c in clips] == [0, 3, 4, 1, 2]
     assert [c.subject for c in clips] == [1, 1, 1, 2, 2]
     assert clips[0].data.shape == (4, 2, 25, 3)
 
 
-@pytest.mark.parametrize("override, message", [
-    ({"y_test": None}, "missing arrays \\['y_test'\\]"),
-    ({"y_train": np.eye(5)[[0, 1]]}, "expected one-hot labels of shape \\(3"),
-    ({"y_train": np.zeros((3, 5))}, "row 0 is not a one-hot"),
-    ({"x_test": np.zeros((2, 10, 150), np.float32)}, "sample 0 is all zeros"),
-    ({"x_test": np.ones((2, 10, 149), np.float32)}, "expected \\(N, frames"),
-    ({"y_test": np.eye(6)[[1, 2]]}, "different class counts"),
-])
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ({"y_test": None}, "missing arrays \\['y_test'\\]"),
+        ({"y_train": np.eye(5)[[0, 1]]}, "expected one-hot labels of shape \\(3"),
+        ({"y_train": np.zeros((3, 5))}, "row 0 is not a one-hot"),
+        ({"x_test": np.zeros((2, 10, 150), np.float32)}, "sample 0 is all zeros"),
+        ({"x_test": np.ones((2, 10, 149), np.float32)}, "expected \\(N, frames"),
+        ({"y_test": np.eye(6)[[1, 2]]}, "different class counts"),
+    ],
+)
 def test_npz_broken(tmp_path: Path, override: dict, message: str) -> None:
     path = make_npz(tmp_path / "d.npz", **override)
     with pytest.raises(PipelineError, match=message) as err:
@@ -203,19 +220,21 @@ def test_npz_not_a_zip(tmp_path: Path) -> None:
 
 # ---------- PKU-MMD ----------
 
+
 def make_pku(root: Path, videos: dict[str, tuple[int, list[str]]]) -> Path:
     rng = np.random.default_rng(4)
     for name, (frames, labels) in videos.items():
         data = rng.normal(size=(frames, 150))
         data[:, 75:] = 0
-        write(root / "skeleton" / f"{name}.txt", "\n".join(" ".join(f"{v:.4f}" for v in row) for row in data) + "\n")
+        write(
+            root / "skeleton" / f"{name}.txt", "\n".join(" ".join(f"{v:.4f}" for v in row) for row in data) + "\n"
+        )
         write(root / "label" / f"{name}.txt", "\n".join(labels) + "\n")
     return root
 
 
 def test_pkummd_reader(tmp_path: Path) -> None:
-    root = make_pku(tmp_path / "pku", {"0002-L": (40, ["1,0,9,1", "51,10,19,2"]),
-                                       "0003-R": (30, ["7,5,40,1"])})
+    root = make_pku(tmp_path / "pku", {"0002-L": (40, ["1,0,9,1", "51,10,19,2"]), "0003-R": (30, ["7,5,40,1"])})
     clips = read_pkummd(root / "skeleton", root / "label", workers=1)
     assert [c.sample_id for c in clips] == ["0002-L_000", "0002-L_001", "0003-R_000"]
     assert [c.label for c in clips] == [0, 50, 6]
@@ -230,13 +249,16 @@ def test_pkummd_reader(tmp_path: Path) -> None:
     assert len(clips) == 3 and layout.name == "ntu25" and train == (2,)
 
 
-@pytest.mark.parametrize("labels, message", [
-    (["52,0,5,1"], "label 52 out of range 1..51"),
-    (["0,0,5,1"], "label 0 out of range"),
-    (["3,8,2,1"], "bad frame range"),
-    (["3;0;5"], "expected 'label,start,end,confidence'"),
-    (["3,50,60,1"], "starts at frame 50"),
-])
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        (["52,0,5,1"], "label 52 out of range 1..51"),
+        (["0,0,5,1"], "label 0 out of range"),
+        (["3,8,2,1"], "bad frame range"),
+        (["3;0;5"], "expected 'label,start,end,confidence'"),
+        (["3,50,60,1"], "starts at frame 50"),
+    ],
+)
 def test_pkummd_bad_labels(tmp_path: Path, labels: list[str], message: str) -> None:
     root = make_pku(tmp_path / "pku", {"0002-L": (20, labels)})
     with pytest.raises(PipelineError, match=message) as err:
@@ -261,8 +283,13 @@ def test_pkummd_bad_skeleton(tmp_path: Path) -> None:
 
 # ---------- bring-your-own folder ----------
 
-def make_folder(root: Path, layout: str = 'layout = "msr20"', joints: int = 20, rows: list[dict] | None = None,
-                ) -> Path:
+
+def make_folder(
+    root: Path,
+    layout: str = 'layout = "msr20"',
+    joints: int = 20,
+    rows: list[dict] | None = None,
+) -> Path:
     rng = np.random.default_rng(5)
     write(root / "dataset.toml", f'name = "toy"\n{layout}\n')
     write(root / "classes.csv", "idx,label\n0,wave\n1,kick\n2,bow\n")
@@ -272,8 +299,15 @@ def make_folder(root: Path, layout: str = 'layout = "msr20"', joints: int = 20, 
         for i in range(6):
             shape = (8, joints, 3) if i % 2 else (8, 2, joints, 3)
             np.save(root / "skeletons" / f"s{i}.npy", rng.normal(size=shape).astype(np.float32))
-            rows.append({"sample_id": f"s{i}", "file": f"skeletons/s{i}.npy" if i else "s0.npy",
-                         "class_idx": i % 3, "subject": i % 3 + 1, "view": ""})
+            rows.append(
+                {
+                    "sample_id": f"s{i}",
+                    "file": f"skeletons/s{i}.npy" if i else "s0.npy",
+                    "class_idx": i % 3,
+                    "subject": i % 3 + 1,
+                    "view": "",
+                }
+            )
     with (root / "samples.csv").open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
@@ -345,6 +379,7 @@ def test_folder_errors(tmp_path: Path) -> None:
 
 # ---------- dispatch ----------
 
+
 def test_read_source_errors(tmp_path: Path) -> None:
     cfg = Config()
     with pytest.raises(PipelineError, match="cannot be downloaded here.*--source"):
@@ -358,6 +393,7 @@ def test_read_source_errors(tmp_path: Path) -> None:
 
 
 # ---------- MSR Action3D example ----------
+
 
 @pytest.mark.skipif(not MSR.is_dir(), reason="../shared/data is absent")
 def test_msr_conversion_reads_back(tmp_path: Path) -> None:

@@ -17,31 +17,54 @@ from pipeline.stages.report import build_report
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def _write_run(root: Path, dataset: str, method: str, preset: str, seed: int, zsl: float,
-               gzsl: dict | None, created: str, config_hash: str = "0123abcd") -> Path:
+def _write_run(
+    root: Path,
+    dataset: str,
+    method: str,
+    preset: str,
+    seed: int,
+    zsl: float,
+    gzsl: dict | None,
+    created: str,
+    config_hash: str = "0123abcd",
+) -> Path:
     """A run JSON and its latents .npz, laid out as the trainer writes them."""
     split = get_split(get_dataset(dataset), "55_5")
     folder = root / dataset / split.slug / method
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     unseen = np.array(split.unseen)
-    np.savez(folder / f"{preset}_{config_hash}_seed{seed}_latents.npz",
-             skeleton_mu=rng.normal(size=(40, 8)) + np.repeat(unseen, 8)[:, None],
-             skeleton_label=np.repeat(unseen, 8), text_mu=rng.normal(size=(5, 8)) + unseen[:, None],
-             text_label=unseen)
+    np.savez(
+        folder / f"{preset}_{config_hash}_seed{seed}_latents.npz",
+        skeleton_mu=rng.normal(size=(40, 8)) + np.repeat(unseen, 8)[:, None],
+        skeleton_label=np.repeat(unseen, 8),
+        text_mu=rng.normal(size=(5, 8)) + unseen[:, None],
+        text_label=unseen,
+    )
     labels = list(range(60))
     record = {
-        "dataset": dataset, "synthetic": dataset.startswith("synthetic"), "split": split.to_dict(),
-        "method": method, "preset": preset, "seed": seed, "protocol": "cross-subject", "zsl_top1": zsl,
+        "dataset": dataset,
+        "synthetic": dataset.startswith("synthetic"),
+        "split": split.to_dict(),
+        "method": method,
+        "preset": preset,
+        "seed": seed,
+        "protocol": "cross-subject",
+        "zsl_top1": zsl,
         "gzsl": gzsl or {"seen": None, "unseen": None, "h": None},
         "selection": {"rule": "val_h", "cycle": 3},
         "test_selected": {"zsl_top1": zsl + 5, "gzsl_h": None, "cycle": 7, "note": "selected on test"},
-        "per_class": {"zsl": {str(c): 50.0 + c % 7 for c in split.unseen},
-                      "gzsl": {str(c): 40.0 for c in labels}},
+        "per_class": {"zsl": {str(c): 50.0 + c % 7 for c in split.unseen}, "gzsl": {str(c): 40.0 for c in labels}},
         "confusion": {"labels": labels, "matrix": rng.integers(0, 5, size=(60, 60)).tolist()},
         "latents": f"{preset}_{config_hash}_seed{seed}_latents.npz",
-        "config": {"train": {"preset": preset}}, "feature_key": "f", "text_key": "t", "encoder": "all-MiniLM-L6-v2",
-        "descriptions_sha256": "0" * 64, "wall_time_s": 1.0, "created": created, "results_version": 1,
+        "config": {"train": {"preset": preset}},
+        "feature_key": "f",
+        "text_key": "t",
+        "encoder": "all-MiniLM-L6-v2",
+        "descriptions_sha256": "0" * 64,
+        "wall_time_s": 1.0,
+        "created": created,
+        "results_version": 1,
     }
     path = folder / f"{preset}_{config_hash}_seed{seed}.json"
     path.write_text(json.dumps(record), encoding="utf-8")
@@ -51,15 +74,48 @@ def _write_run(root: Path, dataset: str, method: str, preset: str, seed: int, zs
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     root = tmp_path_factory.mktemp("results")
-    _write_run(root, "synthetic60", "fsvae", "released", 0, 60.0, {"seen": 80.0, "unseen": 40.0, "h": 50.0},
-               "2025-01-01T00:00:00")
+    _write_run(
+        root,
+        "synthetic60",
+        "fsvae",
+        "released",
+        0,
+        60.0,
+        {"seen": 80.0, "unseen": 40.0, "h": 50.0},
+        "2025-01-01T00:00:00",
+    )
     _write_run(root, "synthetic60", "fsvae", "released", 1, 70.0, None, "2025-01-02T00:00:00")
-    _write_run(root, "synthetic60", "cadavae", "released", 0, 55.0, {"seen": 70.0, "unseen": 30.0, "h": 42.0},
-               "2025-01-01T00:00:00")
-    _write_run(root, "ntu60", "fsvae", "released", 0, 85.0, {"seen": 76.0, "unseen": 72.0, "h": 74.0},
-               "2025-01-01T00:00:00")
-    _write_run(root, "ntu60", "fsvae", "paper", 0, 86.0, {"seen": 77.0, "unseen": 73.0, "h": 75.0},
-               "2025-01-01T00:00:00", config_hash="4567cdef")
+    _write_run(
+        root,
+        "synthetic60",
+        "cadavae",
+        "released",
+        0,
+        55.0,
+        {"seen": 70.0, "unseen": 30.0, "h": 42.0},
+        "2025-01-01T00:00:00",
+    )
+    _write_run(
+        root,
+        "ntu60",
+        "fsvae",
+        "released",
+        0,
+        85.0,
+        {"seen": 76.0, "unseen": 72.0, "h": 74.0},
+        "2025-01-01T00:00:00",
+    )
+    _write_run(
+        root,
+        "ntu60",
+        "fsvae",
+        "paper",
+        0,
+        86.0,
+        {"seen": 77.0, "unseen": 73.0, "h": 75.0},
+        "2025-01-01T00:00:00",
+        config_hash="4567cdef",
+    )
     bad = root / "synthetic60" / "55_5" / "fsvae"
     (bad / "broken.json").write_text("{not json", encoding="utf-8")
     (bad / "oldversion.json").write_text(json.dumps({"dataset": "synthetic60", "results_version": 0}))

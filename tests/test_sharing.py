@@ -38,13 +38,27 @@ def make(store: Store, kind: str, spec: dict, files: dict[str, bytes], ref: str 
 def team_store(root: Path) -> tuple[Config, dict[str, str]]:
     """Text features and a backbone, and a feature set whose spec names both (so it references them)."""
     store = Store(root)
-    keys = {"text": make(store, "text-features", {"encoder": "mini", "dataset": "synthetic60"},
-                         {"label.parquet": b"L" * 3000, "shared.bin": b"same bytes"})}
-    keys["backbone"] = make(store, "backbone", {"split": "55_5", "seed": 0},
-                            {"model.pt": os.urandom(5000), "sub/log.json": b"{}", "shared.bin": b"same bytes"})
-    keys["features"] = make(store, "skeleton-features",
-                            {"backbone": keys["backbone"], "text": keys["text"], "parts": ["train"]},
-                            {"train.parquet": os.urandom(4000)}, ref=REF)
+    keys = {
+        "text": make(
+            store,
+            "text-features",
+            {"encoder": "mini", "dataset": "synthetic60"},
+            {"label.parquet": b"L" * 3000, "shared.bin": b"same bytes"},
+        )
+    }
+    keys["backbone"] = make(
+        store,
+        "backbone",
+        {"split": "55_5", "seed": 0},
+        {"model.pt": os.urandom(5000), "sub/log.json": b"{}", "shared.bin": b"same bytes"},
+    )
+    keys["features"] = make(
+        store,
+        "skeleton-features",
+        {"backbone": keys["backbone"], "text": keys["text"], "parts": ["train"]},
+        {"train.parquet": os.urandom(4000)},
+        ref=REF,
+    )
     return Config(store=str(root)), keys
 
 
@@ -56,10 +70,10 @@ def test_directory_remote_push_pull_verify(tmp_path, capsys):
     cfg, keys = team_store(tmp_path / "a")
     remote = str(tmp_path / "remote")
     done = push(cfg, remote)
-    assert done.artifacts == 3 and done.blobs == 5 and done.refs == 1   # shared.bin uploaded once
+    assert done.artifacts == 3 and done.blobs == 5 and done.refs == 1  # shared.bin uploaded once
     rows = json.loads((tmp_path / "remote" / "manifest.json").read_text())
     assert {r["key"] for r in rows} == set(keys.values())
-    assert not list((tmp_path / "remote" / "objects").glob(".*"))       # no temp names left behind
+    assert not list((tmp_path / "remote" / "objects").glob(".*"))  # no temp names left behind
 
     fresh = Config(store=str(tmp_path / "b"))
     assert pull(fresh, remote).artifacts == 3
@@ -95,7 +109,7 @@ def _pull_as_reader(store_dir: str, remote: str) -> None:
 
 def test_pull_needs_no_write_access(tmp_path):
     cfg, keys = team_store(tmp_path / "a")
-    base = Path(tempfile.mkdtemp(prefix="zssar-readonly-"))   # outside pytest's 0700 tmp, for the reader
+    base = Path(tempfile.mkdtemp(prefix="zssar-readonly-"))  # outside pytest's 0700 tmp, for the reader
     try:
         base.chmod(0o755)
         remote, store_dir = base / "remote", base / "store"
@@ -106,7 +120,9 @@ def test_pull_needs_no_write_access(tmp_path):
         for p in [remote, *remote.rglob("*")]:
             p.chmod(p.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
         before = _snapshot(remote)
-        child = multiprocessing.get_context("fork").Process(target=_pull_as_reader, args=(str(store_dir), str(remote)))
+        child = multiprocessing.get_context("fork").Process(
+            target=_pull_as_reader, args=(str(store_dir), str(remote))
+        )
         child.start()
         child.join()
         assert child.exitcode == 0
@@ -127,8 +143,12 @@ def test_s3_remote(tmp_path, monkeypatch):
     server.start()
     try:
         host, port = server.get_host_and_port()
-        for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                            "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": f"http://{host}:{port}"}.items():
+        for name, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ENDPOINT_URL": f"http://{host}:{port}",
+        }.items():
             monkeypatch.setenv(name, value)
         import boto3
 
@@ -163,8 +183,10 @@ def test_concurrent_pushes_keep_both_teams(tmp_path):
     ctx = multiprocessing.get_context("fork")
     barrier = ctx.Barrier(2)
     remote = str(tmp_path / "remote")
-    procs = [ctx.Process(target=_push_team, args=(str(tmp_path / team), remote, team, barrier))
-             for team in ("red", "blue")]
+    procs = [
+        ctx.Process(target=_push_team, args=(str(tmp_path / team), remote, team, barrier))
+        for team in ("red", "blue")
+    ]
     for p in procs:
         p.start()
     for p in procs:
@@ -198,7 +220,7 @@ def test_corrupt_remote_object_is_named_and_never_installed(tmp_path):
     blob.write_bytes(bytes(data[:1000]))
     with pytest.raises(PipelineError, match=f"objects/{sha}: 1000 bytes, expected 5000 .truncated"):
         verify_store(fresh, remote=str(remote))
-    assert push(cfg, str(remote)).blobs == 1                                  # wrong size: re-uploaded
+    assert push(cfg, str(remote)).blobs == 1  # wrong size: re-uploaded
     assert pull(fresh, str(remote)).artifacts == 1
     verify_store(fresh)
     verify_store(fresh, remote=str(remote))
@@ -259,13 +281,13 @@ def test_pull_if_configured_brings_what_it_references(tmp_path):
     remote = str(tmp_path / "remote")
     push(cfg, remote)
     fresh = Config(store=str(tmp_path / "b"))
-    assert not pull_if_configured(fresh, "skeleton-features", keys["features"])   # no remote configured
+    assert not pull_if_configured(fresh, "skeleton-features", keys["features"])  # no remote configured
     fresh.remote = remote
     assert not pull_if_configured(fresh, "skeleton-features", "0" * 32)
     assert pull_if_configured(fresh, "skeleton-features", keys["features"])
     assert keys_of(fresh) == set(keys.values())
     fresh.remote = str(tmp_path / "nowhere")
-    assert pull_if_configured(fresh, "backbone", keys["backbone"])                 # already here: no remote needed
+    assert pull_if_configured(fresh, "backbone", keys["backbone"])  # already here: no remote needed
 
 
 def test_gc_removes_temp_folders_and_unreachable_artifacts(tmp_path, capsys):
@@ -276,11 +298,11 @@ def test_gc_removes_temp_folders_and_unreachable_artifacts(tmp_path, capsys):
     leftover.mkdir()
     (leftover / "half.pt").write_bytes(b"y" * 100)
 
-    kept = collect_garbage(cfg)                                  # within the grace period: nothing goes
+    kept = collect_garbage(cfg)  # within the grace period: nothing goes
     assert kept.removed == [] and store.has("backbone", orphan) and leftover.exists()
 
     capsys.readouterr()
-    orphan_bytes = sum(p.stat().st_size for p in store.path("backbone", orphan).iterdir())   # with meta.json
+    orphan_bytes = sum(p.stat().st_size for p in store.path("backbone", orphan).iterdir())  # with meta.json
     done = collect_garbage(cfg, grace_s=0)
     assert done.removed == [str(leftover), f"backbone {orphan}"] and done.bytes == 100 + orphan_bytes
     assert "freed" in capsys.readouterr().out
@@ -324,19 +346,25 @@ def test_push_repairs_damaged_remote_objects(tmp_path, capsys):
     cfg, keys = team_store(tmp_path / "a")
     remote = tmp_path / "remote"
     push(cfg, str(remote))
-    metas = {k: Store(cfg.store).meta(kind, keys[k]) for k, kind in (("backbone", "backbone"),
-                                                                    ("features", "skeleton-features"))}
-    flipped = metas["backbone"]["files"]["model.pt"]["sha256"]          # same size, one byte changed
+    metas = {
+        k: Store(cfg.store).meta(kind, keys[k])
+        for k, kind in (("backbone", "backbone"), ("features", "skeleton-features"))
+    }
+    flipped = metas["backbone"]["files"]["model.pt"]["sha256"]  # same size, one byte changed
     truncated = metas["features"]["files"]["train.parquet"]["sha256"]
     _damage(remote, flipped, "flip")
     _damage(remote, truncated, "truncate")
-    (remote / "artifacts" / "text-features" / f"{keys['text']}.json").write_text('{"kind": ')   # unreadable record
+    (remote / "artifacts" / "text-features" / f"{keys['text']}.json").write_text('{"kind": ')  # unreadable record
     capsys.readouterr()
     done = push(cfg, str(remote))
     out = capsys.readouterr()
-    assert sorted(done.repaired) == sorted([Remote(str(remote)).name(f"objects/{flipped}"),
-                                            Remote(str(remote)).name(f"objects/{truncated}"),
-                                            Remote(str(remote)).name(f"artifacts/text-features/{keys['text']}.json")])
+    assert sorted(done.repaired) == sorted(
+        [
+            Remote(str(remote)).name(f"objects/{flipped}"),
+            Remote(str(remote)).name(f"objects/{truncated}"),
+            Remote(str(remote)).name(f"artifacts/text-features/{keys['text']}.json"),
+        ]
+    )
     assert "3 damaged objects repaired" in out.out and f"repaired {remote}/objects/{flipped}" in out.err
     verify_store(cfg, remote=str(remote))
 
@@ -346,13 +374,16 @@ def test_verify_repair_reuploads_what_the_local_store_holds_intact(tmp_path, cap
     remote = tmp_path / "remote"
     push(cfg, str(remote))
     store = Store(cfg.store)
-    files = {**store.meta("backbone", keys["backbone"])["files"], **store.meta("text-features", keys["text"])["files"]}
-    shas = [files[n]["sha256"] for n in ("model.pt", "label.parquet", "shared.bin")]   # shared.bin: in both
+    files = {
+        **store.meta("backbone", keys["backbone"])["files"],
+        **store.meta("text-features", keys["text"])["files"],
+    }
+    shas = [files[n]["sha256"] for n in ("model.pt", "label.parquet", "shared.bin")]  # shared.bin: in both
     for sha, how in zip(shas, ("flip", "truncate", "missing")):
         _damage(remote, sha, how)
     with pytest.raises(PipelineError, match="4 bad objects"):
         verify_store(cfg, remote=str(remote))
-    other = Config(store=str(tmp_path / "empty"))                 # holds nothing to repair from
+    other = Config(store=str(tmp_path / "empty"))  # holds nothing to repair from
     with pytest.raises(PipelineError, match="(?s)3 bad objects could not be repaired.*no intact copy"):
         verify_store(other, remote=str(remote), repair=True)
     capsys.readouterr()
@@ -372,13 +403,17 @@ def test_s3_remote_repair(tmp_path, monkeypatch):
     server.start()
     try:
         host, port = server.get_host_and_port()
-        for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                            "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": f"http://{host}:{port}"}.items():
+        for name, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ENDPOINT_URL": f"http://{host}:{port}",
+        }.items():
             monkeypatch.setenv(name, value)
         import boto3
 
         s3 = boto3.client("s3")
-        s3.create_bucket(Bucket="team-repair")   # moto keeps buckets across servers
+        s3.create_bucket(Bucket="team-repair")  # moto keeps buckets across servers
         remote = "s3://team-repair/zssar"
         cfg, keys = team_store(tmp_path / "a")
         push(cfg, remote)
@@ -386,11 +421,11 @@ def test_s3_remote_repair(tmp_path, monkeypatch):
         sha = meta["files"]["model.pt"]["sha256"]
         body = bytearray(s3.get_object(Bucket="team-repair", Key=f"zssar/objects/{sha}")["Body"].read())
         body[0] ^= 0xFF
-        s3.put_object(Bucket="team-repair", Key=f"zssar/objects/{sha}", Body=bytes(body))          # same size
+        s3.put_object(Bucket="team-repair", Key=f"zssar/objects/{sha}", Body=bytes(body))  # same size
         short = meta["files"]["sub/log.json"]["sha256"]
-        s3.put_object(Bucket="team-repair", Key=f"zssar/objects/{short}", Body=b"")               # truncated
-        assert push(cfg, remote).repaired == [Remote(remote).name(f"objects/{short}")]   # size only, on S3
-        done = push(cfg, remote, verify=True)                                            # hashes read back
+        s3.put_object(Bucket="team-repair", Key=f"zssar/objects/{short}", Body=b"")  # truncated
+        assert push(cfg, remote).repaired == [Remote(remote).name(f"objects/{short}")]  # size only, on S3
+        done = push(cfg, remote, verify=True)  # hashes read back
         assert done.repaired == [Remote(remote).name(f"objects/{sha}")]
         verify_store(cfg, remote=remote)
         body[0] ^= 0xFF

@@ -40,7 +40,7 @@ def test_same_seed_same_data_other_seed_differs():
 
 def test_a_class_does_not_depend_on_which_others_are_generated():
     few, many = generate_clips(3, small()), generate_clips(5, small())
-    np.testing.assert_array_equal(stack(few), stack(many[:len(few)]))
+    np.testing.assert_array_equal(stack(few), stack(many[: len(few)]))
 
 
 def test_shapes_labels_subjects_and_ids():
@@ -118,8 +118,9 @@ def test_classes_are_separable_but_not_trivially():
     even ones: far above chance (1/60), far from perfect."""
     cfg = Config()
     cfg.skeleton.synthetic = SyntheticConfig(samples_per_class=8, subjects=8)
-    prepared = preprocess_clips(generate_clips(60, cfg.skeleton.synthetic), NTU25, cfg,
-                                train_subjects(cfg.skeleton.synthetic))
+    prepared = preprocess_clips(
+        generate_clips(60, cfg.skeleton.synthetic), NTU25, cfg, train_subjects(cfg.skeleton.synthetic)
+    )
     x = prepared.x.reshape(len(prepared), 2, 64, -1)
     feat = np.concatenate([x.mean(2), x.std(2)], axis=-1).reshape(len(prepared), -1)
     train, test = prepared.select(range(60), "train"), prepared.select(range(60), "test")

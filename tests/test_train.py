@@ -16,8 +16,14 @@ from pipeline.errors import MissingArtifactError, PipelineError
 from pipeline.stages.train import train_split
 from pipeline.store import Store
 
-TINY = {"cycles": 2, "steps_per_cycle": 120, "batch_size": 32, "lr": 1e-3, "classifier_samples": 50,
-        "classifier_epochs": 60}
+TINY = {
+    "cycles": 2,
+    "steps_per_cycle": 120,
+    "batch_size": 32,
+    "lr": 1e-3,
+    "classifier_samples": 50,
+    "classifier_epochs": 60,
+}
 
 
 def _cfg(tmp_path, results="results", **train):
@@ -40,11 +46,34 @@ def test_end_to_end_writes_full_result_and_is_deterministic(tmp_path):
     assert [f.suffix for f in files] == [".json", ".npz"] and files[0].name.startswith("released_")
     assert files[0].name.endswith("_seed3.json")
     on_disk = json.loads(files[0].read_text())
-    for field in ("dataset", "synthetic", "split", "method", "preset", "seed", "protocol", "zsl_top1", "gzsl",
-                  "selection", "test_selected", "per_class", "confusion", "latents", "config", "feature_key",
-                  "text_key", "encoder", "descriptions_sha256", "wall_time_s", "created", "results_version"):
+    for field in (
+        "dataset",
+        "synthetic",
+        "split",
+        "method",
+        "preset",
+        "seed",
+        "protocol",
+        "zsl_top1",
+        "gzsl",
+        "selection",
+        "test_selected",
+        "per_class",
+        "confusion",
+        "latents",
+        "config",
+        "feature_key",
+        "text_key",
+        "encoder",
+        "descriptions_sha256",
+        "wall_time_s",
+        "created",
+        "results_version",
+    ):
         assert field in on_disk, field
-    assert on_disk["feature_key"] == key and on_disk["protocol"] == "toy protocol" and on_disk["synthetic"] is False
+    assert (
+        on_disk["feature_key"] == key and on_disk["protocol"] == "toy protocol" and on_disk["synthetic"] is False
+    )
     assert on_disk["config"]["train"]["steps_per_cycle"] == 120 and on_disk["config"]["train"]["alpha"] == 0.5
     assert on_disk["selection"]["rule"] == "validation carve" and 0 <= on_disk["selection"]["cycle"] < 2
     assert on_disk["test_selected"]["note"] == "selected on test; for comparison only"
@@ -111,8 +140,13 @@ def test_temporal_mode_cadavae_and_ablations_run(tmp_path):
 def test_features_of_another_split_are_refused(tmp_path):
     cfg = _cfg(tmp_path)
     key, text = make_toy(Store(cfg.store))
-    other = Split("unseen:0,5,9,13", unseen=(0, 5, 9, 13), seen=tuple(c for c in range(16) if c not in (0, 5, 9, 13)),
-                  val_unseen=SPLIT.val_unseen, val_seen=SPLIT.val_seen)
+    other = Split(
+        "unseen:0,5,9,13",
+        unseen=(0, 5, 9, 13),
+        seen=tuple(c for c in range(16) if c not in (0, 5, 9, 13)),
+        val_unseen=SPLIT.val_unseen,
+        val_seen=SPLIT.val_seen,
+    )
     with pytest.raises(PipelineError, match="outside split"):
         train_split(DATASET, other, cfg, features=key, text=text)
 
@@ -150,13 +184,18 @@ def _alive(pid: int) -> bool:
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs /proc to find the worker")
 def test_killed_trainer_takes_its_validation_worker_with_it(tmp_path):
     """An interrupted `zssar train` (the parent killed outright) leaves no worker training on."""
-    code = (f"from pathlib import Path; from fsvae_toy import DATASET, SPLIT, make_toy; "
-            f"from pipeline.config import Config; from pipeline.stages.train import train_split; "
-            f"from pipeline.store import Store; cfg = Config(store={str(tmp_path / 'store')!r}, "
-            f"results={str(tmp_path / 'results')!r}); cfg.train.cycles = 1; cfg.train.steps_per_cycle = 10**7; "
-            f"_, text = make_toy(Store(cfg.store)); train_split(DATASET, SPLIT, cfg, text=text)")
-    parent = subprocess.Popen([sys.executable, "-c", code], cwd=Path(__file__).parent,
-                              env={**os.environ, "PYTHONPATH": str(Path(__file__).parent)})
+    code = (
+        f"from pathlib import Path; from fsvae_toy import DATASET, SPLIT, make_toy; "
+        f"from pipeline.config import Config; from pipeline.stages.train import train_split; "
+        f"from pipeline.store import Store; cfg = Config(store={str(tmp_path / 'store')!r}, "
+        f"results={str(tmp_path / 'results')!r}); cfg.train.cycles = 1; cfg.train.steps_per_cycle = 10**7; "
+        f"_, text = make_toy(Store(cfg.store)); train_split(DATASET, SPLIT, cfg, text=text)"
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).parent,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent)},
+    )
     try:
         deadline = time.monotonic() + 120
         while not _children(parent.pid) and time.monotonic() < deadline and parent.poll() is None:

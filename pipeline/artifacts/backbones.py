@@ -16,8 +16,9 @@ from pipeline.store import Store
 MODEL_FILE = "model.pt"
 
 
-def write_backbone(store: Store, key: str, spec: dict[str, Any], info: dict[str, Any],
-                   state: dict[str, Any]) -> None:
+def write_backbone(
+    store: Store, key: str, spec: dict[str, Any], info: dict[str, Any], state: dict[str, Any]
+) -> None:
     import torch
 
     with store.writer(KIND, key, spec, info) as tmp:

@@ -51,7 +51,9 @@ class FeatureSet:
 
     def __getitem__(self, name: str) -> Part:
         if name not in self.parts:
-            raise MissingArtifactError(f"feature set {self.key} has no part {name!r} (has {', '.join(self.parts)})")
+            raise MissingArtifactError(
+                f"feature set {self.key} has no part {name!r} (has {', '.join(self.parts)})"
+            )
         return self.parts[name]
 
     @property
@@ -87,9 +89,14 @@ def read_part(path: Path, temporal: bool = True) -> Part:
     steps = cols.get("temporal")
     if steps is not None and meta.get("temporal_shape"):
         steps = steps.reshape(len(steps), *meta["temporal_shape"])
-    return Part(sample_id=cols["sample_id"].astype(str), class_idx=cols["class_idx"].astype(np.int64),
-                feature=cols["feature"].astype(np.float32), logits=cols.get("logits"), temporal=steps,
-                seen_classes=tuple(meta.get("seen_classes", ())))
+    return Part(
+        sample_id=cols["sample_id"].astype(str),
+        class_idx=cols["class_idx"].astype(np.int64),
+        feature=cols["feature"].astype(np.float32),
+        logits=cols.get("logits"),
+        temporal=steps,
+        seen_classes=tuple(meta.get("seen_classes", ())),
+    )
 
 
 def load_feature_set(store: Store, key: str, temporal: bool = True) -> FeatureSet:

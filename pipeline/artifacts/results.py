@@ -25,7 +25,7 @@ REPORT_CONFIG = "report.config.json"
 
 _FILE_NAME = re.compile(r"^(?P<preset>.+)_(?P<hash>[0-9a-f]{8})_seed(?P<seed>-?\d+)$")
 LATENTS_SUFFIX = ".latents.npz"
-EVALUATIONS_DIR = "evaluations"   # zssar evaluate's tables (pipeline/stages/evaluate.py), not run results
+EVALUATIONS_DIR = "evaluations"  # zssar evaluate's tables (pipeline/stages/evaluate.py), not run results
 
 # Where each reported metric lives in a run record.
 METRIC_PATHS: dict[str, tuple[str, ...]] = {
@@ -143,18 +143,29 @@ def parse_run(path: Path, record: Any) -> Run:
         raise ValueError(f"seed {record['seed']!r} is not an integer") from None
     dataset = str(record["dataset"])
     match = _FILE_NAME.match(path.stem)
-    return Run(path=path, record=record, dataset=dataset, split=split_name, split_info=split_info,
-               method=str(record["method"]), preset=str(record["preset"]), seed=seed,
-               synthetic=bool(record.get("synthetic")) or dataset.startswith("synthetic"),
-               config_hash=match["hash"] if match else "")
+    return Run(
+        path=path,
+        record=record,
+        dataset=dataset,
+        split=split_name,
+        split_info=split_info,
+        method=str(record["method"]),
+        preset=str(record["preset"]),
+        seed=seed,
+        synthetic=bool(record.get("synthetic")) or dataset.startswith("synthetic"),
+        config_hash=match["hash"] if match else "",
+    )
 
 
 def _candidates(root: Path) -> list[Path]:
     """Every JSON under root except hidden temp files (atomic writes in flight) and the report's own."""
-    return [p for p in sorted(root.rglob("*.json"))
-            if not any(part.startswith(".") for part in p.relative_to(root).parts)
-            and p.relative_to(root).parts[0] != EVALUATIONS_DIR
-            and p != root / REPORT_CONFIG]
+    return [
+        p
+        for p in sorted(root.rglob("*.json"))
+        if not any(part.startswith(".") for part in p.relative_to(root).parts)
+        and p.relative_to(root).parts[0] != EVALUATIONS_DIR
+        and p != root / REPORT_CONFIG
+    ]
 
 
 def load_runs(root: Path) -> list[Run]:

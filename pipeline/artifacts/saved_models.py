@@ -37,8 +37,9 @@ def model_ref(dataset: str, split_slug: str, method: str, preset: str, seed: int
     return f"models/{dataset}/{split_slug}/{method}/{preset}/seed{seed}"
 
 
-def write_saved_model(store: Store, key: str, spec: dict[str, Any], info: dict[str, Any],
-                      weights: dict[str, Any], ref: str) -> None:
+def write_saved_model(
+    store: Store, key: str, spec: dict[str, Any], info: dict[str, Any], weights: dict[str, Any], ref: str
+) -> None:
     """Seal the model (unless the same spec is stored already: it trained the same weights) and point
     its ref and `latest` at it."""
     import torch
@@ -65,8 +66,9 @@ def read_saved_model(store: Store, key: str) -> tuple[dict[str, Any], dict[str, 
 
 def model_entries(store: Store) -> list[dict[str, Any]]:
     """Saved models' metadata, newest first (to the microsecond)."""
-    return sorted(store.entries(KIND), key=lambda m: m.get("info", {}).get("saved_at") or m.get("created", ""),
-                  reverse=True)
+    return sorted(
+        store.entries(KIND), key=lambda m: m.get("info", {}).get("saved_at") or m.get("created", ""), reverse=True
+    )
 
 
 def latest_model(store: Store) -> tuple[str, str] | None:
@@ -91,15 +93,23 @@ def resolve_model_key(store: Store, name: str) -> str:
     matches = [m["key"] for m in model_entries(store) if m["key"].startswith(name)] if len(name) >= 4 else []
     if len(matches) == 1:
         return matches[0]
-    what = ("matches several models" if matches else "is too short a key prefix (4 characters at least)"
-            if len(name) < 4 else "is no saved model")
-    raise MissingArtifactError(f"{store.path(KIND, name)}: {name!r} {what} (a key, a unique key prefix, a ref "
-                               f"like models/<dataset>/<split>/<method>/<preset>/seed<n>, or latest); list them "
-                               f"with `zssar models ls`")
+    what = (
+        "matches several models"
+        if matches
+        else "is too short a key prefix (4 characters at least)"
+        if len(name) < 4
+        else "is no saved model"
+    )
+    raise MissingArtifactError(
+        f"{store.path(KIND, name)}: {name!r} {what} (a key, a unique key prefix, a ref "
+        f"like models/<dataset>/<split>/<method>/<preset>/seed<n>, or latest); list them "
+        f"with `zssar models ls`"
+    )
 
 
-def write_scorer(store: Store, key: str, spec: dict[str, Any], info: dict[str, Any], weight: np.ndarray,
-                 bias: np.ndarray) -> None:
+def write_scorer(
+    store: Store, key: str, spec: dict[str, Any], info: dict[str, Any], weight: np.ndarray, bias: np.ndarray
+) -> None:
     with store.writer(ZSL_CLASSIFIER, key, spec, info) as tmp:
         with open(tmp / SCORER_FILE, "wb") as fh:
             np.savez(fh, weight=weight, bias=bias)

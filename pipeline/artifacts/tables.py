@@ -15,8 +15,11 @@ from pipeline.store.atomic import atomic_path
 META_KEY = b"zssar"
 
 
-def write_table(path: str | os.PathLike[str], columns: dict[str, Any], metadata: dict[str, Any] | None = None,
-                ) -> None:
+def write_table(
+    path: str | os.PathLike[str],
+    columns: dict[str, Any],
+    metadata: dict[str, Any] | None = None,
+) -> None:
     """Write columns (1-D arrays or lists; 2-D float arrays become fixed-size vector columns) atomically."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -36,8 +39,10 @@ def write_table(path: str | os.PathLike[str], columns: dict[str, Any], metadata:
         pq.write_table(table, tmp)
 
 
-def read_table(path: str | os.PathLike[str], exclude: tuple[str, ...] = (),
-               ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+def read_table(
+    path: str | os.PathLike[str],
+    exclude: tuple[str, ...] = (),
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Read a table written by `write_table`: vector columns come back as 2-D float32 arrays. Columns in
     `exclude` are not read at all (a large column a caller does not need costs neither time nor memory)."""
     import pyarrow as pa
@@ -55,8 +60,11 @@ def read_table(path: str | os.PathLike[str], exclude: tuple[str, ...] = (),
         if pa.types.is_fixed_size_list(col.type):
             out[name] = col.values.to_numpy(zero_copy_only=False).reshape(len(col), col.type.list_size)
         elif pa.types.is_list(col.type) or pa.types.is_large_list(col.type):
-            out[name] = np.stack([np.asarray(v, dtype=np.float32) for v in col.to_pylist()]) if len(col) else \
-                np.zeros((0, 0), np.float32)
+            out[name] = (
+                np.stack([np.asarray(v, dtype=np.float32) for v in col.to_pylist()])
+                if len(col)
+                else np.zeros((0, 0), np.float32)
+            )
         else:
             out[name] = col.to_numpy(zero_copy_only=False)
     raw = (table.schema.metadata or {}).get(META_KEY, b"{}")

@@ -55,16 +55,27 @@ class TextFeatures:
         return fuse([self.fields[f] for f in fields])
 
 
-def write_text_features(folder: Path, labels: Sequence[str], texts: dict[str, list[str]],
-                        vectors: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+def write_text_features(
+    folder: Path,
+    labels: Sequence[str],
+    texts: dict[str, list[str]],
+    vectors: dict[str, np.ndarray],
+    meta: dict[str, Any],
+) -> None:
     """Write the table into an artifact folder being built; `texts` and `vectors` are keyed by field."""
     n = len(labels)
     dim = next(iter(vectors.values())).shape[1]
-    write_table(folder / FILE, {"idx": np.tile(np.arange(n, dtype=np.int32), len(FIELDS)),
-                                "label": [labels[i] for _ in FIELDS for i in range(n)],
-                                "field": [f for f in FIELDS for _ in range(n)],
-                                "text": [t for f in FIELDS for t in texts[f]],
-                                "vector": np.concatenate([vectors[f] for f in FIELDS]).reshape(-1, dim)}, meta)
+    write_table(
+        folder / FILE,
+        {
+            "idx": np.tile(np.arange(n, dtype=np.int32), len(FIELDS)),
+            "label": [labels[i] for _ in FIELDS for i in range(n)],
+            "field": [f for f in FIELDS for _ in range(n)],
+            "text": [t for f in FIELDS for t in texts[f]],
+            "vector": np.concatenate([vectors[f] for f in FIELDS]).reshape(-1, dim),
+        },
+        meta,
+    )
 
 
 def read_text_features(store: Store, key: str) -> TextFeatures:
@@ -78,5 +89,11 @@ def read_text_features(store: Store, key: str) -> TextFeatures:
     labels = list(cols["label"][cols["field"] == FIELDS[0]][np.argsort(cols["idx"][cols["field"] == FIELDS[0]])])
     if any(len(v) != n for v in fields.values()):
         raise PipelineError(f"{store.path(KIND, key) / FILE}: fields have different class counts")
-    return TextFeatures(key=key, encoder=meta["encoder"], dim=int(meta["dim"]),
-                        descriptions_sha256=meta["descriptions_sha256"], labels=labels, fields=fields)
+    return TextFeatures(
+        key=key,
+        encoder=meta["encoder"],
+        dim=int(meta["dim"]),
+        descriptions_sha256=meta["descriptions_sha256"],
+        labels=labels,
+        fields=fields,
+    )

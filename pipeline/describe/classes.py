@@ -19,14 +19,22 @@ def describe_label(llm: LLMClient, prompts: Prompts, label: str, what: str) -> d
 
 def describe_classes(dataset: Dataset, prompts: Prompts, llm: LLMClient, stop: threading.Event) -> list[dict]:
     """One job per class (its two requests), `concurrency` at a time; the first error stops the rest."""
+
     def one(idx: int, label: str) -> dict[str, Any]:
         try:
             texts = describe_label(llm, prompts, label, f"class {idx} {label!r}")
         except BaseException:
             stop.set()  # here, not in the caller, so the next queued class never sends a request
             raise
-        return {"idx": idx, "label": label, "global": texts["global"], "local": texts["local"],
-                "source": "llm", "model": llm.settings.model, "prompt_sha256": prompts.sha256}
+        return {
+            "idx": idx,
+            "label": label,
+            "global": texts["global"],
+            "local": texts["local"],
+            "source": "llm",
+            "model": llm.settings.model,
+            "prompt_sha256": prompts.sha256,
+        }
 
     pool = ThreadPoolExecutor(max_workers=llm.settings.concurrency, thread_name_prefix="describe")
     try:

@@ -30,8 +30,12 @@ _FENCE = re.compile(r"^```[a-zA-Z]*\s*\n?(.*?)\n?```$", re.DOTALL)
 
 def llm_configured(settings: DescribeConfig) -> bool:
     """An endpoint or a key given anywhere means the user wants the LLM, not the shipped file."""
-    return bool(settings.base_url or settings.api_key
-                or os.environ.get("OPENAI_BASE_URL") or os.environ.get("OPENAI_API_KEY"))
+    return bool(
+        settings.base_url
+        or settings.api_key
+        or os.environ.get("OPENAI_BASE_URL")
+        or os.environ.get("OPENAI_API_KEY")
+    )
 
 
 def parse_reply(content: str | None) -> str:
@@ -61,8 +65,9 @@ class Stopped(PipelineError):
 class _Failure:
     """Why the last attempt failed, kept to explain the error once retries run out."""
 
-    def __init__(self, reason: str, reply: str | None = None, retry_after: float | None = None,
-                 timed_out: bool = False):
+    def __init__(
+        self, reason: str, reply: str | None = None, retry_after: float | None = None, timed_out: bool = False
+    ):
         self.reason, self.reply, self.retry_after, self.timed_out = reason, reply, retry_after, timed_out
 
 
@@ -78,15 +83,18 @@ class LLMClient:
         import openai
 
         if settings.max_retries < 0 or settings.concurrency < 1 or settings.timeout_s <= 0:
-            raise PipelineError(f"config describe: need max_retries >= 0, concurrency >= 1 and timeout_s > 0 "
-                                f"(got {settings.max_retries}, {settings.concurrency}, {settings.timeout_s})")
+            raise PipelineError(
+                f"config describe: need max_retries >= 0, concurrency >= 1 and timeout_s > 0 "
+                f"(got {settings.max_retries}, {settings.concurrency}, {settings.timeout_s})"
+            )
         self.settings = settings
         base_url = settings.base_url or os.environ.get("OPENAI_BASE_URL") or None
         # A local server (vLLM, llama.cpp, Ollama) needs no key, but the client insists on one.
         api_key = settings.api_key or os.environ.get("OPENAI_API_KEY") or ("unused" if base_url else None)
         try:
-            self._client = openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=0,
-                                         timeout=settings.timeout_s)
+            self._client = openai.OpenAI(
+                base_url=base_url, api_key=api_key, max_retries=0, timeout=settings.timeout_s
+            )
         except openai.OpenAIError as exc:
             raise PipelineError(f"describe: cannot set up the OpenAI client: {exc}") from None
         self.endpoint = str(self._client.base_url)
@@ -112,8 +120,12 @@ class LLMClient:
 
     def request(self, prompt: str) -> dict[str, Any]:
         s = self.settings
-        return {"model": s.model, "messages": [{"role": "user", "content": prompt}],
-                "temperature": s.temperature, "seed": s.seed}
+        return {
+            "model": s.model,
+            "messages": [{"role": "user", "content": prompt}],
+            "temperature": s.temperature,
+            "seed": s.seed,
+        }
 
     def cache_key(self, request: dict[str, Any]) -> str:
         blob = json.dumps({"schema": CACHE_SCHEMA, **request}, sort_keys=True, ensure_ascii=False)
@@ -151,9 +163,11 @@ class LLMClient:
                 break
         if failure.reply is not None:
             start = failure.reply[:200]
-            raise PipelineError(f"{self.endpoint}: model {self.settings.model!r} gave no valid "
-                                f'{{"description": "..."}} reply for {what} in {attempts} attempts '
-                                f"({failure.reason}); the reply starts: {start!r}")
+            raise PipelineError(
+                f"{self.endpoint}: model {self.settings.model!r} gave no valid "
+                f'{{"description": "..."}} reply for {what} in {attempts} attempts '
+                f"({failure.reason}); the reply starts: {start!r}"
+            )
         raise PipelineError(f"{self.endpoint}: no answer for {what} in {attempts} attempts: {failure.reason}")
 
     def _attempt(self, request: dict[str, Any], what: str) -> tuple[str | None, _Failure | None]:
@@ -169,13 +183,16 @@ class LLMClient:
         except ValueError as exc:  # HTTP 200 with a body that is not JSON: the client's json.loads fails
             return None, _Failure(f"the response body is not valid JSON ({exc})")
         except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
-            raise PipelineError(f"{self.endpoint}: the API key was rejected (HTTP {exc.status_code}); check "
-                                f"OPENAI_API_KEY or describe.api_key for this endpoint") from None
+            raise PipelineError(
+                f"{self.endpoint}: the API key was rejected (HTTP {exc.status_code}); check "
+                f"OPENAI_API_KEY or describe.api_key for this endpoint"
+            ) from None
         except openai.APIStatusError as exc:
             if exc.status_code in RETRY_STATUS or exc.status_code >= 500:
                 return None, _Failure(f"HTTP {exc.status_code}", retry_after=_retry_after(exc))
-            raise PipelineError(f"{self.endpoint}: request for {what} failed with HTTP {exc.status_code}: "
-                                f"{exc.message}") from None
+            raise PipelineError(
+                f"{self.endpoint}: request for {what} failed with HTTP {exc.status_code}: {exc.message}"
+            ) from None
         except openai.APITimeoutError:
             return None, _Failure(f"timed out after {self.settings.timeout_s} s", timed_out=True)
         except openai.APIConnectionError as exc:

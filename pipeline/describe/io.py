@@ -68,13 +68,17 @@ def load_descriptions(dataset: Dataset, descriptions_dir: str | Path) -> Descrip
     paths = [p for d in dirs for p in candidate_paths(dataset, d)]
     path = next((p for p in paths if p.is_file()), None)
     if path is None:
-        raise MissingArtifactError(f"{paths[0]}: no descriptions for {dataset.name}; run `zssar describe "
-                                   f"--dataset {dataset.path or dataset.name}` (make descriptions)")
+        raise MissingArtifactError(
+            f"{paths[0]}: no descriptions for {dataset.name}; run `zssar describe "
+            f"--dataset {dataset.path or dataset.name}` (make descriptions)"
+        )
     by_idx = {int(r["idx"]): r for r in parse_records(path)}
     missing = [i for i in range(dataset.num_classes) if i not in by_idx]
     if missing:
-        raise PipelineError(f"{path}: no description for class indices {missing[:10]}"
-                            f"{' ...' if len(missing) > 10 else ''}; run `zssar describe`")
+        raise PipelineError(
+            f"{path}: no description for class indices {missing[:10]}"
+            f"{' ...' if len(missing) > 10 else ''}; run `zssar describe`"
+        )
     records = tuple(by_idx[i] for i in range(dataset.num_classes))
     for i, (rec, label) in enumerate(zip(records, dataset.labels)):
         if rec["label"].strip().lower() != label.strip().lower():

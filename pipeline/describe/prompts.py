@@ -32,8 +32,10 @@ def load_prompts(prompts_dir: str | Path) -> Prompts:
     dirs = search_dirs(prompts_dir)
     folder = next((d for d in dirs if d.is_dir()), None)
     if folder is None:
-        raise PipelineError(f"{dirs[0]}: prompts folder not found (looked in {', '.join(map(str, dirs))}); "
-                            f"set describe.prompts_dir to a folder with global.md and local.md")
+        raise PipelineError(
+            f"{dirs[0]}: prompts folder not found (looked in {', '.join(map(str, dirs))}); "
+            f"set describe.prompts_dir to a folder with global.md and local.md"
+        )
     templates = {}
     for kind in KINDS:
         file = folder / f"{kind}.md"
@@ -41,8 +43,9 @@ def load_prompts(prompts_dir: str | Path) -> Prompts:
             raise PipelineError(f"{file}: missing prompt template for the {kind} description")
         text = read_text(file)
         if PLACEHOLDER not in text:
-            raise PipelineError(f"{file}: the template never uses {PLACEHOLDER}, so every class would get "
-                                f"the same prompt")
+            raise PipelineError(
+                f"{file}: the template never uses {PLACEHOLDER}, so every class would get the same prompt"
+            )
         templates[kind] = text
     digest = hashlib.sha256("\0".join(templates[k] for k in KINDS).encode("utf-8")).hexdigest()
     return Prompts(folder=folder, templates=templates, sha256=digest)

@@ -43,25 +43,31 @@ class ClassList:
 
     labels: tuple[str, ...]
     texts: tuple[dict[str, str | None], ...]
-    source: str                 # where the list came from, for the output
-    own: bool = False           # the model's own unseen classes: its saved classifier applies
-    how: str = "descriptions"   # how the texts were completed: descriptions, LLM, label only
+    source: str  # where the list came from, for the output
+    own: bool = False  # the model's own unseen classes: its saved classifier applies
+    how: str = "descriptions"  # how the texts were completed: descriptions, LLM, label only
 
 
 def model_classes(model: SavedModel) -> ClassList:
     labels = tuple(model.labels[c] for c in model.info["unseen"])
-    return ClassList(labels, tuple({"label": label, "local": None, "global": None} for label in labels),
-                     source=f"the model's unseen classes ({model.info['dataset']} {model.info['split']['name']})",
-                     own=True, how="as trained")
+    return ClassList(
+        labels,
+        tuple({"label": label, "local": None, "global": None} for label in labels),
+        source=f"the model's unseen classes ({model.info['dataset']} {model.info['split']['name']})",
+        own=True,
+        how="as trained",
+    )
 
 
 def parse_labels(text: str) -> ClassList:
     """`--labels "a; b; c"`: labels separated by semicolons."""
     labels = tuple(label.strip() for label in text.split(";") if label.strip())
     if not labels:
-        raise PipelineError(f"--labels {text!r}: no labels; separate them with semicolons, e.g. \"wave; kick\"")
+        raise PipelineError(f'--labels {text!r}: no labels; separate them with semicolons, e.g. "wave; kick"')
     _check_unique(labels, "--labels")
-    return ClassList(labels, tuple({"label": label, "local": None, "global": None} for label in labels), "--labels")
+    return ClassList(
+        labels, tuple({"label": label, "local": None, "global": None} for label in labels), "--labels"
+    )
 
 
 def read_class_file(path: str | Path) -> ClassList:
@@ -70,8 +76,10 @@ def read_class_file(path: str | Path) -> ClassList:
     if path.is_dir():
         path = path / "classes.csv"
     if not path.is_file():
-        raise PipelineError(f"{path}: no such class list; --classes takes a classes.csv (a 'label' column, "
-                            f"optionally 'idx') or a dataset folder holding one")
+        raise PipelineError(
+            f"{path}: no such class list; --classes takes a classes.csv (a 'label' column, "
+            f"optionally 'idx') or a dataset folder holding one"
+        )
     rows = read_csv_rows(path)
     if not rows or "label" not in rows[0]:
         raise PipelineError(f"{path}: expected a CSV with a header holding 'label' (e.g. 'idx,label')")
@@ -86,8 +94,9 @@ def read_class_file(path: str | Path) -> ClassList:
     jsonl = path.with_name("descriptions.jsonl")
     if jsonl.is_file():
         described = {r["label"].strip().lower(): r for r in parse_records(jsonl)}
-    texts = tuple({"label": label, **{f: described.get(label.lower(), {}).get(f) for f in DESCRIBED}}
-                  for label in labels)
+    texts = tuple(
+        {"label": label, **{f: described.get(label.lower(), {}).get(f) for f in DESCRIBED}} for label in labels
+    )
     return ClassList(tuple(labels), texts, str(path))
 
 
@@ -114,9 +123,12 @@ def complete_texts(classes: ClassList, fields: tuple[str, ...], cfg: Config) -> 
         how = f"{len(missing)} described by {cfg.describe.model}"
     else:
         names = ", ".join(repr(classes.labels[i]) for i in missing[:5]) + (" ..." if len(missing) > 5 else "")
-        warn(f"{len(missing)} class(es) have no descriptions ({names}) and no LLM is configured (describe.base_url, "
-             f"OPENAI_BASE_URL or OPENAI_API_KEY): embedding them from the label alone, which usually scores lower "
-             f"than with local and global descriptions (give a descriptions.jsonl beside the classes.csv)")
+        warn(
+            f"{len(missing)} class(es) have no descriptions ({names}) and no LLM is configured "
+            "(describe.base_url, "
+            f"OPENAI_BASE_URL or OPENAI_API_KEY): embedding them from the label alone, which usually scores lower "
+            f"than with local and global descriptions (give a descriptions.jsonl beside the classes.csv)"
+        )
         for i in missing:
             texts[i] |= {f: texts[i][f] or classes.labels[i] for f in needed}
         how = f"{len(missing)} from the label alone"
@@ -134,8 +146,9 @@ def _describe(labels: list[str], cfg: Config) -> list[dict[str, str]]:
         return [describe_label(llm, prompts, label, f"class {label!r}") for label in labels]
 
 
-def fused_text(texts: tuple[dict[str, str | None], ...], fields: tuple[str, ...], encoder: str,
-               cfg: Config) -> np.ndarray:
+def fused_text(
+    texts: tuple[dict[str, str | None], ...], fields: tuple[str, ...], encoder: str, cfg: Config
+) -> np.ndarray:
     """f_t of each class, exactly as `zssar embed` fuses it, with the model's encoder."""
     encode = _encoder(encoder, cfg.embed.batch_size, cfg.embed.device)
     vectors = l2_normalise(encode([str(t[f]) for f in fields for t in texts])).reshape(len(fields), len(texts), -1)
@@ -167,11 +180,18 @@ def scorer_for(model: SavedModel, classes: ClassList, cfg: Config) -> tuple[Scor
         return Scorer(*cached, model.unseen_scorer.relu), classes
     text = fused_text(classes.texts, fields, model.info["encoder"], cfg)
     if text.shape[1] != model.text.shape[1]:
-        raise PipelineError(f"text encoder {model.info['encoder']!r} gives {text.shape[1]}-d fused vectors; model "
-                            f"{model.key} was trained on {model.text.shape[1]}-d ones")
+        raise PipelineError(
+            f"text encoder {model.info['encoder']!r} gives {text.shape[1]}-d fused vectors; model "
+            f"{model.key} was trained on {model.text.shape[1]}-d ones"
+        )
     scorer = model.fit_scorer(text, seed=int(key[:8], 16))
-    info = {"labels": list(classes.labels), "source": classes.source, "how": classes.how, "model": model.key,
-            "encoder": model.info["encoder"], "fields": list(fields)}
+    info = {
+        "labels": list(classes.labels),
+        "source": classes.source,
+        "how": classes.how,
+        "model": model.key,
+        "encoder": model.info["encoder"],
+        "fields": list(fields),
+    }
     write_scorer(store, key, spec, info, scorer.weight, scorer.bias)
     return scorer, classes
-

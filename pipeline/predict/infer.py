@@ -44,9 +44,9 @@ ONE_THREAD_CLIPS = 32
 class ClipPrediction:
     name: str
     path: str
-    top: list[tuple[str, float]]    # (label, probability), best first
-    route: str | None = None        # --generalized: "seen" or "unseen" (the gate's decision)
-    p_unseen: float | None = None   # --generalized: the gate's probability that the clip is of an unseen class
+    top: list[tuple[str, float]]  # (label, probability), best first
+    route: str | None = None  # --generalized: "seen" or "unseen" (the gate's decision)
+    p_unseen: float | None = None  # --generalized: the gate's probability that the clip is of an unseen class
 
 
 @dataclass
@@ -60,15 +60,27 @@ class Predictions:
     errors: list[BadClip] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"model": self.model, "model_info": self.model_info,
-                "classes": {"source": self.classes.source, "texts": self.classes.how,
-                            "labels": list(self.classes.labels)},
-                "generalized": self.generalized, "top_k": self.top_k,
-                "predictions": [{"clip": c.name, "path": c.path,
-                                 "top": [{"label": label, "prob": round(p, 6)} for label, p in c.top],
-                                 **({"route": c.route, "p_unseen": round(c.p_unseen or 0.0, 6)}
-                                    if self.generalized else {})} for c in self.clips],
-                "errors": [{"clip": e.name, "path": e.path, "error": e.error} for e in self.errors]}
+        return {
+            "model": self.model,
+            "model_info": self.model_info,
+            "classes": {
+                "source": self.classes.source,
+                "texts": self.classes.how,
+                "labels": list(self.classes.labels),
+            },
+            "generalized": self.generalized,
+            "top_k": self.top_k,
+            "predictions": [
+                {
+                    "clip": c.name,
+                    "path": c.path,
+                    "top": [{"label": label, "prob": round(p, 6)} for label, p in c.top],
+                    **({"route": c.route, "p_unseen": round(c.p_unseen or 0.0, 6)} if self.generalized else {}),
+                }
+                for c in self.clips
+            ],
+            "errors": [{"clip": e.name, "path": e.path, "error": e.error} for e in self.errors],
+        }
 
     def to_csv(self) -> str:
         buf = io.StringIO()
@@ -76,8 +88,18 @@ class Predictions:
         w.writerow(["clip", "path", "rank", "label", "prob", "route", "p_unseen", "error"])
         for c in self.clips:
             for rank, (label, p) in enumerate(c.top, start=1):
-                w.writerow([c.name, c.path, rank, label, f"{p:.6f}", c.route or "",
-                            "" if c.p_unseen is None else f"{c.p_unseen:.6f}", ""])
+                w.writerow(
+                    [
+                        c.name,
+                        c.path,
+                        rank,
+                        label,
+                        f"{p:.6f}",
+                        c.route or "",
+                        "" if c.p_unseen is None else f"{c.p_unseen:.6f}",
+                        "",
+                    ]
+                )
         for e in self.errors:
             w.writerow([e.name, e.path, "", "", "", "", "", e.error])
         return buf.getvalue()
@@ -99,8 +121,16 @@ class Predictions:
 class Predictor:
     """A saved model with its backbone and a class list's scorer, loaded once for any number of clips."""
 
-    def __init__(self, model: SavedModel, backbone: Any, scorer: Scorer, classes: ClassList, generalized: bool,
-                 device: Any, batch_size: int) -> None:
+    def __init__(
+        self,
+        model: SavedModel,
+        backbone: Any,
+        scorer: Scorer,
+        classes: ClassList,
+        generalized: bool,
+        device: Any,
+        batch_size: int,
+    ) -> None:
         from pipeline.skeleton.layouts import get_layout
 
         self.model, self.backbone, self.scorer, self.classes = model, backbone, scorer, classes
@@ -120,8 +150,9 @@ class Predictor:
 
         temporal = self.model.info["time_steps"] is not None
         with torch_threads(1 if len(x) <= ONE_THREAD_CLIPS else 0):
-            feature, logits, time_resolved = run_backbone(self.backbone, x, np.arange(len(x)), Runtime(self.device),
-                                                          self.batch_size, temporal, "predict")
+            feature, logits, time_resolved = run_backbone(
+                self.backbone, x, np.arange(len(x)), Runtime(self.device), self.batch_size, temporal, "predict"
+            )
             inputs = np.ascontiguousarray(time_resolved.transpose(0, 2, 1)) if temporal else feature
             out = {"probs": self.scorer.probs(self.model.latents(torch.as_tensor(inputs, dtype=torch.float32)))}
         if self.generalized:
@@ -131,7 +162,9 @@ class Predictor:
             probs = out["probs"]
             if probs.shape[1] < gate.k:  # missing classes have probability 0: the top-k stays defined
                 probs = np.pad(probs, ((0, 0), (0, gate.k - probs.shape[1])))
-            out["p_unseen"] = gate.model.predict_proba(gate_features(logits, probs, gate.temperature, gate.k))[:, 1]
+            out["p_unseen"] = gate.model.predict_proba(gate_features(logits, probs, gate.temperature, gate.k))[
+                :, 1
+            ]
             out["unseen"] = out["p_unseen"] > gate.threshold
             out["seen_probs"] = softmax(logits, 1.0)
         return out
@@ -142,8 +175,10 @@ class Predictor:
         if top_k < 1:
             raise PipelineError(f"--top-k {top_k}: must be at least 1")
         if len(self.classes.labels) == 1:
-            warn(f"only one class to choose from ({self.classes.labels[0]}): every clip gets it with p = 1.00; "
-                 f"give two or more labels for the probabilities to mean anything")
+            warn(
+                f"only one class to choose from ({self.classes.labels[0]}): every clip gets it with p = 1.00; "
+                f"give two or more labels for the probabilities to mean anything"
+            )
         ranked = max(len(self.classes.labels), len(self.seen_labels) if self.generalized else 0)
         if top_k > ranked:
             warn(f"--top-k {top_k}: there are only {ranked} classes to rank; showing all of them")
@@ -151,7 +186,7 @@ class Predictor:
         files = find_clips(path, self.layout)
         result = Predictions(self.model.key, _model_summary(self.model), self.classes, self.generalized, top_k)
         for start in range(0, len(files), READ_CHUNK):
-            good, x, bad = load_clips(files[start:start + READ_CHUNK], self.layout, self.frames, self.max_bodies)
+            good, x, bad = load_clips(files[start : start + READ_CHUNK], self.layout, self.frames, self.max_bodies)
             result.errors += bad
             if good:
                 out = self.probabilities(x)
@@ -162,33 +197,47 @@ class Predictor:
 
     def _top(self, clip: ClipFile, out: dict[str, np.ndarray], i: int, k: int) -> ClipPrediction:
         routed_seen = self.generalized and not out["unseen"][i]
-        labels, probs = (self.seen_labels, out["seen_probs"][i]) if routed_seen else (self.classes.labels,
-                                                                                     out["probs"][i])
+        labels, probs = (
+            (self.seen_labels, out["seen_probs"][i]) if routed_seen else (self.classes.labels, out["probs"][i])
+        )
         order = np.argsort(-probs, kind="stable")[:k]
         top = [(labels[j], float(probs[j])) for j in order]
         if not self.generalized:
             return ClipPrediction(clip.name, str(clip.path), top)
-        return ClipPrediction(clip.name, str(clip.path), top, "seen" if routed_seen else "unseen",
-                              float(out["p_unseen"][i]))
-
+        return ClipPrediction(
+            clip.name, str(clip.path), top, "seen" if routed_seen else "unseen", float(out["p_unseen"][i])
+        )
 
 
 def no_usable_clips(path: str | Path, result: Predictions) -> PipelineError:
     """The error when not one clip could be labelled: the clip's own, or the first of a folder's."""
     if len(result.errors) == 1:
         return PipelineError(result.errors[0].error)
-    return PipelineError(f"{path}: none of its {len(result.errors)} clips could be used; first: "
-                         f"{result.errors[0].error}")
+    return PipelineError(
+        f"{path}: none of its {len(result.errors)} clips could be used; first: {result.errors[0].error}"
+    )
 
 
 def _model_summary(model: SavedModel) -> dict[str, Any]:
     i = model.info
-    return {"dataset": i["dataset"], "split": i["split"]["name"], "method": i["method"], "preset": i["preset"],
-            "seed": i["seed"], "backbone": i["backbone"], "encoder": i["encoder"]}
+    return {
+        "dataset": i["dataset"],
+        "split": i["split"]["name"],
+        "method": i["method"],
+        "preset": i["preset"],
+        "seed": i["seed"],
+        "backbone": i["backbone"],
+        "encoder": i["encoder"],
+    }
 
 
-def load_predictor(cfg: Config, model: str = "latest", classes: str | Path | None = None, labels: str | None = None,
-                   generalized: bool = False) -> Predictor:
+def load_predictor(
+    cfg: Config,
+    model: str = "latest",
+    classes: str | Path | None = None,
+    labels: str | None = None,
+    generalized: bool = False,
+) -> Predictor:
     """Load a saved model (a key, a ref or `latest`), its backbone and the scorer of the class list: the
     model's unseen classes, a classes.csv (`classes`) or semicolon-separated `labels`."""
     from pipeline.hardware import resolve_device
@@ -199,18 +248,31 @@ def load_predictor(cfg: Config, model: str = "latest", classes: str | Path | Non
     store = Store(cfg.store)
     saved = load_model(store, model, cfg.remote)
     if saved.info["backbone"] is None:
-        raise PipelineError(f"model {saved.key} was trained on features without a backbone in {store.root} (an "
-                            f"imported dump?), so new clips cannot be turned into its features; train on features "
-                            f"from `zssar skeleton extract`")
+        raise PipelineError(
+            f"model {saved.key} was trained on features without a backbone in {store.root} (an "
+            f"imported dump?), so new clips cannot be turned into its features; train on features "
+            f"from `zssar skeleton extract`"
+        )
     if generalized and saved.gate is None:
-        raise PipelineError(f"model {saved.key} has no GZSL gate (its features had no validation carve); predict "
-                            f"without --generalized")
+        raise PipelineError(
+            f"model {saved.key} has no GZSL gate (its features had no validation carve); predict "
+            f"without --generalized"
+        )
     device = resolve_device(cfg.device)
     backbone, _ = load_backbone(store, saved.info["backbone"], device)
-    class_list = (read_class_file(classes) if classes is not None else parse_labels(labels) if labels is not None
-                  else model_classes(saved))
+    class_list = (
+        read_class_file(classes)
+        if classes is not None
+        else parse_labels(labels)
+        if labels is not None
+        else model_classes(saved)
+    )
     scorer, class_list = scorer_for(saved, class_list, cfg)
     if generalized and len(class_list.labels) != len(saved.info["unseen"]):
-        warn(f"the GZSL gate was fitted with {len(saved.info['unseen'])} unseen classes; with "
-             f"{len(class_list.labels)} given classes its seen/unseen decision is an approximation")
-    return Predictor(saved, backbone, scorer, class_list, generalized, device, cfg.skeleton.backbone.eval_batch_size)
+        warn(
+            f"the GZSL gate was fitted with {len(saved.info['unseen'])} unseen classes; with "
+            f"{len(class_list.labels)} given classes its seen/unseen decision is an approximation"
+        )
+    return Predictor(
+        saved, backbone, scorer, class_list, generalized, device, cfg.skeleton.backbone.eval_batch_size
+    )

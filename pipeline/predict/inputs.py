@@ -28,7 +28,7 @@ SUFFIXES = (".skeleton", ".npy")
 
 @dataclass(frozen=True)
 class ClipFile:
-    name: str   # how the output names the clip
+    name: str  # how the output names the clip
     path: Path
 
 
@@ -46,8 +46,10 @@ def find_clips(path: str | Path, layout: Layout) -> list[ClipFile]:
         raise PipelineError(f"{path}: --input does not exist")
     if path.is_file():
         if path.suffix not in SUFFIXES:
-            raise PipelineError(f"{path}: unsupported clip file; expected an NTU .skeleton, a .npy of shape (T, J, 3) "
-                                f"or (T, M, J, 3), or a folder of them")
+            raise PipelineError(
+                f"{path}: unsupported clip file; expected an NTU .skeleton, a .npy of shape (T, J, 3) "
+                f"or (T, M, J, 3), or a folder of them"
+            )
         return [ClipFile(path.name, path)]
     if (path / "samples.csv").is_file():
         return _dataset_folder(path, layout)
@@ -62,8 +64,10 @@ def _dataset_folder(folder: Path, layout: Layout) -> list[ClipFile]:
 
     own = folder_layout(folder)
     if own.num_joints != layout.num_joints or own.name != layout.name:
-        raise PipelineError(f"{folder}: dataset layout {own.name} ({own.num_joints} joints) is not the model's "
-                            f"layout {layout.name} ({layout.num_joints} joints)")
+        raise PipelineError(
+            f"{folder}: dataset layout {own.name} ({own.num_joints} joints) is not the model's "
+            f"layout {layout.name} ({layout.num_joints} joints)"
+        )
     samples = folder / "samples.csv"
     rows = read_csv_rows(samples)
     if not rows or not {"sample_id", "file"} <= set(rows[0]):
@@ -87,8 +91,10 @@ def read_clip(clip: ClipFile, layout: Layout) -> np.ndarray:
         from pipeline.skeleton.readers.ntu import NUM_JOINTS, read_ntu_skeleton
 
         if layout.num_joints != NUM_JOINTS:
-            raise PipelineError(f"{path}: an NTU .skeleton clip has {NUM_JOINTS} joints; the model's layout "
-                                f"{layout.name} has {layout.num_joints}")
+            raise PipelineError(
+                f"{path}: an NTU .skeleton clip has {NUM_JOINTS} joints; the model's layout "
+                f"{layout.name} has {layout.num_joints}"
+            )
         return read_ntu_skeleton(path).data
     from pipeline.skeleton.readers.arrays import check_coordinates, load_numeric_npy
 
@@ -97,14 +103,20 @@ def read_clip(clip: ClipFile, layout: Layout) -> np.ndarray:
     if data.ndim == 3:
         data = data[:, None]
     if data.ndim != 4 or data.shape[-2:] != (layout.num_joints, 3):
-        raise PipelineError(f"{path}: shape {shape} does not match the model's layout {layout.name}: expected "
-                            f"(T, {layout.num_joints}, 3) or (T, M, {layout.num_joints}, 3)")
+        raise PipelineError(
+            f"{path}: shape {shape} does not match the model's layout {layout.name}: expected "
+            f"(T, {layout.num_joints}, 3) or (T, M, {layout.num_joints}, 3)"
+        )
     check_coordinates(data, path)
     return data.astype(np.float32)
 
 
-def load_clips(clips: list[ClipFile], layout: Layout, frames: int, max_bodies: int,
-               ) -> tuple[list[ClipFile], np.ndarray, list[BadClip]]:
+def load_clips(
+    clips: list[ClipFile],
+    layout: Layout,
+    frames: int,
+    max_bodies: int,
+) -> tuple[list[ClipFile], np.ndarray, list[BadClip]]:
     """Read and preprocess every clip: the good ones stacked (N, M, T, J, 3), the bad ones with their error."""
     from pipeline.skeleton.preprocess import preprocess_clip
 

@@ -34,7 +34,7 @@ class Scorer:
     """Class probabilities from skeleton latents: softmax(latents @ weight.T + bias), one row per class."""
 
     weight: np.ndarray  # (C, d)
-    bias: np.ndarray    # (C,)
+    bias: np.ndarray  # (C,)
     relu: bool = False  # logits ReLU(W z + b), as the released classifier of the model's preset computes them
 
     def probs(self, latents: np.ndarray) -> np.ndarray:
@@ -48,10 +48,10 @@ class SavedModel:
 
     key: str
     info: dict[str, Any]
-    text: np.ndarray            # fused f_t of every class of the training dataset
-    unseen_scorer: Scorer       # the split's unseen classes, as evaluated
-    gate: Gate | None           # None without a validation carve
-    vae: FSVAE | None = None    # VAE methods
+    text: np.ndarray  # fused f_t of every class of the training dataset
+    unseen_scorer: Scorer  # the split's unseen classes, as evaluated
+    gate: Gate | None  # None without a validation carve
+    vae: FSVAE | None = None  # VAE methods
     hyper: Hyper | None = None
     ridge: dict[str, torch.Tensor] | None = None
 
@@ -61,7 +61,9 @@ class SavedModel:
 
     def describe(self) -> str:
         i = self.info
-        return f"{i['method']} ({i['preset']}) {i['dataset']} {i['split']['name']} seed {i['seed']}, key {self.key}"
+        return (
+            f"{i['method']} ({i['preset']}) {i['dataset']} {i['split']['name']} seed {i['seed']}, key {self.key}"
+        )
 
     def latents(self, inputs: torch.Tensor) -> np.ndarray:
         """Skeleton latents of encoder inputs (a float tensor: pooled (N, D) or temporal (N, D, T'))."""
@@ -86,8 +88,15 @@ class SavedModel:
 
         hp = self.hyper
         gen = torch.Generator().manual_seed(seed)
-        cls = fit_zsl_classifier(self.vae, torch.as_tensor(text, dtype=torch.float32), np.arange(len(text)),
-                                 hp.classifier_samples, hp.classifier_epochs, hp.classifier_lr, gen)
+        cls = fit_zsl_classifier(
+            self.vae,
+            torch.as_tensor(text, dtype=torch.float32),
+            np.arange(len(text)),
+            hp.classifier_samples,
+            hp.classifier_epochs,
+            hp.classifier_lr,
+            gen,
+        )
         return Scorer(cls.linear.weight.detach().numpy().copy(), cls.linear.bias.detach().numpy().copy(), cls.relu)
 
 
@@ -137,12 +146,19 @@ def _rebuild(info: dict[str, Any], state: dict[str, Any], text: np.ndarray, path
     d, t = info["d_skeleton"], info["time_steps"]
     features = torch.zeros(1, d)
     seen = sorted(int(c) for c in info["seen"])
-    data = TrainData(inputs=torch.zeros(1, d, t) if t else features, features=features,
-                     rows=torch.zeros(1, dtype=torch.long), text=torch.as_tensor(text[seen]), classes=tuple(seen))
+    data = TrainData(
+        inputs=torch.zeros(1, d, t) if t else features,
+        features=features,
+        rows=torch.zeros(1, dtype=torch.long),
+        text=torch.as_tensor(text[seen]),
+        classes=tuple(seen),
+    )
     model = build_model(data, hp, 0)
     try:
         model.load_state_dict(state)
     except RuntimeError as exc:
-        raise PipelineError(f"{path}: the saved weights do not fit the {info['method']} model this code builds "
-                            f"({str(exc)[:300]}); retrain with `zssar train`") from None
+        raise PipelineError(
+            f"{path}: the saved weights do not fit the {info['method']} model this code builds "
+            f"({str(exc)[:300]}); retrain with `zssar train`"
+        ) from None
     return hp, model.eval()

@@ -122,8 +122,15 @@ def confusion_matrix(run: Run, names: tuple[str, ...] | None, title: str, path: 
     if n <= 15:
         for (r, c), value in np.ndenumerate(rates):
             if value > 0:
-                ax.text(c, r, f"{value:.2f}", ha="center", va="center", fontsize=6,
-                        color="black" if value > 0.5 else "white")
+                ax.text(
+                    c,
+                    r,
+                    f"{value:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color="black" if value > 0.5 else "white",
+                )
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     split_note = "unseen classes first" if 0 < boundary < n else "class order"
@@ -154,10 +161,12 @@ def _load_latents(run: Run) -> dict[str, np.ndarray] | None:
     except (OSError, ValueError, KeyError) as exc:
         console.warn(f"{path}: not a latents .npz with {', '.join(keys)} ({exc}); latent plot skipped")
         return None
-    ok = (arrays["skeleton_mu"].ndim == arrays["text_mu"].ndim == 2
-          and arrays["skeleton_mu"].shape[1] == arrays["text_mu"].shape[1]
-          and len(arrays["skeleton_mu"]) == len(arrays["skeleton_label"]) > 0
-          and len(arrays["text_mu"]) == len(arrays["text_label"]))
+    ok = (
+        arrays["skeleton_mu"].ndim == arrays["text_mu"].ndim == 2
+        and arrays["skeleton_mu"].shape[1] == arrays["text_mu"].shape[1]
+        and len(arrays["skeleton_mu"]) == len(arrays["skeleton_label"]) > 0
+        and len(arrays["text_mu"]) == len(arrays["text_label"])
+    )
     if not ok:
         console.warn(f"{path}: latent arrays have mismatched shapes; latent plot skipped")
         return None
@@ -175,15 +184,16 @@ def latent_projection(run: Run, names: tuple[str, ...] | None, title: str, path:
         keep = np.sort(np.random.default_rng(0).choice(len(skel), MAX_POINTS, replace=False))
         skel, skel_label = skel[keep], skel_label[keep]
     xy = pca_2d(np.concatenate([skel, text]))
-    skel_xy, text_xy = xy[: len(skel)], xy[len(skel):]
+    skel_xy, text_xy = xy[: len(skel)], xy[len(skel) :]
     classes = np.unique(np.concatenate([skel_label, text_label]))
     colours = _colours(len(classes))
     fig = _figure(8.5, 6.5)
     ax = fig.add_subplot()
     for colour, cls in zip(colours, classes):
         ax.scatter(*skel_xy[skel_label == cls].T, s=8, alpha=0.5, color=colour, label=_label(int(cls), names))
-        ax.scatter(*text_xy[text_label == cls].T, s=320, marker="*", color=colour, edgecolors="black",
-                   linewidths=0.8)
+        ax.scatter(
+            *text_xy[text_label == cls].T, s=320, marker="*", color=colour, edgecolors="black", linewidths=0.8
+        )
     if len(classes) <= 20:
         ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=7, markerscale=2, frameon=False)
     ax.set_xlabel("PC 1")
@@ -196,7 +206,11 @@ def plot_run(run: Run, title: str, stem: str, folder: Path) -> list[Path]:
     """All three plots of one run, named `<stem>_<kind>.png`; a plot whose data is missing is skipped."""
     names = class_names(run.dataset)
     made = []
-    for kind, draw in (("per_class", per_class_bars), ("confusion", confusion_matrix), ("latents", latent_projection)):
+    for kind, draw in (
+        ("per_class", per_class_bars),
+        ("confusion", confusion_matrix),
+        ("latents", latent_projection),
+    ):
         try:
             made.append(draw(run, names, title, folder / f"{stem}_{kind}.png"))
         except (TypeError, ValueError) as exc:

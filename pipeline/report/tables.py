@@ -76,8 +76,10 @@ class Group:
 def load_published() -> Published:
     """(method, dataset, split, metric) -> (percent, source), from the packaged published_results.csv."""
     text = resources.files("pipeline.data").joinpath("published_results.csv").read_text(encoding="utf-8")
-    return {(row["method"], row["dataset"], row["split"], row["metric"]): (float(row["value_percent"]), row["source"])
-            for row in csv.DictReader(text.splitlines())}
+    return {
+        (row["method"], row["dataset"], row["split"], row["metric"]): (float(row["value_percent"]), row["source"])
+        for row in csv.DictReader(text.splitlines())
+    }
 
 
 def summarise(values: list[float | None]) -> Stat:
@@ -125,19 +127,44 @@ def _escape(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-MD_HEADER = ("data", "dataset", "split", "method", "preset", "config", "protocol", "selection", "n seeds",
-             "ZSL top-1", "GZSL S", "GZSL U", "GZSL H",
-             "paper ZSL", "paper S", "paper U", "paper H",
-             "ZSL top-1 (selected on test)", "GZSL H (selected on test)")
+MD_HEADER = (
+    "data",
+    "dataset",
+    "split",
+    "method",
+    "preset",
+    "config",
+    "protocol",
+    "selection",
+    "n seeds",
+    "ZSL top-1",
+    "GZSL S",
+    "GZSL U",
+    "GZSL H",
+    "paper ZSL",
+    "paper S",
+    "paper U",
+    "paper H",
+    "ZSL top-1 (selected on test)",
+    "GZSL H (selected on test)",
+)
 
 
 def markdown_table(groups: list[Group]) -> str:
     lines = ["| " + " | ".join(MD_HEADER) + " |", "|" + "|".join("---" for _ in MD_HEADER) + "|"]
     for g in groups:
         n = len(g.runs)
-        cells = [g.data, g.dataset, g.split, g.method, g.preset, ", ".join(g.distinct("config_hash")) or MISSING,
-                 ", ".join(g.distinct("protocol")) or MISSING,
-                 ", ".join(g.distinct("selection_rule")) or MISSING, str(n)]
+        cells = [
+            g.data,
+            g.dataset,
+            g.split,
+            g.method,
+            g.preset,
+            ", ".join(g.distinct("config_hash")) or MISSING,
+            ", ".join(g.distinct("protocol")) or MISSING,
+            ", ".join(g.distinct("selection_rule")) or MISSING,
+            str(n),
+        ]
         cells += [_cell(g.stats[m], n) for m in METRICS]
         cells += [f"{g.published[m]:.1f}" if m in g.published else MISSING for m in METRICS]
         cells += [_cell(g.stats[m], n) for m in TEST_METRICS]
@@ -165,7 +192,8 @@ def markdown_report(groups: list[Group]) -> str:
         + ", shown only for real NTU data on the SynSE splits.",
         f"- Rows marked `{SYNTHETIC_LABEL}` come from the project's generated test bed, never a claim about "
         "real accuracy.",
-        "- Presets of the same dataset, split and method are adjacent rows (`--preset released` vs `--preset paper`); "
+        "- Presets of the same dataset, split and method are adjacent rows "
+        "(`--preset released` vs `--preset paper`); "
         "runs of other settings (schedule, features, ablations) are rows of their own, told apart by the "
         "config column (the hash in the result files' names).",
     ]
@@ -173,11 +201,14 @@ def markdown_report(groups: list[Group]) -> str:
     return "\n".join(parts)
 
 
-CSV_HEADER = (["data", "synthetic", "dataset", "split", "method", "preset", "n_seeds", "seeds"]
-              + [f"{m}_{s}" for m in METRICS for s in ("mean", "std", "n")]
-              + [f"published_{m}" for m in METRICS] + ["published_method", "published_source"]
-              + [f"{m}_{s}" for m in TEST_METRICS for s in ("mean", "std", "n")]
-              + ["selection_rule", "protocol", "config_hashes", "newest_run"])
+CSV_HEADER = (
+    ["data", "synthetic", "dataset", "split", "method", "preset", "n_seeds", "seeds"]
+    + [f"{m}_{s}" for m in METRICS for s in ("mean", "std", "n")]
+    + [f"published_{m}" for m in METRICS]
+    + ["published_method", "published_source"]
+    + [f"{m}_{s}" for m in TEST_METRICS for s in ("mean", "std", "n")]
+    + ["selection_rule", "protocol", "config_hashes", "newest_run"]
+)
 
 
 def _number(value: float | None) -> str:
@@ -185,19 +216,32 @@ def _number(value: float | None) -> str:
 
 
 def csv_report(groups: list[Group]) -> str:
-    """One row per group, numbers to 6 decimals (not rounded for display); test-selected columns prefixed `test_`."""
+    """One row per group, numbers to 6 decimals (not rounded for display); test-selected columns prefixed
+    `test_`."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
     for g in groups:
-        row: list[str] = [g.data, str(g.synthetic).lower(), g.dataset, g.split, g.method, g.preset,
-                          str(len(g.runs)), " ".join(map(str, g.seeds))]
+        row: list[str] = [
+            g.data,
+            str(g.synthetic).lower(),
+            g.dataset,
+            g.split,
+            g.method,
+            g.preset,
+            str(len(g.runs)),
+            " ".join(map(str, g.seeds)),
+        ]
         for m in METRICS:
             row += [_number(g.stats[m].mean), _number(g.stats[m].std), str(g.stats[m].n)]
         row += [_number(g.published.get(m)) for m in METRICS] + [g.published_method, g.published_source]
         for m in TEST_METRICS:
             row += [_number(g.stats[m].mean), _number(g.stats[m].std), str(g.stats[m].n)]
-        row += [" ".join(g.distinct("selection_rule")), " ".join(g.distinct("protocol")),
-                " ".join(g.distinct("config_hash")), str(g.newest.path)]
+        row += [
+            " ".join(g.distinct("selection_rule")),
+            " ".join(g.distinct("protocol")),
+            " ".join(g.distinct("config_hash")),
+            str(g.newest.path),
+        ]
         writer.writerow(row)
     return out.getvalue()

@@ -76,7 +76,9 @@ class _Folder:
     def features(self, name: str) -> np.ndarray:
         x = self.load(name)
         if x.ndim != 2 or len(x) == 0:
-            raise PipelineError(f"{self.folder / name}: expected features of shape (N, D) with N > 0, got {x.shape}")
+            raise PipelineError(
+                f"{self.folder / name}: expected features of shape (N, D) with N > 0, got {x.shape}"
+            )
         if not np.isfinite(x).all():
             raise PipelineError(f"{self.folder / name}: non-finite feature values")
         return x.astype(np.float32)
@@ -99,9 +101,11 @@ class _Folder:
             self.mapping[self.prefix + name] = "relative"
             return np.asarray(sorted(classes), dtype=np.int64)[y]
         bad = sorted(present - set(classes))[:8]
-        raise PipelineError(f"{path}: labels {bad} are neither dataset indices of the expected classes "
-                            f"{list(classes)[:12]}{' ...' if len(classes) > 12 else ''} nor positions "
-                            f"0..{len(classes) - 1} in that list")
+        raise PipelineError(
+            f"{path}: labels {bad} are neither dataset indices of the expected classes "
+            f"{list(classes)[:12]}{' ...' if len(classes) > 12 else ''} nor positions "
+            f"0..{len(classes) - 1} in that list"
+        )
 
     def logits(self, stem: str, n: int, cls: _Classes) -> np.ndarray | None:
         name = f"{stem}_out.npy"
@@ -110,18 +114,27 @@ class _Folder:
         z = self.load(name)
         path = self.folder / name
         if z.ndim != 2 or len(z) != n:
-            raise PipelineError(f"{path}: expected logits of shape ({n}, classes) matching {stem}.npy, got {z.shape}")
+            raise PipelineError(
+                f"{path}: expected logits of shape ({n}, classes) matching {stem}.npy, got {z.shape}"
+            )
         if not np.isfinite(z).all():
             raise PipelineError(f"{path}: non-finite logits")
         if z.shape[1] == cls.n_dataset:
             return z[:, list(cls.seen)].astype(np.float32)
         if z.shape[1] == len(cls.seen):
             return z.astype(np.float32)
-        raise PipelineError(f"{path}: {z.shape[1]} logit columns; expected {cls.n_dataset} (every class) or "
-                            f"{len(cls.seen)} (the seen classes)")
+        raise PipelineError(
+            f"{path}: {z.shape[1]} logit columns; expected {cls.n_dataset} (every class) or "
+            f"{len(cls.seen)} (the seen classes)"
+        )
 
-    def set(self, stem: str, label_name: str, classes: tuple[int, ...], cls: _Classes,
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
+    def set(
+        self,
+        stem: str,
+        label_name: str,
+        classes: tuple[int, ...],
+        cls: _Classes,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
         """Features, dataset-index labels, optional seen-class logits and sample ids of one set."""
         x = self.features(f"{stem}.npy")
         y = self.labels(label_name, len(x), classes)
@@ -129,18 +142,26 @@ class _Folder:
         return x, y, self.logits(stem, len(x), cls), ids
 
 
-def _part(x: np.ndarray, y: np.ndarray, z: np.ndarray | None, ids: np.ndarray, rows: np.ndarray,
-          seen: tuple[int, ...]) -> Part:
-    return Part(sample_id=ids[rows], class_idx=y[rows], feature=x[rows],
-                logits=None if z is None else z[rows], seen_classes=seen)
+def _part(
+    x: np.ndarray, y: np.ndarray, z: np.ndarray | None, ids: np.ndarray, rows: np.ndarray, seen: tuple[int, ...]
+) -> Part:
+    return Part(
+        sample_id=ids[rows],
+        class_idx=y[rows],
+        feature=x[rows],
+        logits=None if z is None else z[rows],
+        seen_classes=seen,
+    )
 
 
 def _read_folder(reader: _Folder, cls: _Classes, names: tuple[str, str, str]) -> dict[str, Part]:
     """The train / seen-test / unseen-test parts of one folder, under the given part names."""
     folder = reader.folder
     if not reader.has("train.npy"):
-        raise PipelineError(f"{folder}: no train.npy; a dump folder holds train.npy, train_label.npy, ztest.npy, "
-                            "z_label.npy, gtest.npy, g_label.npy (see `zssar skeleton import-dump --help`)")
+        raise PipelineError(
+            f"{folder}: no train.npy; a dump folder holds train.npy, train_label.npy, ztest.npy, "
+            "z_label.npy, gtest.npy, g_label.npy (see `zssar skeleton import-dump --help`)"
+        )
     x, y, z, ids = reader.set("train", "train_label.npy", cls.seen, cls)
     parts = {names[0]: _part(x, y, z, ids, np.arange(len(y)), cls.seen)}
     gtest = reader.set("gtest", "g_label.npy", cls.all, cls) if reader.has("gtest.npy") else None
@@ -153,8 +174,9 @@ def _read_folder(reader: _Folder, cls: _Classes, names: tuple[str, str, str]) ->
         x, y, z, ids = reader.set("val", "val_label.npy", cls.seen, cls)
         parts[names[1]] = _part(x, y, z, ids, np.arange(len(y)), cls.seen)
     else:
-        raise PipelineError(f"{folder}: no seen-class test set: expected gtest.npy + g_label.npy (or val.npy + "
-                            "val_label.npy)")
+        raise PipelineError(
+            f"{folder}: no seen-class test set: expected gtest.npy + g_label.npy (or val.npy + val_label.npy)"
+        )
     if reader.has("ztest.npy"):
         x, y, z, ids = reader.set("ztest", "z_label.npy", cls.unseen, cls)
         parts[names[2]] = _part(x, y, z, ids, np.arange(len(y)), cls.seen)
@@ -178,13 +200,17 @@ def import_dump(folder: Path, dataset: Dataset, split: Split, cfg: Config) -> st
     if not folder.is_dir():
         raise PipelineError(f"{folder}: not a folder; pass a SynSE/MSF/SA-DVAE split folder of .npy files")
     main = _Folder(folder, "")
-    parts = _read_folder(main, _Classes(split.seen, split.unseen, dataset.num_classes), ("train", "test_seen",
-                                                                                        "test_unseen"))
+    parts = _read_folder(
+        main, _Classes(split.seen, split.unseen, dataset.num_classes), ("train", "test_seen", "test_unseen")
+    )
     readers = [main]
     if (folder / "val").is_dir():
         val = _Folder(folder / "val", "val/")
-        parts |= _read_folder(val, _Classes(split.val_seen, split.val_unseen, dataset.num_classes),
-                              ("val_train", "val_test_seen", "val_test_unseen"))
+        parts |= _read_folder(
+            val,
+            _Classes(split.val_seen, split.val_unseen, dataset.num_classes),
+            ("val_train", "val_test_seen", "val_test_unseen"),
+        )
         readers.append(val)
     dim = _check_dims(parts, folder)
 
@@ -195,9 +221,17 @@ def import_dump(folder: Path, dataset: Dataset, split: Split, cfg: Config) -> st
     counts = ", ".join(f"{name} {len(p)}" for name, p in parts.items())
     if not store.has(KIND, key):
         mapping = {name: m for r in readers for name, m in r.mapping.items()}
-        info = {"origin": "dump", "folder": str(folder.resolve()), "dataset": dataset.name, "split": split.name,
-                "feature_dim": dim, "label_mapping": mapping, "counts": {n: len(p) for n, p in parts.items()},
-                "logits": {n: p.logits is not None for n, p in parts.items()}, "config": cfg.to_dict()}
+        info = {
+            "origin": "dump",
+            "folder": str(folder.resolve()),
+            "dataset": dataset.name,
+            "split": split.name,
+            "feature_dim": dim,
+            "label_mapping": mapping,
+            "counts": {n: len(p) for n, p in parts.items()},
+            "logits": {n: p.logits is not None for n, p in parts.items()},
+            "config": cfg.to_dict(),
+        }
         with store.writer(KIND, key, spec, info) as tmp:
             for name, part in parts.items():
                 write_part(tmp, name, part, {"origin": "dump"})

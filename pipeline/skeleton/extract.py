@@ -29,8 +29,9 @@ from pipeline.skeleton.loader import make_loader
 from pipeline.store import Store
 
 
-def extract_prepared(prepared: Prepared, data_key: str, split: Split, cfg: Config, backbones: dict[str, str],
-                     ref: str | None = None) -> str:
+def extract_prepared(
+    prepared: Prepared, data_key: str, split: Split, cfg: Config, backbones: dict[str, str], ref: str | None = None
+) -> str:
     """Write the split's feature set from already prepared clips and fitted backbones (role -> key);
     `ref` names the result."""
     store = Store(cfg.store)
@@ -47,8 +48,17 @@ def extract_prepared(prepared: Prepared, data_key: str, split: Split, cfg: Confi
     return key
 
 
-def _extract(prepared: Prepared, data_key: str, split: Split, cfg: Config, backbones: dict[str, str],
-             spec: dict[str, Any], key: str, store: Store, rt: Runtime) -> None:
+def _extract(
+    prepared: Prepared,
+    data_key: str,
+    split: Split,
+    cfg: Config,
+    backbones: dict[str, str],
+    spec: dict[str, Any],
+    key: str,
+    store: Store,
+    rt: Runtime,
+) -> None:
     started = time.perf_counter()
     parts = spec["parts"]
     bcfg = cfg.skeleton.backbone
@@ -60,28 +70,60 @@ def _extract(prepared: Prepared, data_key: str, split: Split, cfg: Config, backb
     selected = {name: prepared.select(p["classes"], p["subjects"]) for name, p in parts.items()}
     for name in ("train", "val_train"):
         if len(selected[name]) == 0:
-            raise PipelineError(f"part {name}: no clips of classes {parts[name]['classes']} from the training "
-                                f"subjects {list(prepared.train_subjects)}")
+            raise PipelineError(
+                f"part {name}: no clips of classes {parts[name]['classes']} from the training "
+                f"subjects {list(prepared.train_subjects)}"
+            )
     counts = {name: int(len(idx)) for name, idx in selected.items()}
-    info_ = {"split": split.to_dict(), "backbones": backbones, "data": data_key, "layout": prepared.layout,
-             "embed_dim": bcfg.embed_dim, "counts": counts, "device": str(rt.device), "config": cfg.to_dict()}
+    info_ = {
+        "split": split.to_dict(),
+        "backbones": backbones,
+        "data": data_key,
+        "layout": prepared.layout,
+        "embed_dim": bcfg.embed_dim,
+        "counts": counts,
+        "device": str(rt.device),
+        "config": cfg.to_dict(),
+    }
     with store.writer(KIND, key, spec, info_) as tmp:
         for name, p in parts.items():
             model, seen = models[p["backbone"]]
             indices = selected[name]
             if len(indices) == 0:
                 warn(f"part {name}: no clips of its classes from the {p['subjects']} subjects; writing it empty")
-            feature, logits, temporal = run_backbone(model, prepared.x, indices, rt, bcfg.eval_batch_size,
-                                                     bcfg.temporal_features, f"extract {name}", bcfg.num_workers)
-            write_part(tmp, name, Part(sample_id=prepared.sample_id[indices], class_idx=prepared.label[indices],
-                                       feature=feature, logits=logits, temporal=temporal, seen_classes=seen),
-                       info={"backbone": backbones[p["backbone"]], "split": split.name})
-    summary(f"skeleton features {split.name}: " + ", ".join(f"{n} {c}" for n, c in counts.items())
-            + f"; {time.perf_counter() - started:.1f} s, key {key}")
+            feature, logits, temporal = run_backbone(
+                model,
+                prepared.x,
+                indices,
+                rt,
+                bcfg.eval_batch_size,
+                bcfg.temporal_features,
+                f"extract {name}",
+                bcfg.num_workers,
+            )
+            write_part(
+                tmp,
+                name,
+                Part(
+                    sample_id=prepared.sample_id[indices],
+                    class_idx=prepared.label[indices],
+                    feature=feature,
+                    logits=logits,
+                    temporal=temporal,
+                    seen_classes=seen,
+                ),
+                info={"backbone": backbones[p["backbone"]], "split": split.name},
+            )
+    summary(
+        f"skeleton features {split.name}: "
+        + ", ".join(f"{n} {c}" for n, c in counts.items())
+        + f"; {time.perf_counter() - started:.1f} s, key {key}"
+    )
 
 
-def _check_backbone(binfo: dict[str, Any], role: str, classes: tuple[int, ...], prepared: Prepared, data_key: str,
-                    where: Any) -> None:
+def _check_backbone(
+    binfo: dict[str, Any], role: str, classes: tuple[int, ...], prepared: Prepared, data_key: str, where: Any
+) -> None:
     """The checkpoint must have learned exactly the classes and subjects the split says, on this data."""
     problems = []
     if tuple(binfo.get("classes", ())) != tuple(classes):
@@ -94,9 +136,16 @@ def _check_backbone(binfo: dict[str, Any], role: str, classes: tuple[int, ...], 
         raise PipelineError(f"{where}: the {role} backbone does not match the split: {'; '.join(problems)}")
 
 
-def run_backbone(model: torch.nn.Module, x: np.ndarray, indices: np.ndarray, rt: Runtime, batch_size: int,
-                 temporal: bool, description: str = "extract", num_workers: int = 0,
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def run_backbone(
+    model: torch.nn.Module,
+    x: np.ndarray,
+    indices: np.ndarray,
+    rt: Runtime,
+    batch_size: int,
+    temporal: bool,
+    description: str = "extract",
+    num_workers: int = 0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Pooled features (N, D), logits (N, classes) and maybe temporal features (N, T', D) of clips `x[indices]`.
 
     Eval mode, no augmentation, batched, autocast on CUDA; float32 numpy out.

@@ -54,16 +54,19 @@ class TrainResult:
     seconds: float
 
 
-def fit_prepared(prepared: Prepared, data_key: str, split: Split, cfg: Config,
-                 keys: dict[str, str] | None = None) -> dict[str, str]:
+def fit_prepared(
+    prepared: Prepared, data_key: str, split: Split, cfg: Config, keys: dict[str, str] | None = None
+) -> dict[str, str]:
     """Train the split's backbones (role -> store key; default: the keys the configuration gives) that the
     store lacks, on already prepared clips (`data_key` names them in the store)."""
     keys = keys or backbone_keys(data_key, split, cfg)
     store = Store(cfg.store)
     layout = layout_for(prepared, store, data_key)
     with runtime(cfg.device, cfg.skeleton.backbone.amp) as rt, torch_threads(backbone_threads(cfg, rt)):
-        return {role: _fit_one(prepared, data_key, layout, split, role, key, cfg, store, rt)
-                for role, key in keys.items()}
+        return {
+            role: _fit_one(prepared, data_key, layout, split, role, key, cfg, store, rt)
+            for role, key in keys.items()
+        }
 
 
 def backbone_threads(cfg: Config, rt: Runtime) -> int:
@@ -81,8 +84,17 @@ def layout_for(prepared: Prepared, store: Store, data_key: str) -> Layout:
     return layout_of(store, data_key)
 
 
-def _fit_one(prepared: Prepared, data_key: str, layout: Layout, split: Split, role: str, key: str, cfg: Config,
-             store: Store, rt: Runtime) -> str:
+def _fit_one(
+    prepared: Prepared,
+    data_key: str,
+    layout: Layout,
+    split: Split,
+    role: str,
+    key: str,
+    cfg: Config,
+    store: Store,
+    rt: Runtime,
+) -> str:
     classes, forbidden = roles(split)[role]
     bcfg = cfg.skeleton.backbone
     spec = backbone_spec(data_key, classes, split.name, bcfg, cfg.seed)
@@ -93,11 +105,15 @@ def _fit_one(prepared: Prepared, data_key: str, layout: Layout, split: Split, ro
     indices = prepared.select(classes, "train")
     leaked = np.isin(prepared.label[indices], np.asarray(forbidden, dtype=np.int64))
     if leaked.any() or not np.isin(prepared.label[indices], np.asarray(classes)).all():
-        raise PipelineError(f"backbone {role}: the training selection holds clips of unseen classes "
-                            f"{sorted(set(prepared.label[indices][leaked].tolist()))}")
+        raise PipelineError(
+            f"backbone {role}: the training selection holds clips of unseen classes "
+            f"{sorted(set(prepared.label[indices][leaked].tolist()))}"
+        )
     if len(indices) == 0:
-        raise PipelineError(f"backbone {role} of split {split.name}: no clips of its {len(classes)} classes "
-                            f"from the training subjects {list(prepared.train_subjects)} in the prepared data")
+        raise PipelineError(
+            f"backbone {role} of split {split.name}: no clips of its {len(classes)} classes "
+            f"from the training subjects {list(prepared.train_subjects)} in the prepared data"
+        )
     missing = sorted(set(classes) - set(prepared.label[indices].tolist()))
     if missing and rt.main:
         warn(f"backbone {role}: classes {missing} have no training clips; their logits will stay untrained")
@@ -106,20 +122,36 @@ def _fit_one(prepared: Prepared, data_key: str, layout: Layout, split: Split, ro
     if rt.main:
         model = result.model
         info_ = {
-            "role": role, "classes": list(classes), "subjects": [int(s) for s in prepared.train_subjects],
-            "data": data_key, "layout": layout.to_dict(), "preset": bcfg.preset, "epochs": result.epochs,
-            "train_acc": result.train_acc, "samples": int(len(indices)), "split": split.to_dict(),
-            "seconds": round(result.seconds, 2), "resumed_at": result.resumed_at, "device": str(rt.device),
-            "world_size": rt.world, "arch": ARCH_VERSION,
-            "model": {"preset": bcfg.preset, "embed_dim": bcfg.embed_dim, "inputs": list(bcfg.inputs),
-                      "dropout": bcfg.dropout},
+            "role": role,
+            "classes": list(classes),
+            "subjects": [int(s) for s in prepared.train_subjects],
+            "data": data_key,
+            "layout": layout.to_dict(),
+            "preset": bcfg.preset,
+            "epochs": result.epochs,
+            "train_acc": result.train_acc,
+            "samples": int(len(indices)),
+            "split": split.to_dict(),
+            "seconds": round(result.seconds, 2),
+            "resumed_at": result.resumed_at,
+            "device": str(rt.device),
+            "world_size": rt.world,
+            "arch": ARCH_VERSION,
+            "model": {
+                "preset": bcfg.preset,
+                "embed_dim": bcfg.embed_dim,
+                "inputs": list(bcfg.inputs),
+                "dropout": bcfg.dropout,
+            },
             "config": cfg.to_dict(),
         }
         write_backbone(store, key, spec, info_, model.state_dict())
         resume.unlink(missing_ok=True)
-        summary(f"backbone {role}: {len(classes)} classes, {len(indices)} clips, {result.epochs} epochs, "
-                f"train acc {result.train_acc:.3f}, {result.seconds:.1f} s on {rt.device}"
-                f"{f' x{rt.world}' if rt.world > 1 else ''}, key {key}")
+        summary(
+            f"backbone {role}: {len(classes)} classes, {len(indices)} clips, {result.epochs} epochs, "
+            f"train acc {result.train_acc:.3f}, {result.seconds:.1f} s on {rt.device}"
+            f"{f' x{rt.world}' if rt.world > 1 else ''}, key {key}"
+        )
     rt.barrier()
     return key
 
@@ -138,11 +170,13 @@ def load_backbone(store: Store, key: str, device: torch.device | str = "cpu") ->
 
 def warmup_cosine(warmup_steps: int, total_steps: int) -> Callable[[int], float]:
     """LR factor per optimiser step: linear warm-up, then cosine decay to zero."""
+
     def factor(step: int) -> float:
         if step < warmup_steps:
             return (step + 1) / warmup_steps
         progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
         return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
     return factor
 
 
@@ -150,9 +184,17 @@ def _epoch_seed(seed: int, epoch: int, rank: int) -> int:
     return (seed * 1_000_003 + epoch * 7_919 + rank) % (2**63)
 
 
-def train_backbone(prepared: Prepared, indices: np.ndarray, classes: tuple[int, ...], layout: Layout,
-                   bcfg: BackboneConfig, seed: int, rt: Runtime, resume: Path | None = None, label: str = "backbone",
-                   ) -> TrainResult:
+def train_backbone(
+    prepared: Prepared,
+    indices: np.ndarray,
+    classes: tuple[int, ...],
+    layout: Layout,
+    bcfg: BackboneConfig,
+    seed: int,
+    rt: Runtime,
+    resume: Path | None = None,
+    label: str = "backbone",
+) -> TrainResult:
     """Train one backbone on `prepared.x[indices]` to classify `classes` (sorted; output i = classes[i])."""
     from torch.nn.parallel import DistributedDataParallel
 
@@ -163,13 +205,16 @@ def train_backbone(prepared: Prepared, indices: np.ndarray, classes: tuple[int, 
     net: nn.Module = model
     if rt.world > 1:
         net = DistributedDataParallel(model, device_ids=[rt.device.index] if rt.cuda else None)
-    optimiser = torch.optim.SGD(model.parameters(), lr=bcfg.lr, momentum=0.9, nesterov=True,
-                                weight_decay=bcfg.weight_decay)
-    loader, sampler = make_loader(prepared.x, indices, targets, bcfg.batch_size, rt, bcfg.num_workers,
-                                  shuffle=True, seed=seed)
+    optimiser = torch.optim.SGD(
+        model.parameters(), lr=bcfg.lr, momentum=0.9, nesterov=True, weight_decay=bcfg.weight_decay
+    )
+    loader, sampler = make_loader(
+        prepared.x, indices, targets, bcfg.batch_size, rt, bcfg.num_workers, shuffle=True, seed=seed
+    )
     steps = len(loader)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, warmup_cosine(bcfg.warmup_epochs * steps, bcfg.epochs * steps))
+        optimiser, warmup_cosine(bcfg.warmup_epochs * steps, bcfg.epochs * steps)
+    )
     scaler = torch.amp.GradScaler(rt.device.type, enabled=rt.amp_dtype == torch.float16)
     criterion = nn.CrossEntropyLoss(label_smoothing=bcfg.label_smoothing)
     start, acc = _resume(resume, model, optimiser, scheduler, scaler, rt)
@@ -177,21 +222,41 @@ def train_backbone(prepared: Prepared, indices: np.ndarray, classes: tuple[int, 
         info(f"backbone {label}: resuming after epoch {start}/{bcfg.epochs} from {resume}")
     for epoch in range(start, bcfg.epochs):
         sampler.set_epoch(epoch)
-        acc = _train_epoch(net, loader, optimiser, scheduler, scaler, criterion, bcfg, rt,
-                           seed=_epoch_seed(seed, epoch, rt.rank), description=f"{label} {epoch + 1}/{bcfg.epochs}")
+        acc = _train_epoch(
+            net,
+            loader,
+            optimiser,
+            scheduler,
+            scaler,
+            criterion,
+            bcfg,
+            rt,
+            seed=_epoch_seed(seed, epoch, rt.rank),
+            description=f"{label} {epoch + 1}/{bcfg.epochs}",
+        )
         if resume is not None and rt.main:
             _save_resume(resume, model, optimiser, scheduler, scaler, epoch + 1, acc)
         rt.barrier()
     if rt.world > 1:  # parameters agree already; BN running statistics are per process until here
         for buffer in model.buffers():
             torch.distributed.broadcast(buffer, src=0)
-    return TrainResult(model=model, train_acc=acc, epochs=bcfg.epochs, resumed_at=start,
-                       seconds=time.perf_counter() - started)
+    return TrainResult(
+        model=model, train_acc=acc, epochs=bcfg.epochs, resumed_at=start, seconds=time.perf_counter() - started
+    )
 
 
-def _train_epoch(net: nn.Module, loader: DataLoader, optimiser: torch.optim.Optimizer,
-                 scheduler: torch.optim.lr_scheduler.LRScheduler, scaler: torch.amp.GradScaler,
-                 criterion: nn.Module, bcfg: BackboneConfig, rt: Runtime, seed: int, description: str) -> float:
+def _train_epoch(
+    net: nn.Module,
+    loader: DataLoader,
+    optimiser: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler,
+    scaler: torch.amp.GradScaler,
+    criterion: nn.Module,
+    bcfg: BackboneConfig,
+    rt: Runtime,
+    seed: int,
+    description: str,
+) -> float:
     """One pass over the training clips; returns the accuracy over its batches (all processes)."""
     torch.manual_seed(seed)  # dropout
     generator = torch.Generator().manual_seed(seed)  # augmentation
@@ -214,22 +279,41 @@ def _train_epoch(net: nn.Module, loader: DataLoader, optimiser: torch.optim.Opti
         loss_sum += float(loss.detach()) * len(y)
     correct, total, loss_sum = rt.sum([correct, total, loss_sum])
     if rt.main:
-        info(f"backbone {description}: loss {loss_sum / max(total, 1):.3f}, train acc {correct / max(total, 1):.3f}")
+        info(
+            f"backbone {description}: loss {loss_sum / max(total, 1):.3f}, train acc {correct / max(total, 1):.3f}"
+        )
     return correct / max(total, 1)
 
 
-def _save_resume(path: Path, model: nn.Module, optimiser: torch.optim.Optimizer,
-                 scheduler: torch.optim.lr_scheduler.LRScheduler, scaler: torch.amp.GradScaler, epoch: int,
-                 acc: float) -> None:
-    state = {"epoch": epoch, "train_acc": acc, "model": model.state_dict(), "optimiser": optimiser.state_dict(),
-             "scheduler": scheduler.state_dict(), "scaler": scaler.state_dict()}
+def _save_resume(
+    path: Path,
+    model: nn.Module,
+    optimiser: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler,
+    scaler: torch.amp.GradScaler,
+    epoch: int,
+    acc: float,
+) -> None:
+    state = {
+        "epoch": epoch,
+        "train_acc": acc,
+        "model": model.state_dict(),
+        "optimiser": optimiser.state_dict(),
+        "scheduler": scheduler.state_dict(),
+        "scaler": scaler.state_dict(),
+    }
     with atomic_path(path) as tmp:
         torch.save(state, tmp)
 
 
-def _resume(path: Path | None, model: nn.Module, optimiser: torch.optim.Optimizer,
-            scheduler: torch.optim.lr_scheduler.LRScheduler, scaler: torch.amp.GradScaler, rt: Runtime,
-            ) -> tuple[int, float]:
+def _resume(
+    path: Path | None,
+    model: nn.Module,
+    optimiser: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler,
+    scaler: torch.amp.GradScaler,
+    rt: Runtime,
+) -> tuple[int, float]:
     """Load a resumable checkpoint into the training state; (epochs done, their last accuracy).
 
     An unreadable file (a crash can leave none half-written, but disks fail) means a fresh start; one
@@ -250,5 +334,6 @@ def _resume(path: Path | None, model: nn.Module, optimiser: torch.optim.Optimize
         scaler.load_state_dict(state["scaler"])
         return int(state["epoch"]), float(state["train_acc"])
     except (RuntimeError, KeyError, ValueError, TypeError) as exc:
-        raise PipelineError(f"{path}: resume checkpoint does not match this backbone ({exc}); delete it to "
-                            "train from scratch") from None
+        raise PipelineError(
+            f"{path}: resume checkpoint does not match this backbone ({exc}); delete it to train from scratch"
+        ) from None

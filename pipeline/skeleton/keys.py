@@ -46,31 +46,45 @@ def is_main_process() -> bool:
 
 def roles(split: Split) -> dict[str, tuple[tuple[int, ...], tuple[int, ...]]]:
     """Backbone role -> (its classes, sorted = classifier-output order; the classes it must never see)."""
-    return {"main": (tuple(sorted(split.seen)), tuple(sorted(split.unseen))),
-            "val": (tuple(sorted(split.val_seen)), tuple(sorted(split.val_unseen)) + tuple(sorted(split.unseen)))}
+    return {
+        "main": (tuple(sorted(split.seen)), tuple(sorted(split.unseen))),
+        "val": (tuple(sorted(split.val_seen)), tuple(sorted(split.val_unseen)) + tuple(sorted(split.unseen))),
+    }
 
 
-def backbone_spec(data_key: str, classes: tuple[int, ...], split_name: str, bcfg: BackboneConfig, seed: int,
-                  ) -> dict[str, Any]:
+def backbone_spec(
+    data_key: str,
+    classes: tuple[int, ...],
+    split_name: str,
+    bcfg: BackboneConfig,
+    seed: int,
+) -> dict[str, Any]:
     """Everything that determines a backbone's weights; its hash is the store key."""
     settings = {k: v for k, v in section_dict(bcfg).items() if k not in NOT_IN_KEY}
-    return {"data": data_key, "classes": list(classes), "split": split_name, "backbone": settings,
-            "seed": seed, "arch": ARCH_VERSION}
+    return {
+        "data": data_key,
+        "classes": list(classes),
+        "split": split_name,
+        "backbone": settings,
+        "seed": seed,
+        "arch": ARCH_VERSION,
+    }
 
 
 def backbone_key(data_key: str, split: Split, role: str, cfg: Config) -> str:
     """The store key of a split's backbone of this role; refuses a split whose seen and unseen sets meet."""
     classes, forbidden = roles(split)[role]
     if set(classes) & set(forbidden):
-        raise PipelineError(f"split {split.name}: classes {sorted(set(classes) & set(forbidden))} are both seen "
-                            f"and unseen for the {role} backbone")
+        raise PipelineError(
+            f"split {split.name}: classes {sorted(set(classes) & set(forbidden))} are both seen "
+            f"and unseen for the {role} backbone"
+        )
     return hash_spec(BACKBONE_KIND, backbone_spec(data_key, classes, split.name, cfg.skeleton.backbone, cfg.seed))
 
 
 def backbone_keys(data_key: str, split: Split, cfg: Config) -> dict[str, str]:
     """Role -> store key of both backbones of a split."""
     return {role: backbone_key(data_key, split, role, cfg) for role in roles(split)}
-
 
 
 UNSEEN_TEST = ("auto", "all", "test")
@@ -89,6 +103,7 @@ def unseen_subjects(cfg: Config, dataset: Dataset) -> str:
 def parts_spec(split: Split, unseen: str = "test") -> dict[str, dict[str, Any]]:
     """Part name -> which backbone, which classes and which subjects (see the module docstring); `unseen`
     is the subjects of the unseen test part."""
+
     def part(role: str, classes: tuple[int, ...], subjects: str) -> dict[str, Any]:
         return {"backbone": role, "classes": sorted(classes), "subjects": subjects}
 
@@ -102,9 +117,16 @@ def parts_spec(split: Split, unseen: str = "test") -> dict[str, dict[str, Any]]:
     }
 
 
-def features_spec(data_key: str, split: Split, cfg: Config, backbones: dict[str, str]) -> tuple[dict[str, Any], str]:
+def features_spec(
+    data_key: str, split: Split, cfg: Config, backbones: dict[str, str]
+) -> tuple[dict[str, Any], str]:
     """The feature set's spec and its store key."""
-    unseen = "all" if cfg.skeleton.unseen_test == "all" else "test"   # stages resolve `auto` first
-    spec = {"backbones": backbones, "data": data_key, "parts": parts_spec(split, unseen),
-            "temporal": cfg.skeleton.backbone.temporal_features, "version": EXTRACT_VERSION}
+    unseen = "all" if cfg.skeleton.unseen_test == "all" else "test"  # stages resolve `auto` first
+    spec = {
+        "backbones": backbones,
+        "data": data_key,
+        "parts": parts_spec(split, unseen),
+        "temporal": cfg.skeleton.backbone.temporal_features,
+        "version": EXTRACT_VERSION,
+    }
     return spec, hash_spec(FEATURES_KIND, spec)

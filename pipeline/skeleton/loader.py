@@ -36,9 +36,18 @@ class ClipBatches(torch.utils.data.Dataset):
         return x, y
 
 
-def make_loader(x: np.ndarray, indices: np.ndarray, targets: np.ndarray | None, batch_size: int, rt: Runtime,
-                num_workers: int, shuffle: bool, seed: int) -> tuple[DataLoader, DistributedSampler | None]:
-    """Batches of clips; for training, a DistributedSampler shards and shuffles by (seed, epoch) on any world size."""
+def make_loader(
+    x: np.ndarray,
+    indices: np.ndarray,
+    targets: np.ndarray | None,
+    batch_size: int,
+    rt: Runtime,
+    num_workers: int,
+    shuffle: bool,
+    seed: int,
+) -> tuple[DataLoader, DistributedSampler | None]:
+    """Batches of clips; for training, a DistributedSampler shards and shuffles by (seed, epoch) on any world
+    size."""
     data = ClipBatches(x, indices, targets)
     sampler: DistributedSampler | None = None
     if shuffle:
@@ -46,9 +55,15 @@ def make_loader(x: np.ndarray, indices: np.ndarray, targets: np.ndarray | None, 
         batches = BatchSampler(sampler, batch_size, drop_last=False)
     else:
         batches = BatchSampler(SequentialSampler(data), batch_size, drop_last=False)
-    loader = DataLoader(data, sampler=batches, batch_size=None, num_workers=num_workers,
-                        pin_memory=rt.cuda, persistent_workers=num_workers > 0,
-                        generator=torch.Generator().manual_seed(seed))
+    loader = DataLoader(
+        data,
+        sampler=batches,
+        batch_size=None,
+        num_workers=num_workers,
+        pin_memory=rt.cuda,
+        persistent_workers=num_workers > 0,
+        generator=torch.Generator().manual_seed(seed),
+    )
     return loader, sampler
 
 
@@ -58,8 +73,15 @@ def augment(x: torch.Tensor, generator: torch.Generator, rotate_deg: float, scal
     theta = (torch.rand(n, generator=generator) * 2 - 1) * math.radians(rotate_deg)
     s = 1 + (torch.rand(n, generator=generator) * 2 - 1) * scale
     cos, sin, zero, one = torch.cos(theta), torch.sin(theta), torch.zeros(n), torch.ones(n)
-    rot = torch.stack([torch.stack([cos, zero, sin], -1), torch.stack([zero, one, zero], -1),
-                       torch.stack([-sin, zero, cos], -1)], 1) * s[:, None, None]  # (N, 3, 3)
+    rot = (
+        torch.stack(
+            [
+                torch.stack([cos, zero, sin], -1),
+                torch.stack([zero, one, zero], -1),
+                torch.stack([-sin, zero, cos], -1),
+            ],
+            1,
+        )
+        * s[:, None, None]
+    )  # (N, 3, 3)
     return torch.einsum("nmtvc,ndc->nmtvd", x, rot.to(x.device, x.dtype))
-
-

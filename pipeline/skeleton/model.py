@@ -58,8 +58,10 @@ class InputStreams(nn.Module):
         super().__init__()
         bad = [s for s in streams if s not in INPUT_STREAMS]
         if bad or not streams:
-            raise PipelineError(f"skeleton.backbone.inputs: unknown or empty {bad or list(streams)}; "
-                                f"choose from {', '.join(INPUT_STREAMS)}")
+            raise PipelineError(
+                f"skeleton.backbone.inputs: unknown or empty {bad or list(streams)}; "
+                f"choose from {', '.join(INPUT_STREAMS)}"
+            )
         self.streams = tuple(streams)
         self.register_buffer("parent", torch.from_numpy(_parents(layout)), persistent=False)
 
@@ -116,15 +118,19 @@ class GraphConv(nn.Module):
 class Block(nn.Module):
     """ST-GCN unit: graph conv, then temporal conv, with a residual around both."""
 
-    def __init__(self, c_in: int, c_out: int, stride: int, partitions: torch.Tensor, dropout: float,
-                 residual: bool = True) -> None:
+    def __init__(
+        self, c_in: int, c_out: int, stride: int, partitions: torch.Tensor, dropout: float, residual: bool = True
+    ) -> None:
         super().__init__()
         pad = (TEMPORAL_KERNEL - 1) // 2
         self.gcn = GraphConv(c_in, c_out, partitions)
         self.tcn = nn.Sequential(
-            nn.BatchNorm2d(c_out), nn.ReLU(inplace=True),
+            nn.BatchNorm2d(c_out),
+            nn.ReLU(inplace=True),
             nn.Conv2d(c_out, c_out, (TEMPORAL_KERNEL, 1), (stride, 1), (pad, 0)),
-            nn.BatchNorm2d(c_out), nn.Dropout(dropout, inplace=True))
+            nn.BatchNorm2d(c_out),
+            nn.Dropout(dropout, inplace=True),
+        )
         if not residual:
             self.residual: nn.Module | None = None
         elif c_in == c_out and stride == 1:
@@ -143,8 +149,15 @@ class Block(nn.Module):
 class STGCN(nn.Module):
     """ST-GCN feature extractor plus a linear classifier over `num_classes` seen classes."""
 
-    def __init__(self, layout: Layout, num_classes: int, preset: str = "small", embed_dim: int = 256,
-                 inputs: tuple[str, ...] = ("joint",), dropout: float = 0.1) -> None:
+    def __init__(
+        self,
+        layout: Layout,
+        num_classes: int,
+        preset: str = "small",
+        embed_dim: int = 256,
+        inputs: tuple[str, ...] = ("joint",),
+        dropout: float = 0.1,
+    ) -> None:
         super().__init__()
         if preset not in PRESETS:
             raise PipelineError(f"skeleton.backbone.preset: unknown {preset!r}; choose from {', '.join(PRESETS)}")
@@ -157,8 +170,11 @@ class STGCN(nn.Module):
             c_in = c_out
         self.blocks = nn.ModuleList(blocks)
         # Projection after pooling over joints: V times cheaper than a 1x1 conv before it.
-        self.project: nn.Module = nn.Identity() if c_in == embed_dim else nn.Sequential(
-            nn.Conv1d(c_in, embed_dim, 1), nn.BatchNorm1d(embed_dim), nn.ReLU(inplace=True))
+        self.project: nn.Module = (
+            nn.Identity()
+            if c_in == embed_dim
+            else nn.Sequential(nn.Conv1d(c_in, embed_dim, 1), nn.BatchNorm1d(embed_dim), nn.ReLU(inplace=True))
+        )
         self.classifier = nn.Linear(embed_dim, num_classes)
         self.embed_dim = embed_dim
 
@@ -181,6 +197,12 @@ class STGCN(nn.Module):
         return BackboneOutput(logits=self.classifier(feature), feature=feature, temporal=seq if temporal else None)
 
 
-def build_model(layout: Layout, num_classes: int, preset: str, embed_dim: int, inputs: list[str] | tuple[str, ...],
-                dropout: float) -> STGCN:
+def build_model(
+    layout: Layout,
+    num_classes: int,
+    preset: str,
+    embed_dim: int,
+    inputs: list[str] | tuple[str, ...],
+    dropout: float,
+) -> STGCN:
     return STGCN(layout, num_classes, preset=preset, embed_dim=embed_dim, inputs=tuple(inputs), dropout=dropout)

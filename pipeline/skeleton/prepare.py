@@ -44,8 +44,11 @@ def data_ref(dataset: Dataset) -> str:
 def _spec(dataset: Dataset, cfg: Config, source: Path | None) -> dict[str, object]:
     """Everything that determines the prepared arrays, hashed into the key."""
     p = cfg.skeleton.prepare
-    spec: dict[str, object] = {"dataset": dataset.name, "version": VERSION,
-                               "prepare": {"frames": p.frames, "max_bodies": p.max_bodies}}
+    spec: dict[str, object] = {
+        "dataset": dataset.name,
+        "version": VERSION,
+        "prepare": {"frames": p.frames, "max_bodies": p.max_bodies},
+    }
     if dataset.synthetic:
         spec["source"] = {"synthetic": section_dict(cfg.skeleton.synthetic)}
         return spec
@@ -79,7 +82,7 @@ def _clips(dataset: Dataset, cfg: Config, source: Path | None) -> tuple[list[Cli
 
 
 def _two_body_clips(x: np.ndarray, chunk: int = 4096) -> int:
-    return sum(int(x[i:i + chunk, 1:].any(axis=(1, 2, 3, 4)).sum()) for i in range(0, len(x), chunk))
+    return sum(int(x[i : i + chunk, 1:].any(axis=(1, 2, 3, 4)).sum()) for i in range(0, len(x), chunk))
 
 
 def _prepare(dataset: Dataset, cfg: Config, source: Path | None) -> tuple[str, bool]:
@@ -100,17 +103,35 @@ def _prepare(dataset: Dataset, cfg: Config, source: Path | None) -> tuple[str, b
     prepared = preprocess_clips(clips, layout, cfg, train, dtype=np.float16)
     setup = np.array([c.setup for c in clips], dtype=np.int64)
     del clips  # the raw clips can be large (NTU-120); only the arrays are needed from here
-    counts = {"clips": len(prepared), "classes": len(labels), "subjects": len(set(prepared.subject.tolist())),
-              "train_clips": int(np.isin(prepared.subject, train).sum()), "two_body_clips": _two_body_clips(prepared.x)}
-    meta = {"layout": layout.to_dict(), "train_subjects": list(prepared.train_subjects), "counts": counts,
-            "shape": list(prepared.x.shape), "dtype": str(prepared.x.dtype),
-            "source_path": str(source if source is not None else dataset.path or ""), "config": cfg.to_dict()}
+    counts = {
+        "clips": len(prepared),
+        "classes": len(labels),
+        "subjects": len(set(prepared.subject.tolist())),
+        "train_clips": int(np.isin(prepared.subject, train).sum()),
+        "two_body_clips": _two_body_clips(prepared.x),
+    }
+    meta = {
+        "layout": layout.to_dict(),
+        "train_subjects": list(prepared.train_subjects),
+        "counts": counts,
+        "shape": list(prepared.x.shape),
+        "dtype": str(prepared.x.dtype),
+        "source_path": str(source if source is not None else dataset.path or ""),
+        "config": cfg.to_dict(),
+    }
     with store.writer(KIND, key, spec, meta) as folder:
         np.save(folder / "x.npy", prepared.x)
-        write_table(folder / "index.parquet",
-                    {"sample_id": prepared.sample_id.astype(str).tolist(), "label": prepared.label,
-                     "subject": prepared.subject, "view": prepared.view, "setup": setup},
-                    {"dataset": dataset.name, "layout": layout.name})
+        write_table(
+            folder / "index.parquet",
+            {
+                "sample_id": prepared.sample_id.astype(str).tolist(),
+                "label": prepared.label,
+                "subject": prepared.subject,
+                "view": prepared.view,
+                "setup": setup,
+            },
+            {"dataset": dataset.name, "layout": layout.name},
+        )
     store.set_ref(data_ref(dataset), KIND, key)
     return key, False
 
@@ -123,9 +144,11 @@ def prepare_dataset(dataset: Dataset, cfg: Config, source: Path | None = None) -
     key, hit = _prepare(dataset, cfg, source)
     meta = Store(cfg.store).meta(KIND, key)["info"]
     c = meta["counts"]
-    summary(f"skeleton prepare {dataset.name}: {c['clips']} clips, {c['classes']} classes, "
-            f"x {'x'.join(map(str, meta['shape']))} {meta['dtype']}, key {key} "
-            f"({'cached' if hit else 'new'})")
+    summary(
+        f"skeleton prepare {dataset.name}: {c['clips']} clips, {c['classes']} classes, "
+        f"x {'x'.join(map(str, meta['shape']))} {meta['dtype']}, key {key} "
+        f"({'cached' if hit else 'new'})"
+    )
     return key
 
 
@@ -137,11 +160,18 @@ def load_prepared(store: Store, key: str) -> Prepared:
     x = np.load(store.file(KIND, key, "x.npy"), mmap_mode="r")
     cols, _ = read_table(store.file(KIND, key, "index.parquet"))
     if len(cols["label"]) != x.shape[0]:
-        raise PipelineError(f"{store.path(KIND, key)}: index.parquet has {len(cols['label'])} rows, x.npy "
-                            f"{x.shape[0]} clips")
-    return Prepared(x=x, label=cols["label"].astype(np.int64), subject=cols["subject"].astype(np.int64),
-                    view=cols["view"].astype(np.int64), sample_id=cols["sample_id"].astype(str),
-                    layout=meta["layout"]["name"], train_subjects=tuple(int(s) for s in meta["train_subjects"]))
+        raise PipelineError(
+            f"{store.path(KIND, key)}: index.parquet has {len(cols['label'])} rows, x.npy {x.shape[0]} clips"
+        )
+    return Prepared(
+        x=x,
+        label=cols["label"].astype(np.int64),
+        subject=cols["subject"].astype(np.int64),
+        view=cols["view"].astype(np.int64),
+        sample_id=cols["sample_id"].astype(str),
+        layout=meta["layout"]["name"],
+        train_subjects=tuple(int(s) for s in meta["train_subjects"]),
+    )
 
 
 def layout_of(store: Store, key: str) -> Layout:
@@ -160,15 +190,19 @@ def prepared_for(dataset: Dataset, cfg: Config) -> tuple[str, Prepared]:
         return key, load_prepared(store, key)
     ref = store.get_ref(data_ref(dataset))
     if ref is None:
-        raise MissingArtifactError(f"{dataset.name}: no prepared skeleton data in {store.root}; run "
-                                   f"`zssar skeleton prepare --dataset {dataset.name} --source DIR`")
+        raise MissingArtifactError(
+            f"{dataset.name}: no prepared skeleton data in {store.root}; run "
+            f"`zssar skeleton prepare --dataset {dataset.name} --source DIR`"
+        )
     _, key = ref
     p = cfg.skeleton.prepare
     made = store.meta(KIND, key)["spec"]["prepare"]
     if (made["frames"], made["max_bodies"]) != (p.frames, p.max_bodies):
-        raise PipelineError(f"{dataset.name}: prepared data {key} has frames={made['frames']}, max_bodies="
-                            f"{made['max_bodies']} but the config asks for {p.frames}, {p.max_bodies}; run "
-                            f"`zssar skeleton prepare --dataset {dataset.name} --source DIR` with these settings")
+        raise PipelineError(
+            f"{dataset.name}: prepared data {key} has frames={made['frames']}, max_bodies="
+            f"{made['max_bodies']} but the config asks for {p.frames}, {p.max_bodies}; run "
+            f"`zssar skeleton prepare --dataset {dataset.name} --source DIR` with these settings"
+        )
     return key, load_prepared(store, key)
 
 

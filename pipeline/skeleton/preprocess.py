@@ -155,8 +155,10 @@ def preprocess_batch(x: np.ndarray, layout: Layout, frames: int, max_bodies: int
 
 def _check_clip(data: np.ndarray, layout: Layout, sample_id: str) -> None:
     if data.ndim != 4 or data.shape[2:] != (layout.num_joints, 3):
-        raise PipelineError(f"clip {sample_id}: expected data of shape (frames, bodies, {layout.num_joints}, 3) "
-                            f"for layout {layout.name}, got {data.shape}")
+        raise PipelineError(
+            f"clip {sample_id}: expected data of shape (frames, bodies, {layout.num_joints}, 3) "
+            f"for layout {layout.name}, got {data.shape}"
+        )
     if data.shape[0] < 2:
         raise PipelineError(f"clip {sample_id}: {data.shape[0]} frame(s); at least 2 are needed")
     check_coordinates(data, f"clip {sample_id}")
@@ -166,12 +168,15 @@ def _check_clip(data: np.ndarray, layout: Layout, sample_id: str) -> None:
 
 def _check_settings(frames: int, max_bodies: int) -> None:
     if frames < 2 or max_bodies < 1:
-        raise PipelineError(f"skeleton.prepare: frames must be >= 2 and max_bodies >= 1 "
-                            f"(got frames={frames}, max_bodies={max_bodies})")
+        raise PipelineError(
+            f"skeleton.prepare: frames must be >= 2 and max_bodies >= 1 "
+            f"(got frames={frames}, max_bodies={max_bodies})"
+        )
 
 
-def preprocess_clip(data: np.ndarray, layout: Layout, frames: int, max_bodies: int,
-                    sample_id: str = "clip") -> np.ndarray:
+def preprocess_clip(
+    data: np.ndarray, layout: Layout, frames: int, max_bodies: int, sample_id: str = "clip"
+) -> np.ndarray:
     """One clip (T, M, J, 3), NaN for missing joints -> (max_bodies, frames, J, 3) float32."""
     _check_settings(frames, max_bodies)
     data = np.asarray(data, dtype=np.float32)
@@ -185,12 +190,19 @@ def _check_result(x: np.ndarray, sample_ids: list[str]) -> None:
     """The backstop behind the input checks: a non-finite value here would become NaN probabilities."""
     finite = np.isfinite(x).reshape(len(x), -1).all(axis=1)
     if not finite.all():
-        raise PipelineError(f"clip {sample_ids[int(np.flatnonzero(~finite)[0])]}: preprocessing gave non-finite "
-                            f"coordinates; check the clip's values")
+        raise PipelineError(
+            f"clip {sample_ids[int(np.flatnonzero(~finite)[0])]}: preprocessing gave non-finite "
+            f"coordinates; check the clip's values"
+        )
 
 
-def preprocess_clips(clips: list[Clip], layout: Layout, cfg: Config, train_subjects: tuple[int, ...] = (),
-                     dtype: type[np.floating] = np.float32) -> Prepared:
+def preprocess_clips(
+    clips: list[Clip],
+    layout: Layout,
+    cfg: Config,
+    train_subjects: tuple[int, ...] = (),
+    dtype: type[np.floating] = np.float32,
+) -> Prepared:
     """All clips -> one `Prepared`; clips of equal shape are processed together. `dtype` is the storage
     type of `x` (prepare stores float16)."""
     from pipeline.console import track
@@ -204,7 +216,7 @@ def preprocess_clips(clips: list[Clip], layout: Layout, cfg: Config, train_subje
         _check_clip(np.asarray(clip.data), layout, clip.sample_id)
         groups[clip.data.shape].append(i)
     x = np.empty((len(clips), max_bodies, frames, layout.num_joints, 3), dtype=dtype)
-    batches = [idx[k:k + CHUNK] for idx in groups.values() for k in range(0, len(idx), CHUNK)]
+    batches = [idx[k : k + CHUNK] for idx in groups.values() for k in range(0, len(idx), CHUNK)]
     for idx in track(batches, "preprocessing clips", total=len(batches)):
         batch = np.stack([clips[i].data for i in idx]).transpose(0, 2, 1, 3, 4)
         out = preprocess_batch(batch, layout, frames, max_bodies)
@@ -213,8 +225,10 @@ def preprocess_clips(clips: list[Clip], layout: Layout, cfg: Config, train_subje
             try:
                 x[idx] = out
             except FloatingPointError:
-                raise PipelineError(f"clips {clips[idx[0]].sample_id}...: centred coordinates beyond the range "
-                                    f"of {np.dtype(dtype).name}") from None
+                raise PipelineError(
+                    f"clips {clips[idx[0]].sample_id}...: centred coordinates beyond the range "
+                    f"of {np.dtype(dtype).name}"
+                ) from None
     return Prepared(
         x=x,
         label=np.array([c.label for c in clips], dtype=np.int64),

@@ -56,7 +56,7 @@ class BackboneConfig:
     preset: str = "small"
     embed_dim: int = 256
     inputs: list[str] = field(default_factory=lambda: ["joint"])
-    epochs: int = 65           # CTR-GCN's NTU schedule; `zssar demo` uses a labelled short schedule
+    epochs: int = 65  # CTR-GCN's NTU schedule; `zssar demo` uses a labelled short schedule
     batch_size: int = 32
     lr: float = 0.1
     weight_decay: float = 5e-4
@@ -67,9 +67,9 @@ class BackboneConfig:
     scale: float = 0.1
     eval_batch_size: int = 256
     num_workers: int = 0
-    threads: int = 0           # CPU threads for torch (0: torch's default, every core; under torchrun: the
-                               # launcher's OMP_NUM_THREADS); 1 is several times
-                               # faster on a machine whose cores other jobs share (bench/NOTES.md, B3)
+    threads: int = 0  # CPU threads for torch (0: torch's default, every core; under torchrun: the
+    # launcher's OMP_NUM_THREADS); 1 is several times
+    # faster on a machine whose cores other jobs share (bench/NOTES.md, B3)
     amp: bool = True
     temporal_features: bool = True
 

@@ -39,17 +39,30 @@ def list_artifacts(cfg: Config, kind: str | None = None, remote: str | None = No
     from rich.console import Console
     from rich.table import Table
 
-    cells = [(str(r.get("kind")), str(r.get("key")), human_bytes(r.get("bytes") or 0),
-              str(r.get("created") or "")[:16].replace("T", " "),
-              ", ".join(names.get((r.get("kind"), r.get("key")), [])), short_spec(r.get("spec"))) for r in rows]
+    cells = [
+        (
+            str(r.get("kind")),
+            str(r.get("key")),
+            human_bytes(r.get("bytes") or 0),
+            str(r.get("created") or "")[:16].replace("T", " "),
+            ", ".join(names.get((r.get("kind"), r.get("key")), [])),
+            short_spec(r.get("spec")),
+        )
+        for r in rows
+    ]
     table = Table(title=literal(f"{where}: {len(rows)} artifacts"))
     for i, column in enumerate(("kind", "key", "size", "created", "refs", "spec")):
-        fixed = column in ("key", "size")   # never folded: keys are copied from here
-        table.add_column(column, justify="right" if column == "size" else "left", overflow="fold", no_wrap=fixed,
-                         min_width=max([len(column), *(len(c[i]) for c in cells)]) if fixed else None)
+        fixed = column in ("key", "size")  # never folded: keys are copied from here
+        table.add_column(
+            column,
+            justify="right" if column == "size" else "left",
+            overflow="fold",
+            no_wrap=fixed,
+            min_width=max([len(column), *(len(c[i]) for c in cells)]) if fixed else None,
+        )
     for row in cells:
         table.add_row(*map(literal, row))
-    Console(width=None if sys.stdout.isatty() else 160, emoji=False).print(table)   # piped: keep rows whole
+    Console(width=None if sys.stdout.isatty() else 160, emoji=False).print(table)  # piped: keep rows whole
     summary(f"cache ls: {len(rows)} artifacts, {human_bytes(sum(r.get('bytes') or 0 for r in rows))} in {where}")
     return rows
 
@@ -68,7 +81,7 @@ def short_spec(spec: Any, width: int = 60) -> str:
             value = value[:8] + "…"
         parts.append(f"{name}={value}")
     text = ", ".join(parts)
-    return text if len(text) <= width else text[:width - 1] + "…"
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def verify_store(cfg: Config, remote: str | None = None, repair: bool = False) -> None:
@@ -82,19 +95,27 @@ def verify_store(cfg: Config, remote: str | None = None, repair: bool = False) -
             for name in fixed.repaired:
                 info(f"repaired {name}")
             bad = len(out.bad_blobs) + len(out.bad_records)
-            summary(f"cache verify --repair: {len(fixed.repaired)} of {bad} bad objects re-uploaded "
-                    f"from {cfg.store} -> {rem.url}")
+            summary(
+                f"cache verify --repair: {len(fixed.repaired)} of {bad} bad objects re-uploaded "
+                f"from {cfg.store} -> {rem.url}"
+            )
             if fixed.problems:
-                raise PipelineError(f"{rem.url}: {len(fixed.problems)} bad objects could not be repaired:\n  "
-                                    + "\n  ".join(fixed.problems))
+                raise PipelineError(
+                    f"{rem.url}: {len(fixed.problems)} bad objects could not be repaired:\n  "
+                    + "\n  ".join(fixed.problems)
+                )
             out = verify_remote(rem)
         if out.problems:
             raise PipelineError(f"{rem.url}: {len(out.problems)} bad objects:\n  " + "\n  ".join(out.problems))
-        summary(f"cache verify: {out.artifacts} artifacts, {out.files} objects on {rem.url}: all match their sha256")
+        summary(
+            f"cache verify: {out.artifacts} artifacts, {out.files} objects on {rem.url}: all match their sha256"
+        )
         return
     if repair:
-        raise PipelineError("cache verify --repair: give the remote to repair (`zssar cache verify REMOTE --repair`); "
-                            "a local artifact is repaired by `zssar cache pull REMOTE`")
+        raise PipelineError(
+            "cache verify --repair: give the remote to repair (`zssar cache verify REMOTE --repair`); "
+            "a local artifact is repaired by `zssar cache pull REMOTE`"
+        )
     store = Store(cfg.store)
     out = verify_local(store)
     if out.problems:
@@ -109,8 +130,10 @@ def push_store(cfg: Config, remote: str, verify: bool | None = None) -> Transfer
     for name in done.repaired:
         info(f"repaired {name}")
     repaired = f", {len(done.repaired)} damaged objects repaired" if done.repaired else ""
-    summary(f"cache push: {done.artifacts} artifacts pushed ({done.blobs} objects, {human_bytes(done.bytes)}), "
-            f"{done.unchanged} already there{repaired}, {done.refs} refs updated -> {rem.url}")
+    summary(
+        f"cache push: {done.artifacts} artifacts pushed ({done.blobs} objects, {human_bytes(done.bytes)}), "
+        f"{done.unchanged} already there{repaired}, {done.refs} refs updated -> {rem.url}"
+    )
     if done.problems:
         raise PipelineError(f"{len(done.problems)} artifacts not pushed:\n  " + "\n  ".join(done.problems))
     return done
@@ -120,11 +143,15 @@ def pull_store(cfg: Config, remote: str) -> Transfer:
     """Download a remote's artifacts and refs into the store."""
     rem = Remote(remote)
     done = pull(Store(cfg.store), rem)
-    summary(f"cache pull: {done.artifacts} artifacts pulled ({done.blobs} objects, {human_bytes(done.bytes)}), "
-            f"{done.unchanged} already here, {done.refs} refs added <- {rem.url}")
+    summary(
+        f"cache pull: {done.artifacts} artifacts pulled ({done.blobs} objects, {human_bytes(done.bytes)}), "
+        f"{done.unchanged} already here, {done.refs} refs added <- {rem.url}"
+    )
     if done.problems:
-        raise PipelineError(f"{len(done.problems)} artifacts not pulled (nothing of them installed):\n  "
-                            + "\n  ".join(done.problems))
+        raise PipelineError(
+            f"{len(done.problems)} artifacts not pulled (nothing of them installed):\n  "
+            + "\n  ".join(done.problems)
+        )
     return done
 
 

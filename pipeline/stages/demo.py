@@ -27,18 +27,24 @@ def run_demo(cfg: Config) -> None:
     dataset = get_dataset(cfg.demo.dataset)
     split = get_split(dataset, cfg.demo.split)
     descriptions = load_descriptions(dataset, cfg.descriptions_dir)
-    info(f"[bold]1/5 descriptions[/bold]: {descriptions.path} ({len(descriptions.records)} classes, "
-         f"authored, no LLM needed)")
+    info(
+        f"[bold]1/5 descriptions[/bold]: {descriptions.path} ({len(descriptions.records)} classes, "
+        f"authored, no LLM needed)"
+    )
     info("[bold]2/5 text features[/bold]")
     embed_dataset(dataset, cfg)
     info("[bold]3/5 synthetic skeleton data[/bold] (a test bed, not a claim about real accuracy)")
     prepare_dataset(dataset, cfg)
-    info(f"[bold]4/5 backbone and features[/bold] on split {split.name}: {len(split.seen)} seen, "
-         f"{len(split.unseen)} unseen classes; demo schedule {cfg.demo.backbone_epochs} epochs (default "
-         f"{type(cfg.skeleton.backbone)().epochs})")
+    info(
+        f"[bold]4/5 backbone and features[/bold] on split {split.name}: {len(split.seen)} seen, "
+        f"{len(split.unseen)} unseen classes; demo schedule {cfg.demo.backbone_epochs} epochs (default "
+        f"{type(cfg.skeleton.backbone)().epochs})"
+    )
     extract_features(dataset, split, cfg)
-    info(f"[bold]5/5 zero-shot training[/bold]: demo schedule {cfg.demo.cycles} cycles x "
-         f"{cfg.demo.steps_per_cycle} steps (the released schedule is 10 x 1700)")
+    info(
+        f"[bold]5/5 zero-shot training[/bold]: demo schedule {cfg.demo.cycles} cycles x "
+        f"{cfg.demo.steps_per_cycle} steps (the released schedule is 10 x 1700)"
+    )
     for method in cfg.demo.methods:
         run_cfg = copy.deepcopy(cfg)
         run_cfg.train.method = method
@@ -46,5 +52,7 @@ def run_demo(cfg: Config) -> None:
         run_cfg.train.steps_per_cycle = cfg.demo.steps_per_cycle
         train_split(dataset, split, run_cfg)
     paths = build_report(cfg)
-    summary(f"demo: done in {time.perf_counter() - start:.0f}s on synthetic data; report: "
-            + ", ".join(str(p) for p in paths.values()))
+    summary(
+        f"demo: done in {time.perf_counter() - start:.0f}s on synthetic data; report: "
+        + ", ".join(str(p) for p in paths.values())
+    )

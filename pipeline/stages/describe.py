@@ -31,8 +31,9 @@ def describe_dataset(dataset: Dataset, cfg: Config, out: Path | None = None) -> 
         endpoint, requests, hits = llm.endpoint, llm.requests, llm.cache_hits
     write_text(target, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
     write_json(config_path(target), _resolved_config(cfg, endpoint))
-    console.summary(f"describe {dataset.name}: {len(records)} classes, {requests} requests, "
-                    f"{hits} cache hits -> {target}")
+    console.summary(
+        f"describe {dataset.name}: {len(records)} classes, {requests} requests, {hits} cache hits -> {target}"
+    )
     return target
 
 
@@ -47,17 +48,21 @@ def _existing_descriptions(dataset: Dataset, cfg: Config, out: Path | None) -> P
     found = next((d for d in dirs if any(p.is_file() for p in candidate_paths(dataset, d))), None)
     if found is None:
         where = default_path(dataset, cfg.descriptions_dir)
-        raise PipelineError(f"{where}: no descriptions for {dataset.name} and no LLM configured; set "
-                            f"OPENAI_BASE_URL (any OpenAI-compatible server, e.g. http://localhost:8000/v1) "
-                            f"and/or OPENAI_API_KEY, or describe.base_url/describe.api_key in zssar.toml, "
-                            f"then run `zssar describe` again")
+        raise PipelineError(
+            f"{where}: no descriptions for {dataset.name} and no LLM configured; set "
+            f"OPENAI_BASE_URL (any OpenAI-compatible server, e.g. http://localhost:8000/v1) "
+            f"and/or OPENAI_API_KEY, or describe.base_url/describe.api_key in zssar.toml, "
+            f"then run `zssar describe` again"
+        )
     descriptions = load_descriptions(dataset, found)
     sources = {r.get("source", "unknown") for r in descriptions.records}
     kind = "shipped authored" if sources == {"authored"} else "existing"
     if out is not None:
         console.warn(f"no LLM configured, so nothing is written to {out}")
-    console.summary(f"describe {dataset.name}: no LLM configured (OPENAI_BASE_URL/OPENAI_API_KEY unset); "
-                    f"using the {kind} descriptions {descriptions.path} for all {dataset.num_classes} classes")
+    console.summary(
+        f"describe {dataset.name}: no LLM configured (OPENAI_BASE_URL/OPENAI_API_KEY unset); "
+        f"using the {kind} descriptions {descriptions.path} for all {dataset.num_classes} classes"
+    )
     return descriptions.path
 
 

@@ -30,8 +30,12 @@ from pipeline.store.sync import pull_if_configured
 
 def _spec(dataset: Dataset, cfg: Config) -> tuple[dict[str, Any], Descriptions]:
     descriptions = load_descriptions(dataset, cfg.descriptions_dir)
-    spec = {"texts_of": dataset.text_source, "labels": list(dataset.labels), "encoder": cfg.embed.encoder,
-            "descriptions_sha256": descriptions.sha256}
+    spec = {
+        "texts_of": dataset.text_source,
+        "labels": list(dataset.labels),
+        "encoder": cfg.embed.encoder,
+        "descriptions_sha256": descriptions.sha256,
+    }
     return spec, descriptions
 
 
@@ -52,13 +56,20 @@ def embed_dataset(dataset: Dataset, cfg: Config) -> str:
     flat = l2_normalise(encode([t for field in FIELDS for t in texts[field]])).reshape(len(FIELDS), n, -1)
     vectors = dict(zip(FIELDS, flat))
     dim = flat.shape[-1]
-    meta = {"encoder": cfg.embed.encoder, "dim": dim, "descriptions_sha256": descriptions.sha256,
-            "descriptions_file": str(descriptions.path), "dataset": dataset.name}
+    meta = {
+        "encoder": cfg.embed.encoder,
+        "dim": dim,
+        "descriptions_sha256": descriptions.sha256,
+        "descriptions_file": str(descriptions.path),
+        "dataset": dataset.name,
+    }
     with store.writer(KIND, key, spec, info={**meta, "config": cfg.to_dict()}) as folder:
         write_text_features(folder, dataset.labels, texts, vectors, meta)
     store.set_ref(text_ref(dataset.name), KIND, key)
-    summary(f"embed: {n} classes x {len(FIELDS)} fields with {cfg.embed.encoder} ({dim}-d) in "
-            f"{time.perf_counter() - start:.1f}s -> {store.path(KIND, key) / FILE}")
+    summary(
+        f"embed: {n} classes x {len(FIELDS)} fields with {cfg.embed.encoder} ({dim}-d) in "
+        f"{time.perf_counter() - start:.1f}s -> {store.path(KIND, key) / FILE}"
+    )
     return key
 
 
@@ -68,7 +79,9 @@ def text_features_for(dataset: Dataset, cfg: Config) -> TextFeatures:
     store = Store(cfg.store)
     key = hash_spec(KIND, spec)
     if not pull_if_configured(store, cfg.remote, KIND, key):
-        raise MissingArtifactError(f"no text features for {dataset.name} with encoder {cfg.embed.encoder} "
-                                   f"and {descriptions.path}: run `zssar embed --dataset "
-                                   f"{dataset.path or dataset.name}` (make features)")
+        raise MissingArtifactError(
+            f"no text features for {dataset.name} with encoder {cfg.embed.encoder} "
+            f"and {descriptions.path}: run `zssar embed --dataset "
+            f"{dataset.path or dataset.name}` (make features)"
+        )
     return read_text_features(store, key)

@@ -40,8 +40,9 @@ def expand_splits(specs: list[str]) -> list[str]:
         if head and "-" in last and head.split(":")[0] in ("random", "numpy"):
             lo, _, hi = last.partition("-")
             if not (lo.isdigit() and hi.isdigit() and int(lo) <= int(hi)):
-                raise PipelineError(f"split range {spec!r}: expected <family>:<n_unseen>:<first>-<last>, "
-                                    f"e.g. random:5:0-4")
+                raise PipelineError(
+                    f"split range {spec!r}: expected <family>:<n_unseen>:<first>-<last>, e.g. random:5:0-4"
+                )
             out += [f"{head}:{s}" for s in range(int(lo), int(hi) + 1)]
         else:
             out.append(spec)
@@ -59,11 +60,11 @@ def evaluate(dataset: Dataset, cfg: Config, splits: list[str], methods: list[str
     from pipeline.zsl.methods import get_method
 
     names = expand_splits(splits)
-    parsed = [get_split(dataset, name) for name in names]   # every name checked before any work
+    parsed = [get_split(dataset, name) for name in names]  # every name checked before any work
     for method in methods:
         get_method(method)
     embed_dataset(dataset, cfg)
-    if dataset.synthetic or dataset.path is not None:   # NTU and PKU-MMD are prepared once, from their --source
+    if dataset.synthetic or dataset.path is not None:  # NTU and PKU-MMD are prepared once, from their --source
         prepare_dataset(dataset, cfg)
     cells: dict[tuple[str, str], Cell] = {}
     jobs = [(split, method) for split in parsed for method in methods]
@@ -87,26 +88,45 @@ def evaluate(dataset: Dataset, cfg: Config, splits: list[str], methods: list[str
 def _stats(values: list[float]) -> dict[str, float | int | None]:
     if not values:
         return {"mean": None, "std": None, "n": 0}
-    return {"mean": round(statistics.fmean(values), 2),
-            "std": round(statistics.stdev(values), 2) if len(values) > 1 else 0.0, "n": len(values)}
+    return {
+        "mean": round(statistics.fmean(values), 2),
+        "std": round(statistics.stdev(values), 2) if len(values) > 1 else 0.0,
+        "n": len(values),
+    }
 
 
-def _record(dataset: Dataset, cfg: Config, splits: list[str], methods: list[str],
-            cells: dict[tuple[str, str], Cell]) -> dict[str, Any]:
+def _record(
+    dataset: Dataset, cfg: Config, splits: list[str], methods: list[str], cells: dict[tuple[str, str], Cell]
+) -> dict[str, Any]:
     rows = []
     for method in methods:
         per_split = {s: {"zsl": _stats(cells[(s, method)].zsl), "h": _stats(cells[(s, method)].h)} for s in splits}
         split_means = [v["zsl"]["mean"] for v in per_split.values() if v["zsl"]["mean"] is not None]
         h_means = [v["h"]["mean"] for v in per_split.values() if v["h"]["mean"] is not None]
-        rows.append({"method": method, "splits": per_split,
-                     "zsl": _stats([x for s in splits for x in cells[(s, method)].zsl]),
-                     "h": _stats([x for s in splits for x in cells[(s, method)].h]),
-                     "zsl_over_splits": _stats(split_means), "h_over_splits": _stats(h_means)})
+        rows.append(
+            {
+                "method": method,
+                "splits": per_split,
+                "zsl": _stats([x for s in splits for x in cells[(s, method)].zsl]),
+                "h": _stats([x for s in splits for x in cells[(s, method)].h]),
+                "zsl_over_splits": _stats(split_means),
+                "h_over_splits": _stats(h_means),
+            }
+        )
     config = cfg.to_dict()
-    return {"dataset": dataset.name, "synthetic": dataset.synthetic, "splits": splits, "methods": methods,
-            "seeds": cfg.train.seeds, "preset": cfg.train.preset, "rows": rows, "config": config,
-            "key": hash_spec("zssar-evaluate", {"dataset": dataset.name, "splits": splits, "methods": methods,
-                                                "config": config})[:8]}
+    return {
+        "dataset": dataset.name,
+        "synthetic": dataset.synthetic,
+        "splits": splits,
+        "methods": methods,
+        "seeds": cfg.train.seeds,
+        "preset": cfg.train.preset,
+        "rows": rows,
+        "config": config,
+        "key": hash_spec(
+            "zssar-evaluate", {"dataset": dataset.name, "splits": splits, "methods": methods, "config": config}
+        )[:8],
+    }
 
 
 def _fmt(s: dict[str, Any]) -> str:
@@ -116,17 +136,27 @@ def _fmt(s: dict[str, Any]) -> str:
 def markdown(record: dict[str, Any]) -> str:
     """Two tables (ZSL top-1, GZSL H): a row per method, a column per split (mean ± std over seeds), and
     the mean ± std over all runs and over the split means."""
-    lines = [f"### {record['dataset']}: {len(record['splits'])} splits x {record['seeds']} seeds "
-             f"(preset {record['preset']}, evaluation {record['key']})"
-             + (" — synthetic data" if record["synthetic"] else ""), ""]
+    lines = [
+        f"### {record['dataset']}: {len(record['splits'])} splits x {record['seeds']} seeds "
+        f"(preset {record['preset']}, evaluation {record['key']})"
+        + (" — synthetic data" if record["synthetic"] else ""),
+        "",
+    ]
     for metric, title in (("zsl", "ZSL top-1"), ("h", "GZSL H")):
         head = ["method", *record["splits"], "all runs", "over splits"]
-        lines += [f"{title} (%; mean ± std over seeds per split)", "", "| " + " | ".join(head) + " |",
-                  "|" + "---|" * len(head)]
+        lines += [
+            f"{title} (%; mean ± std over seeds per split)",
+            "",
+            "| " + " | ".join(head) + " |",
+            "|" + "---|" * len(head),
+        ]
         for row in record["rows"]:
             cells = [_fmt(row["splits"][s][metric]) for s in record["splits"]]
-            lines.append("| " + " | ".join([row["method"], *cells, _fmt(row[metric]),
-                                           _fmt(row[f"{metric}_over_splits"])]) + " |")
+            lines.append(
+                "| "
+                + " | ".join([row["method"], *cells, _fmt(row[metric]), _fmt(row[f"{metric}_over_splits"])])
+                + " |"
+            )
         lines.append("")
     return "\n".join(lines)
 
@@ -141,8 +171,10 @@ def _write(cfg: Config, record: dict[str, Any]) -> None:
     write_text(folder / f"{stem}.md", text)
     print(text, flush=True)
     best = max(record["rows"], key=lambda r: r["zsl"]["mean"] if r["zsl"]["mean"] is not None else -1)
-    summary(f"evaluate {record['dataset']}: {len(record['splits'])} splits x {record['seeds']} seeds, best ZSL "
-            f"{best['method']} {_fmt(best['zsl'])} -> {folder / stem}.md")
+    summary(
+        f"evaluate {record['dataset']}: {len(record['splits'])} splits x {record['seeds']} seeds, best ZSL "
+        f"{best['method']} {_fmt(best['zsl'])} -> {folder / stem}.md"
+    )
 
 
 def load_evaluations(results: str) -> list[str]:

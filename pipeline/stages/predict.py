@@ -16,9 +16,16 @@ from pipeline.store import Store
 SCREEN_ROWS = 20  # with --out, the screen shows this many clips; the file has them all
 
 
-def predict(cfg: Config, input: str | Path, model: str = "latest", classes: str | Path | None = None,
-            labels: str | None = None, top_k: int = 5, out: str | Path | None = None,
-            generalized: bool = False) -> Predictions:
+def predict(
+    cfg: Config,
+    input: str | Path,
+    model: str = "latest",
+    classes: str | Path | None = None,
+    labels: str | None = None,
+    top_k: int = 5,
+    out: str | Path | None = None,
+    generalized: bool = False,
+) -> Predictions:
     """Label the clips at `input` with a saved model; print a table and a summary, write `out` (.json/.csv)."""
     if out is not None and Path(out).suffix.lower() not in (".json", ".csv"):
         raise PipelineError(f"{out}: --out must end in .json or .csv")
@@ -31,13 +38,18 @@ def predict(cfg: Config, input: str | Path, model: str = "latest", classes: str 
     for e in result.errors[:SCREEN_ROWS]:
         warn(e.error)
     if len(result.errors) > SCREEN_ROWS:
-        warn(f"... and {len(result.errors) - SCREEN_ROWS} more unusable clips" + (f" (listed in {out})" if out else ""))
+        warn(
+            f"... and {len(result.errors) - SCREEN_ROWS} more unusable clips"
+            + (f" (listed in {out})" if out else "")
+        )
     written = result.write(out) if out is not None else None
     bad = f"; {len(result.errors)} clip(s) unusable" if result.errors else ""
-    summary(f"predict: {len(result.clips)} clip(s) labelled by {predictor.model.describe()} against "
-            f"{len(result.classes.labels)} classes ({result.classes.source}; texts: {result.classes.how})"
-            f"{', generalized with the seen classes' if generalized else ''}{bad}"
-            + (f" -> {written}" if written else ""))
+    summary(
+        f"predict: {len(result.clips)} clip(s) labelled by {predictor.model.describe()} against "
+        f"{len(result.classes.labels)} classes ({result.classes.source}; texts: {result.classes.how})"
+        f"{', generalized with the seen classes' if generalized else ''}{bad}"
+        + (f" -> {written}" if written else "")
+    )
     return result
 
 
@@ -72,24 +84,50 @@ def list_models(cfg: Config) -> list[dict[str, Any]]:
     rows = []
     for m in model_entries(store):
         i = m.get("info", {})
-        rows.append({"dataset": i.get("dataset"), "split": (i.get("split") or {}).get("name"),
-                     "method": i.get("method"), "preset": i.get("preset"), "seed": i.get("seed"),
-                     "zsl_top1": i.get("zsl_top1"), "gzsl_h": i.get("gzsl_h"), "created": m.get("created"),
-                     "key": m["key"], "backbone": i.get("backbone"), "latest": latest == (ZSL_MODEL, m["key"])})
+        rows.append(
+            {
+                "dataset": i.get("dataset"),
+                "split": (i.get("split") or {}).get("name"),
+                "method": i.get("method"),
+                "preset": i.get("preset"),
+                "seed": i.get("seed"),
+                "zsl_top1": i.get("zsl_top1"),
+                "gzsl_h": i.get("gzsl_h"),
+                "created": m.get("created"),
+                "key": m["key"],
+                "backbone": i.get("backbone"),
+                "latest": latest == (ZSL_MODEL, m["key"]),
+            }
+        )
     notes = ["* = latest (what --model latest picks)"]
     if without := [r["key"][:8] for r in rows if not r["backbone"]]:
-        notes.append(f"no backbone in this store (imported features), so no clips can be labelled: "
-                     f"{', '.join(without)}")
-    table = Table(title=literal(f"{store.root}: {len(rows)} saved models"),
-                  caption=literal("; ".join(notes)) if rows else None)
+        notes.append(
+            f"no backbone in this store (imported features), so no clips can be labelled: {', '.join(without)}"
+        )
+    table = Table(
+        title=literal(f"{store.root}: {len(rows)} saved models"),
+        caption=literal("; ".join(notes)) if rows else None,
+    )
     for column in ("dataset", "split", "method", "preset", "seed", "ZSL", "H", "date"):
         table.add_column(column, justify="right" if column in ("seed", "ZSL", "H") else "left")
     table.add_column("key", no_wrap=True)  # whole, so it can be copied
     for r in rows:
-        table.add_row(*map(literal, (r["dataset"], r["split"], r["method"], r["preset"], r["seed"],
-                                     _number(r["zsl_top1"]), _number(r["gzsl_h"]),
-                                     str(r["created"] or "")[:16].replace("T", " "),
-                                     r["key"] + (" *" if r["latest"] else ""))))
+        table.add_row(
+            *map(
+                literal,
+                (
+                    r["dataset"],
+                    r["split"],
+                    r["method"],
+                    r["preset"],
+                    r["seed"],
+                    _number(r["zsl_top1"]),
+                    _number(r["gzsl_h"]),
+                    str(r["created"] or "")[:16].replace("T", " "),
+                    r["key"] + (" *" if r["latest"] else ""),
+                ),
+            )
+        )
     console = Console(soft_wrap=True, emoji=False)
     if not console.is_terminal:  # a pipe or file has no width to respect: keep rows on one line
         console = Console(soft_wrap=True, width=200, emoji=False)

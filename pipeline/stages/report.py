@@ -43,8 +43,10 @@ def build_report(cfg: Config) -> dict[str, Path]:
     root = Path(cfg.results)
     runs = load_runs(root) if root.is_dir() else []
     if not runs:
-        raise PipelineError(f"{root}: no run results found (run JSONs with results_version {RESULTS_VERSION}); "
-                            "run `zssar train` first")
+        raise PipelineError(
+            f"{root}: no run results found (run JSONs with results_version {RESULTS_VERSION}); "
+            "run `zssar train` first"
+        )
     groups = group_runs(runs, load_published())
     markdown = markdown_report(groups)
     if evaluations := load_evaluations(cfg.results):
@@ -61,6 +63,8 @@ def build_report(cfg: Config) -> dict[str, Path]:
         print(path)
     synthetic = sum(g.synthetic for g in groups)
     compared = sum(bool(g.published) for g in groups)
-    console.summary(f"report: {len(runs)} runs in {len(groups)} groups ({synthetic} synthetic, {compared} beside "
-                    f"published numbers), {len(plots)} plots -> {written['report.md']}")
+    console.summary(
+        f"report: {len(runs)} runs in {len(groups)} groups ({synthetic} synthetic, {compared} beside "
+        f"published numbers), {len(plots)} plots -> {written['report.md']}"
+    )
     return written

@@ -50,8 +50,14 @@ class TextTable(Protocol):
     def fused(self, fields: list[str]) -> np.ndarray: ...
 
 
-def train_split(dataset: Dataset, split: Split, cfg: Config, features: str | None = None,
-                text: TextTable | None = None, reuse: bool = False) -> list[dict[str, Any]]:
+def train_split(
+    dataset: Dataset,
+    split: Split,
+    cfg: Config,
+    features: str | None = None,
+    text: TextTable | None = None,
+    reuse: bool = False,
+) -> list[dict[str, Any]]:
     """Train cfg.train.seeds seeds on the split and write their results; `features` is a feature-set key
     or a SynSE-format dump folder (default: the split's extracted features); `text` overrides the cached
     text features of cfg.embed.encoder (anything with key, encoder, descriptions_sha256 and fused()). With
@@ -67,19 +73,25 @@ def train_split(dataset: Dataset, split: Split, cfg: Config, features: str | Non
         text = text_features_for(dataset, cfg)
     table = np.asarray(text.fused(list(hp.fields)), dtype=np.float32)
     if table.shape[0] != dataset.num_classes:
-        raise PipelineError(f"text features {text.key}: {table.shape[0]} classes, dataset {dataset.name} has "
-                            f"{dataset.num_classes}; re-run `zssar embed --dataset {dataset.name}`")
+        raise PipelineError(
+            f"text features {text.key}: {table.shape[0]} classes, dataset {dataset.name} has "
+            f"{dataset.num_classes}; re-run `zssar embed --dataset {dataset.name}`"
+        )
     check_feature_set(fs, split, hp)
     device = resolve_device(cfg.train.device if cfg.train.device != "auto" else cfg.device)
-    config_hash = hash_spec("zssar-train", {"train": hp.to_dict(), "feature_key": fs.key, "text_key": text.key})[:8]
+    config_hash = hash_spec("zssar-train", {"train": hp.to_dict(), "feature_key": fs.key, "text_key": text.key})[
+        :8
+    ]
     out_dir = results_dir(cfg.results, dataset.name, split.slug, hp.method)
     protocol = _protocol(fs, origin)
 
     results = []
     trained = METHODS[hp.method].trained
     work = f"{hp.cycles} x {hp.steps_per_cycle} steps" if trained else f"{hp.cycles} penalties"
-    info(f"train {hp.method} ({hp.preset}) on {dataset.name}{' (synthetic data)' if dataset.synthetic else ''} "
-         f"{split.name}: {work}, {len(split.seen)}/{len(split.unseen)} seen/unseen, {device}")
+    info(
+        f"train {hp.method} ({hp.preset}) on {dataset.name}{' (synthetic data)' if dataset.synthetic else ''} "
+        f"{split.name}: {work}, {len(split.seen)}/{len(split.unseen)} seen/unseen, {device}"
+    )
     with torch_threads(cfg.train.threads):
         for i in range(cfg.train.seeds):
             seed = cfg.seed + i
@@ -90,13 +102,29 @@ def train_split(dataset: Dataset, split: Split, cfg: Config, features: str | Non
                 continue
             start = time.perf_counter()
             outcome = run_seed(fs, table, split, hp, device, seed, cfg.train.processes)
-            result = json.loads(json.dumps(_result(dataset, split, cfg, hp, fs, text, protocol, seed, outcome, stem,
-                                                   time.perf_counter() - start)))  # exactly what the file holds
+            result = json.loads(
+                json.dumps(
+                    _result(
+                        dataset,
+                        split,
+                        cfg,
+                        hp,
+                        fs,
+                        text,
+                        protocol,
+                        seed,
+                        outcome,
+                        stem,
+                        time.perf_counter() - start,
+                    )
+                )
+            )  # exactly what the file holds
             write_latents(out_dir, stem, outcome.latents)
             path = write_result(out_dir, stem, result)
             # then the trained model, kept in the store for `zssar predict`
-            result["model_key"] = save_trained_model(store, dataset, split, hp, fs, text, table, outcome, result,
-                                                     path)
+            result["model_key"] = save_trained_model(
+                store, dataset, split, hp, fs, text, table, outcome, result, path
+            )
             write_result(out_dir, stem, result)
             info(_table_line(result))
             results.append(result)
@@ -105,24 +133,28 @@ def train_split(dataset: Dataset, split: Split, cfg: Config, features: str | Non
     return results
 
 
-
-def _feature_set(store: Store, dataset: Dataset, split: Split, cfg: Config, features: str | None,
-                 temporal: bool) -> tuple[FeatureSet, str]:
+def _feature_set(
+    store: Store, dataset: Dataset, split: Split, cfg: Config, features: str | None, temporal: bool
+) -> tuple[FeatureSet, str]:
     if features is not None and Path(features).is_dir():
         from pipeline.skeleton.dumps import import_dump
 
         return load_feature_set(store, import_dump(Path(features), dataset, split, cfg), temporal), "dump"
     if features is not None:
         if not pull_if_configured(store, cfg.remote, KIND, features):
-            raise MissingArtifactError(f"{store.path(KIND, features)}: no feature set with key {features!r} (and "
-                                       f"no such dump folder); list them with `zssar cache ls --kind {KIND}`")
+            raise MissingArtifactError(
+                f"{store.path(KIND, features)}: no feature set with key {features!r} (and "
+                f"no such dump folder); list them with `zssar cache ls --kind {KIND}`"
+            )
         key = features
     else:
         ref = pull_ref_if_configured(store, cfg.remote, feature_ref(dataset.name, split.slug))
         if ref is None:
-            raise MissingArtifactError(f"no skeleton features for {dataset.name} split {split.name} in {store.root}: "
-                                       f"run `zssar skeleton extract --dataset {dataset.path or dataset.name} "
-                                       f"--split {split.name}` (make features)")
+            raise MissingArtifactError(
+                f"no skeleton features for {dataset.name} split {split.name} in {store.root}: "
+                f"run `zssar skeleton extract --dataset {dataset.path or dataset.name} "
+                f"--split {split.name}` (make features)"
+            )
         key = ref[1]
     fs = load_feature_set(store, key, temporal)
     return fs, fs.meta.get("info", {}).get("origin") or fs.meta.get("spec", {}).get("origin") or "store"
@@ -143,15 +175,31 @@ def _protocol(fs: FeatureSet, origin: str) -> str:
     return "cross-subject (extracted)" + ("; unseen test: all subjects" if subjects == "all" else "")
 
 
-def _result(dataset: Dataset, split: Split, cfg: Config, hp: Hyper, fs: FeatureSet, text: TextTable, protocol: str,
-            seed: int, o: SeedOutcome, stem: str, wall: float) -> dict[str, Any]:
+def _result(
+    dataset: Dataset,
+    split: Split,
+    cfg: Config,
+    hp: Hyper,
+    fs: FeatureSet,
+    text: TextTable,
+    protocol: str,
+    seed: int,
+    o: SeedOutcome,
+    stem: str,
+    wall: float,
+) -> dict[str, Any]:
     from pipeline.zsl.evaluate import confusion, per_class_accuracy
 
     main = o.branch
     sel = o.main[o.selected]
     config = cfg.to_dict()
-    config["train"] = {**hp.to_dict(), "seeds": cfg.train.seeds, "device": cfg.train.device,
-                       "threads": cfg.train.threads, "processes": cfg.train.processes}
+    config["train"] = {
+        **hp.to_dict(),
+        "seeds": cfg.train.seeds,
+        "device": cfg.train.device,
+        "threads": cfg.train.threads,
+        "processes": cfg.train.processes,
+    }
     gzsl = per_class_gzsl = conf = None
     if o.gzsl is not None:
         gzsl = {"seen": round(o.gzsl["seen"], 2), "unseen": round(o.gzsl["unseen"], 2), "h": round(o.gzsl["h"], 2)}
@@ -171,17 +219,33 @@ def _result(dataset: Dataset, split: Split, cfg: Config, hp: Hyper, fs: FeatureS
         "protocol": protocol,
         "zsl_top1": round(sel.zsl_top1, 2),
         "gzsl": gzsl,
-        "selection": {"rule": rule, "cycle": o.selected,
-                      "val_zsl_top1": round(o.val[o.selected].zsl_top1, 2) if o.val is not None else None},
-        "test_selected": {"zsl_top1": round(o.main[o.test_selected].zsl_top1, 2),
-                          "gzsl_h": round(o.gzsl_test_selected["h"], 2) if o.gzsl_test_selected else None,
-                          "cycle": o.test_selected, "note": "selected on test; for comparison only"},
+        "selection": {
+            "rule": rule,
+            "cycle": o.selected,
+            "val_zsl_top1": round(o.val[o.selected].zsl_top1, 2) if o.val is not None else None,
+        },
+        "test_selected": {
+            "zsl_top1": round(o.main[o.test_selected].zsl_top1, 2),
+            "gzsl_h": round(o.gzsl_test_selected["h"], 2) if o.gzsl_test_selected else None,
+            "cycle": o.test_selected,
+            "note": "selected on test; for comparison only",
+        },
         "gate": o.gate.describe() if o.gate is not None else None,
-        "notes": [] if o.val is not None else ["feature set has no validation parts: no GZSL gate (GZSL fields "
-                                               "null) and no validation-based model selection"],
-        "cycles": [{"cycle": c, "loss": round(e.loss, 5), "zsl_top1": round(e.zsl_top1, 2),
-                    "val_zsl_top1": round(o.val[c].zsl_top1, 2) if o.val is not None else None}
-                   for c, e in enumerate(o.main)],
+        "notes": []
+        if o.val is not None
+        else [
+            "feature set has no validation parts: no GZSL gate (GZSL fields "
+            "null) and no validation-based model selection"
+        ],
+        "cycles": [
+            {
+                "cycle": c,
+                "loss": round(e.loss, 5),
+                "zsl_top1": round(e.zsl_top1, 2),
+                "val_zsl_top1": round(o.val[c].zsl_top1, 2) if o.val is not None else None,
+            }
+            for c, e in enumerate(o.main)
+        ],
         "per_class": {"zsl": per_class_zsl, "gzsl": per_class_gzsl},
         "confusion": conf,
         "latents": latents_name(stem),
@@ -200,8 +264,10 @@ def _table_line(r: dict[str, Any]) -> str:
     g = r["gzsl"]
     gz = f"S {g['seen']:5.1f} U {g['unseen']:5.1f} H {g['h']:5.1f}" if g else "GZSL n/a"
     how = "val" if r["selection"]["rule"] == "validation carve" else "last"
-    return (f"  seed {r['seed']}  ZSL {r['zsl_top1']:5.1f}  {gz}  cycle {r['selection']['cycle']} ({how}; "
-            f"test-selected ZSL {r['test_selected']['zsl_top1']:.1f})  {r['wall_time_s']:.0f}s")
+    return (
+        f"  seed {r['seed']}  ZSL {r['zsl_top1']:5.1f}  {gz}  cycle {r['selection']['cycle']} ({how}; "
+        f"test-selected ZSL {r['test_selected']['zsl_top1']:.1f})  {r['wall_time_s']:.0f}s"
+    )
 
 
 def _summary_line(dataset: Dataset, split: Split, hp: Hyper, results: list[dict[str, Any]], out_dir: Path) -> str:
@@ -209,5 +275,7 @@ def _summary_line(dataset: Dataset, split: Split, hp: Hyper, results: list[dict[
     hs = [r["gzsl"]["h"] for r in results if r["gzsl"]]
     h = f", GZSL H {np.mean(hs):.1f} +- {np.std(hs):.1f}" if hs else ""
     tag = " (synthetic data)" if dataset.synthetic else ""
-    return (f"train {hp.method} ({hp.preset}) {dataset.name} {split.name}: {len(results)} seed(s), ZSL top-1 "
-            f"{zsl.mean():.1f} +- {zsl.std():.1f}{h}{tag} -> {out_dir}")
+    return (
+        f"train {hp.method} ({hp.preset}) {dataset.name} {split.name}: {len(results)} seed(s), ZSL top-1 "
+        f"{zsl.mean():.1f} +- {zsl.std():.1f}{h}{tag} -> {out_dir}"
+    )

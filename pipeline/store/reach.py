@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-Artifact = tuple[str, str]   # (kind, key)
+Artifact = tuple[str, str]  # (kind, key)
 
 
 def references(spec: Any) -> set[str]:
@@ -23,8 +23,9 @@ def references(spec: Any) -> set[str]:
     return set()
 
 
-def reachable(roots: Iterable[Artifact], present: Iterable[Artifact],
-              spec_of: Callable[[Artifact], Any]) -> list[Artifact]:
+def reachable(
+    roots: Iterable[Artifact], present: Iterable[Artifact], spec_of: Callable[[Artifact], Any]
+) -> list[Artifact]:
     """The present artifacts the roots reach through spec references, roots first; reads only those specs."""
     by_key = {key: (kind, key) for kind, key in present}
     seen: list[Artifact] = []

@@ -74,8 +74,11 @@ class Remote:
         except FileNotFoundError:
             return {}
         prefix = self.root + "/"
-        return {path[len(prefix):] if path.startswith(prefix) else path: int(info.get("size") or 0)
-                for path, info in found.items() if info.get("type", "file") == "file"}
+        return {
+            path[len(prefix) :] if path.startswith(prefix) else path: int(info.get("size") or 0)
+            for path, info in found.items()
+            if info.get("type", "file") == "file"
+        }
 
     def exists(self) -> bool:
         self.fs.invalidate_cache()
@@ -83,8 +86,11 @@ class Remote:
 
     def blobs(self) -> dict[str, int]:
         """sha256 -> size of every blob present (temp uploads excluded)."""
-        return {rel.rsplit("/", 1)[1]: size for rel, size in self._list("objects").items()
-                if SHA256.fullmatch(rel.rsplit("/", 1)[1])}
+        return {
+            rel.rsplit("/", 1)[1]: size
+            for rel, size in self._list("objects").items()
+            if SHA256.fullmatch(rel.rsplit("/", 1)[1])
+        }
 
     def records(self) -> list[tuple[str, str]]:
         """(kind, key) of every artifact record."""
@@ -92,7 +98,7 @@ class Remote:
         for rel in self._list("artifacts"):
             parts = rel.split("/")
             if len(parts) == 3 and parts[2].endswith(".json") and not parts[2].startswith("."):
-                out.append((parts[1], parts[2][:-len(".json")]))
+                out.append((parts[1], parts[2][: -len(".json")]))
         return sorted(out)
 
     def read_json(self, rel: str) -> Any | None:
@@ -117,7 +123,7 @@ class Remote:
                 continue
             try:
                 ref = self.read_json(rel)
-                out[rel[len("refs/"):-len(".json")]] = (ref["kind"], ref["key"])
+                out[rel[len("refs/") : -len(".json")]] = (ref["kind"], ref["key"])
             except (PipelineError, KeyError, TypeError):
                 continue
         return out
@@ -187,8 +193,11 @@ class Remote:
             listed = set(self.records())
             current = self.read_json(MANIFEST)
             current = current if isinstance(current, list) else []
-            rows = {(r.get("kind"), r.get("key")): r for r in current
-                    if isinstance(r, dict) and (r.get("kind"), r.get("key")) in listed}
+            rows = {
+                (r.get("kind"), r.get("key")): r
+                for r in current
+                if isinstance(r, dict) and (r.get("kind"), r.get("key")) in listed
+            }
             for kind, key in listed - rows.keys():
                 if (rec := self.record(kind, key)) is not None:
                     rows[(kind, key)] = manifest_row(rec)
@@ -196,8 +205,10 @@ class Remote:
             if wanted == current:
                 return wanted
             self._put(MANIFEST, data=_json_bytes(wanted))
-        raise PipelineError(f"{self.name(MANIFEST)}: still changing after {attempts} rewrites "
-                            "(other pushes running); push again to refresh it")
+        raise PipelineError(
+            f"{self.name(MANIFEST)}: still changing after {attempts} rewrites "
+            "(other pushes running); push again to refresh it"
+        )
 
 
 def _json_bytes(obj: Any) -> bytes:

@@ -45,7 +45,8 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
 def manifest_row(meta: dict[str, Any]) -> dict[str, Any]:
     """What a manifest (local or remote) keeps of an artifact's meta.json: everything but file sizes."""
     return {k: meta.get(k) for k in ("kind", "key", "created", "spec", "info", "bytes")} | {
-        "files": {name: f["sha256"] for name, f in meta.get("files", {}).items()}}
+        "files": {name: f["sha256"] for name, f in meta.get("files", {}).items()}
+    }
 
 
 class Store:
@@ -77,15 +78,21 @@ class Store:
         return path
 
     @contextlib.contextmanager
-    def writer(self, kind: str, key: str, spec: dict[str, Any], info: dict[str, Any] | None = None,
-               ) -> Iterator[Path]:
+    def writer(
+        self,
+        kind: str,
+        key: str,
+        spec: dict[str, Any],
+        info: dict[str, Any] | None = None,
+    ) -> Iterator[Path]:
         """Yield a temp folder for the artifact's files; on success seal it with meta.json and index it."""
         target = self.path(kind, key)
         with atomic_dir(target) as tmp:
             yield tmp
             files = {
                 str(p.relative_to(tmp)): {"sha256": file_sha256(p), "bytes": p.stat().st_size}
-                for p in sorted(tmp.rglob("*")) if p.is_file()
+                for p in sorted(tmp.rglob("*"))
+                if p.is_file()
             }
             meta = {
                 "kind": kind,

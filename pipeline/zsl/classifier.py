@@ -1,6 +1,7 @@
 """Classifiers on top of a trained model.
 
-ZSL classifier (docs/architecture.md, "Methods"; as released): draw `samples` latents per unseen class from the text
+ZSL classifier (docs/architecture.md, "Methods"; as released): draw `samples` latents per unseen class from the
+text
 encoder, z = mu_t + sigma_t * eps, train a softmax classifier on them with full-batch Adam, and classify a
 skeleton sample by its skeleton encoder mean mu_s. Its logits are linear, or, where the model's preset says
 so (`Hyper.classifier_relu`, the `released` presets of FS-VAE, MSF and SA-DVAE), ReLU(W z + b) as the
@@ -32,8 +33,9 @@ def _init_linear(d_in: int, n_classes: int, device: torch.device, gen: torch.Gen
     return linear
 
 
-def _fit_linear(x: torch.Tensor, y: torch.Tensor, n_classes: int, epochs: int, lr: float,
-                gen: torch.Generator) -> nn.Linear:
+def _fit_linear(
+    x: torch.Tensor, y: torch.Tensor, n_classes: int, epochs: int, lr: float, gen: torch.Generator
+) -> nn.Linear:
     linear = _init_linear(x.shape[1], n_classes, x.device, gen)
     optimizer = torch.optim.Adam(linear.parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss()
@@ -64,8 +66,15 @@ class ZSLClassifier:
         return self.classes[self.probs(mu).argmax(1)]
 
 
-def fit_zsl_classifier(model: FSVAE, text: torch.Tensor, classes: np.ndarray, samples: int, epochs: int,
-                       lr: float, gen: torch.Generator) -> ZSLClassifier:
+def fit_zsl_classifier(
+    model: FSVAE,
+    text: torch.Tensor,
+    classes: np.ndarray,
+    samples: int,
+    epochs: int,
+    lr: float,
+    gen: torch.Generator,
+) -> ZSLClassifier:
     """Train on `samples` text-encoder latents of each unseen class (rows of `text`, in `classes` order), with
     the logits of the model's preset (`model.classifier_relu`).
 
@@ -94,8 +103,15 @@ def fit_zsl_classifier(model: FSVAE, text: torch.Tensor, classes: np.ndarray, sa
     return ZSLClassifier(linear.eval(), np.asarray(classes), relu)
 
 
-def fit_seen_classifier(features: np.ndarray, class_idx: np.ndarray, classes: tuple[int, ...],
-                        device: torch.device, seed: int, epochs: int = 300, lr: float = 1e-2) -> nn.Linear:
+def fit_seen_classifier(
+    features: np.ndarray,
+    class_idx: np.ndarray,
+    classes: tuple[int, ...],
+    device: torch.device,
+    seed: int,
+    epochs: int = 300,
+    lr: float = 1e-2,
+) -> nn.Linear:
     """A linear softmax classifier over `classes` on standardised backbone features, for feature sets
     without the backbone's logits. Returns a module mapping features to logits in `classes` order."""
     x = torch.as_tensor(features, dtype=torch.float32, device=device)

@@ -36,15 +36,25 @@ def confusion(true: np.ndarray, pred: np.ndarray) -> dict[str, Any]:
     return {"labels": [int(c) for c in labels], "matrix": matrix.tolist()}
 
 
-def gzsl_predict(gate: Gate, seen_logits: np.ndarray, seen_classes: np.ndarray, zsl_probs: np.ndarray,
-                 unseen_classes: np.ndarray) -> np.ndarray:
+def gzsl_predict(
+    gate: Gate,
+    seen_logits: np.ndarray,
+    seen_classes: np.ndarray,
+    zsl_probs: np.ndarray,
+    unseen_classes: np.ndarray,
+) -> np.ndarray:
     """Seen-routed samples take the seen classifier's argmax, unseen-routed ones the ZSL classifier's."""
     unseen = gate.is_unseen(seen_logits, zsl_probs)
     return np.where(unseen, unseen_classes[zsl_probs.argmax(1)], seen_classes[seen_logits.argmax(1)])
 
 
-def gzsl_scores(gate: Gate, seen_part: dict[str, np.ndarray], unseen_part: dict[str, np.ndarray],
-                seen_classes: np.ndarray, unseen_classes: np.ndarray) -> dict[str, Any]:
+def gzsl_scores(
+    gate: Gate,
+    seen_part: dict[str, np.ndarray],
+    unseen_part: dict[str, np.ndarray],
+    seen_classes: np.ndarray,
+    unseen_classes: np.ndarray,
+) -> dict[str, Any]:
     """S, U, H and the predictions, for parts given as {class_idx, seen_logits, zsl_probs}."""
     pred_s = gzsl_predict(gate, seen_part["seen_logits"], seen_classes, seen_part["zsl_probs"], unseen_classes)
     pred_u = gzsl_predict(gate, unseen_part["seen_logits"], seen_classes, unseen_part["zsl_probs"], unseen_classes)

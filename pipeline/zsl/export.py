@@ -37,7 +37,16 @@ def model_weights(outcome: SeedOutcome, hp: Hyper) -> dict[str, Any] | None:
     model.eval()
     gen = torch.Generator(device=main.data.features.device)
     gen.set_state(outcome.model.classifier_rng)
-    cls = fit_zsl_classifier(model, main.unseen_text, main.unseen_classes, hp.classifier_samples,
-                             hp.classifier_epochs, hp.classifier_lr, gen)
-    return {"vae": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-            "classifier": {"weight": cls.linear.weight.detach().cpu(), "bias": cls.linear.bias.detach().cpu()}}
+    cls = fit_zsl_classifier(
+        model,
+        main.unseen_text,
+        main.unseen_classes,
+        hp.classifier_samples,
+        hp.classifier_epochs,
+        hp.classifier_lr,
+        gen,
+    )
+    return {
+        "vae": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "classifier": {"weight": cls.linear.weight.detach().cpu(), "bias": cls.linear.bias.detach().cpu()},
+    }

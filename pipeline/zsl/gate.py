@@ -85,23 +85,40 @@ class Gate:
         return self.model.predict_proba(x)[:, 1] > self.threshold
 
     def describe(self) -> dict[str, Any]:
-        return {"temperature": self.temperature, "threshold": self.threshold, "k": self.k,
-                "held_out_h": round(100 * self.held_out_h, 2), "scored_by": self.scored_by,
-                "fit_classes": list(self.fit_classes), "fit_on": "validation carve"}
-
+        return {
+            "temperature": self.temperature,
+            "threshold": self.threshold,
+            "k": self.k,
+            "held_out_h": round(100 * self.held_out_h, 2),
+            "scored_by": self.scored_by,
+            "fit_classes": list(self.fit_classes),
+            "fit_on": "validation carve",
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """Everything needed to apply the gate again, as JSON (a saved model's info keeps it)."""
-        return {"coef": np.asarray(self.model.coef_, dtype=float).ravel().tolist(),
-                "intercept": float(np.asarray(self.model.intercept_).ravel()[0]), "temperature": self.temperature,
-                "threshold": self.threshold, "k": self.k, "held_out_h": self.held_out_h,
-                "fit_classes": list(self.fit_classes), "scored_by": self.scored_by}
+        return {
+            "coef": np.asarray(self.model.coef_, dtype=float).ravel().tolist(),
+            "intercept": float(np.asarray(self.model.intercept_).ravel()[0]),
+            "temperature": self.temperature,
+            "threshold": self.threshold,
+            "k": self.k,
+            "held_out_h": self.held_out_h,
+            "fit_classes": list(self.fit_classes),
+            "scored_by": self.scored_by,
+        }
 
     @classmethod
     def from_dict(cls, saved: dict[str, Any]) -> Gate:
-        return cls(_Logistic(saved["coef"], saved["intercept"]), saved["temperature"], saved["threshold"],
-                   saved["k"], saved["held_out_h"], tuple(saved["fit_classes"]),
-                   saved.get("scored_by", "routing_h"))
+        return cls(
+            _Logistic(saved["coef"], saved["intercept"]),
+            saved["temperature"],
+            saved["threshold"],
+            saved["k"],
+            saved["held_out_h"],
+            tuple(saved["fit_classes"]),
+            saved.get("scored_by", "routing_h"),
+        )
 
 
 class _Logistic:
@@ -120,8 +137,16 @@ def held_out_accuracy(is_unseen: np.ndarray, y_unseen: np.ndarray) -> float:
     return float(np.mean(is_unseen == (y_unseen == 1))) if len(y_unseen) else 0.0
 
 
-def fit_gate(seen: GateData, unseen: GateData, k: int, forbidden: Collection[int], seed: int,
-             temperature: float = 0.0, threshold: float = 0.0, balanced: bool = True) -> Gate:
+def fit_gate(
+    seen: GateData,
+    unseen: GateData,
+    k: int,
+    forbidden: Collection[int],
+    seed: int,
+    temperature: float = 0.0,
+    threshold: float = 0.0,
+    balanced: bool = True,
+) -> Gate:
     """Fit the gate on validation data; `forbidden` (the split's unseen classes) must not occur in it.
     `balanced=False` fits and scores it as released (module docstring)."""
     from sklearn.linear_model import LogisticRegression
@@ -129,11 +154,15 @@ def fit_gate(seen: GateData, unseen: GateData, k: int, forbidden: Collection[int
     fit_classes = tuple(sorted({int(c) for c in np.concatenate([seen.class_idx, unseen.class_idx])}))
     leaked = sorted(set(fit_classes) & {int(c) for c in forbidden})
     if leaked:
-        raise PipelineError(f"GZSL gate: fitting data contains unseen classes {leaked}; the gate must be fit on "
-                            f"the validation carve only")
+        raise PipelineError(
+            f"GZSL gate: fitting data contains unseen classes {leaked}; the gate must be fit on "
+            f"the validation carve only"
+        )
     if len(seen.class_idx) < 5 or len(unseen.class_idx) < 5:
-        raise PipelineError(f"GZSL gate: too few validation samples ({len(seen.class_idx)} pseudo-seen, "
-                            f"{len(unseen.class_idx)} pseudo-unseen) to fit it")
+        raise PipelineError(
+            f"GZSL gate: too few validation samples ({len(seen.class_idx)} pseudo-seen, "
+            f"{len(unseen.class_idx)} pseudo-unseen) to fit it"
+        )
     rng = np.random.default_rng(seed)
     held = [rng.permutation(len(d.class_idx)) for d in (seen, unseen)]
     split = [len(h) // 5 for h in held]  # 20% held out, as released
@@ -143,10 +172,13 @@ def fit_gate(seen: GateData, unseen: GateData, k: int, forbidden: Collection[int
     best: Gate | None = None
     for t in (temperature,) if temperature else TEMPERATURES:
         x = [gate_features(d.seen_logits, d.zsl_probs, t, k) for d in (seen, unseen)]
-        x_fit = np.concatenate([x[0][held[0][split[0]:]], x[1][held[1][split[1]:]]])
-        x_held = np.concatenate([x[0][held[0][:split[0]]], x[1][held[1][:split[1]]]])
-        model = (LogisticRegression(C=1.0, max_iter=5000, class_weight="balanced") if balanced
-                 else LogisticRegression(C=2.0, max_iter=5000)).fit(x_fit, y_fit)
+        x_fit = np.concatenate([x[0][held[0][split[0] :]], x[1][held[1][split[1] :]]])
+        x_held = np.concatenate([x[0][held[0][: split[0]]], x[1][held[1][: split[1]]]])
+        model = (
+            LogisticRegression(C=1.0, max_iter=5000, class_weight="balanced")
+            if balanced
+            else LogisticRegression(C=2.0, max_iter=5000)
+        ).fit(x_fit, y_fit)
         p_held = model.predict_proba(x_held)[:, 1]
         for th in (threshold,) if threshold else THRESHOLDS:
             acc = routing_h(p_held > th, y_held) if balanced else held_out_accuracy(p_held > th, y_held)

@@ -1,4 +1,5 @@
-"""The loss terms of FS-VAE, CADA-VAE, MSF-GZSSAR and SA-DVAE (docs/architecture.md, "Methods"), each a function of tensors.
+"""The loss terms of FS-VAE, CADA-VAE, MSF-GZSSAR and SA-DVAE (docs/architecture.md, "Methods"), each a
+function of tensors.
 
     L_VAE^m  = reconstruction(f_m, decoder_m(z_m)) + beta_m * KL(q(z_m | f_m) || N(0, I))     m in {s, t}
     L_align  = lambda/B sum_i sigma((||f_t(i) - g_t^s(i)||^2 - ||f_t(i) - g_t^s(i^-)||^2) / lambda)
@@ -36,11 +37,18 @@ def reconstruction(x: torch.Tensor, x_hat: torch.Tensor, kind: str = "mse") -> t
 
 def kl_divergence(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """KL(N(mu, diag(exp(logvar))) || N(0, I)) = 1/2 sum_d (mu^2 + sigma^2 - 1 - log sigma^2), batch mean."""
-    return 0.5 * torch.sum(mu ** 2 + logvar.exp() - 1 - logvar, dim=-1).mean()
+    return 0.5 * torch.sum(mu**2 + logvar.exp() - 1 - logvar, dim=-1).mean()
 
 
-def calibrated_alignment(f_t: torch.Tensor, g_t_s: torch.Tensor, f_s: torch.Tensor, g_s_t: torch.Tensor,
-                         perm: torch.Tensor, lam: float, skeleton_negative: bool = True) -> torch.Tensor:
+def calibrated_alignment(
+    f_t: torch.Tensor,
+    g_t_s: torch.Tensor,
+    f_s: torch.Tensor,
+    g_s_t: torch.Tensor,
+    perm: torch.Tensor,
+    lam: float,
+    skeleton_negative: bool = True,
+) -> torch.Tensor:
     """L_align: each pair's reconstruction error against that of a negative from the same batch. Without
     `skeleton_negative` the skeleton side scores its positive pair alone, as the released code runs it (FS-VAE
     train.py 223-235, `--version neg_t`): sigma(pos / lambda) still pulls g_s^t towards f_s, but no
@@ -52,15 +60,22 @@ def calibrated_alignment(f_t: torch.Tensor, g_t_s: torch.Tensor, f_s: torch.Tens
     return lam * torch.sigmoid((pos_t - neg_t) / lam).mean() + lam * torch.sigmoid(margin_s / lam).mean()
 
 
-def wasserstein2(mu1: torch.Tensor, logvar1: torch.Tensor, mu2: torch.Tensor, logvar2: torch.Tensor,
-                 ) -> torch.Tensor:
+def wasserstein2(
+    mu1: torch.Tensor,
+    logvar1: torch.Tensor,
+    mu2: torch.Tensor,
+    logvar2: torch.Tensor,
+) -> torch.Tensor:
     """2-Wasserstein distance of diagonal Gaussians, sqrt(||mu1 - mu2||^2 + ||sigma1 - sigma2||^2), batch mean."""
     sigma1, sigma2 = torch.exp(0.5 * logvar1), torch.exp(0.5 * logvar2)
     return torch.sqrt(torch.sum((mu1 - mu2) ** 2, -1) + torch.sum((sigma1 - sigma2) ** 2, -1)).mean()
 
 
-def product_of_marginals(a: torch.Tensor, b: torch.Tensor, gen: torch.Generator,
-                         ) -> tuple[torch.Tensor, torch.Tensor]:
+def product_of_marginals(
+    a: torch.Tensor,
+    b: torch.Tensor,
+    gen: torch.Generator,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Shuffle the batch's two latent parts by independent permutations p, q: each part keeps its marginal
     (the same rows, reordered) and the pairing of a(i) with b(i) is broken."""
     p = torch.randperm(len(a), generator=gen, device=a.device)
@@ -69,10 +84,12 @@ def product_of_marginals(a: torch.Tensor, b: torch.Tensor, gen: torch.Generator,
 
 
 def discriminator_loss(joint_logits: torch.Tensor, shuffled_logits: torch.Tensor) -> torch.Tensor:
-    """L_D: binary cross-entropy of telling joint pairs (label 1) from shuffled pairs (label 0), from D's logits."""
+    """L_D: binary cross-entropy of telling joint pairs (label 1) from shuffled pairs (label 0), from D's
+    logits."""
     bce = torch.nn.functional.binary_cross_entropy_with_logits
-    return (bce(joint_logits, torch.ones_like(joint_logits))
-            + bce(shuffled_logits, torch.zeros_like(shuffled_logits))) / 2
+    return (
+        bce(joint_logits, torch.ones_like(joint_logits)) + bce(shuffled_logits, torch.zeros_like(shuffled_logits))
+    ) / 2
 
 
 def total_correlation(joint_logits: torch.Tensor) -> torch.Tensor:

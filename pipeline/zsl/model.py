@@ -1,4 +1,5 @@
-"""FS-VAE (docs/architecture.md, "Methods"): a skeleton VAE and a text VAE, with the Frequency Enhanced module on the
+"""FS-VAE (docs/architecture.md, "Methods"): a skeleton VAE and a text VAE, with the Frequency Enhanced module on
+the
 encoders' inputs. Read top to bottom: the frequency module, then encoder and decoder, then the pair.
 
 Frequency Enhanced module. The input's DCT coefficients (n of them) are split into b bands at
@@ -114,8 +115,12 @@ class Encoder(nn.Module):
         self.body = nn.Sequential(xavier_(nn.Linear(d_in, hidden)), nn.ReLU()) if hidden else nn.Identity()
         self.head = xavier_(nn.Linear(hidden or d_in, 2 * latent), blocks=2)
 
-    def forward(self, x: torch.Tensor, bands: torch.Tensor | None = None, rows: torch.Tensor | None = None,
-                ) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self,
+        x: torch.Tensor,
+        bands: torch.Tensor | None = None,
+        rows: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """(mu, logvar) of x, or of its `rows` only: the frequency module sees the whole input (its band
         split is precomputed for all of it), the layers after it only those rows."""
         if self.freq is not None:
@@ -133,8 +138,11 @@ class Decoder(nn.Module):
 
     def __init__(self, latent: int, d_out: int, hidden: int) -> None:
         super().__init__()
-        layers = [nn.Linear(latent, hidden), nn.ReLU(), nn.Linear(hidden, d_out)] if hidden else [
-            nn.Linear(latent, d_out)]
+        layers = (
+            [nn.Linear(latent, hidden), nn.ReLU(), nn.Linear(hidden, d_out)]
+            if hidden
+            else [nn.Linear(latent, d_out)]
+        )
         self.net = nn.Sequential(*(xavier_(m) if isinstance(m, nn.Linear) else m for m in layers), nn.ReLU())
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
@@ -146,12 +154,18 @@ def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, eps: torch.Tensor) ->
     return mu + torch.exp(0.5 * logvar) * eps
 
 
-def frequency_modules(d_skeleton: int, d_text: int, hp: Hyper, time_steps: int | None,
-                      ) -> tuple[FrequencyEnhance | None, FrequencyEnhance | None]:
+def frequency_modules(
+    d_skeleton: int,
+    d_text: int,
+    hp: Hyper,
+    time_steps: int | None,
+) -> tuple[FrequencyEnhance | None, FrequencyEnhance | None]:
     """The skeleton and text encoders' frequency modules for hp.frequency (None where the mode has none)."""
     if hp.frequency == "feature":
-        return (FrequencyEnhance(d_skeleton, hp.bands, hp.strength, hp.phi),
-                FrequencyEnhance(d_text, hp.bands, hp.strength, hp.phi))
+        return (
+            FrequencyEnhance(d_skeleton, hp.bands, hp.strength, hp.phi),
+            FrequencyEnhance(d_text, hp.bands, hp.strength, hp.phi),
+        )
     if hp.frequency == "temporal":
         if not time_steps:
             raise ValueError("the temporal frequency mode needs time-resolved skeleton features")
@@ -185,11 +199,16 @@ class FSVAE(nn.Module):
 
     def _skeleton_vae(self, d_skeleton: int, hp: Hyper, freq: FrequencyEnhance | None) -> tuple[Encoder, Decoder]:
         """The skeleton encoder and decoder (SA-DVAE splits its latent)."""
-        return (Encoder(d_skeleton, hp.latent_dim, hp.hidden_dim, freq),
-                Decoder(hp.latent_dim, d_skeleton, hp.hidden_dim))
+        return (
+            Encoder(d_skeleton, hp.latent_dim, hp.hidden_dim, freq),
+            Decoder(hp.latent_dim, d_skeleton, hp.hidden_dim),
+        )
 
-    def text_latents(self, rows: torch.Tensor, used: tuple[torch.Tensor, torch.Tensor] | None = None,
-                     ) -> tuple[torch.Tensor, torch.Tensor]:
+    def text_latents(
+        self,
+        rows: torch.Tensor,
+        used: tuple[torch.Tensor, torch.Tensor] | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """(mu_t, logvar_t) of each sample's class text: the table encoded once, gathered by row. With
         `used` = torch.unique(rows, return_inverse=True), only the rows the batch uses are encoded (a batch
         of 64 drawn from 110 classes uses about 48, and the text head is the largest product of an NTU-120
@@ -200,9 +219,15 @@ class FSVAE(nn.Module):
         mu_t, logvar_t = self.text_encoder(self.text, self.text_bands, used[0])
         return mu_t[used[1]], logvar_t[used[1]]
 
-    def forward(self, x_s: torch.Tensor, rows: torch.Tensor, eps_s: torch.Tensor, eps_t: torch.Tensor,
-                cross: bool = True, used: tuple[torch.Tensor, torch.Tensor] | None = None,
-                ) -> dict[str, torch.Tensor]:
+    def forward(
+        self,
+        x_s: torch.Tensor,
+        rows: torch.Tensor,
+        eps_s: torch.Tensor,
+        eps_t: torch.Tensor,
+        cross: bool = True,
+        used: tuple[torch.Tensor, torch.Tensor] | None = None,
+    ) -> dict[str, torch.Tensor]:
         """Encode the batch's skeleton inputs and the text of its rows (see `text_latents` for `used`),
         sample, decode each latent with its own decoder (and, when `cross`, with the other modality's)."""
         mu_s, logvar_s = self.skeleton_encoder(x_s)

@@ -2,7 +2,8 @@
 
 The FS-VAE paper's table and its released scripts disagree, so both are offered (docs/architecture.md, "Presets"):
 `released` reproduces the scripts and `paper` the values the papers state (each method's module names
-its sources). A preset is chosen per method, preset name and dataset size (NTU-120 values for datasets of 120 or more
+its sources). A preset is chosen per method, preset name and dataset size (NTU-120 values for datasets of 120 or
+more
 classes); a field the user set (not None) wins.
 
 Each method's value tables and schedule live in its own module (pipeline/zsl/methods/).
@@ -41,26 +42,26 @@ class Hyper:
     latent_dim: int
     hidden_dim: int
     batch_size: int
-    sampler: str                    # replacement | fresh (a new permutation every step) | epoch (see train.py)
+    sampler: str  # replacement | fresh (a new permutation every step) | epoch (see train.py)
     lr: float
     cycles: int
     steps_per_cycle: int
     calibrated_steps: int
     lam: float
-    skeleton_negative: bool         # the calibrated loss's skeleton side has a negative (paper) or not (released)
+    skeleton_negative: bool  # the calibrated loss's skeleton side has a negative (paper) or not (released)
     alpha: float
-    irrelevant_dim: int             # SA-DVAE: size of the skeleton latent's semantic-irrelevant part z_v
-    discriminator_every: int        # SA-DVAE: steps between updates of the total-correlation discriminator
-    discriminator_always: bool      # SA-DVAE: D steps on its turn even while its weight is 0 (as released)
+    irrelevant_dim: int  # SA-DVAE: size of the skeleton latent's semantic-irrelevant part z_v
+    discriminator_every: int  # SA-DVAE: steps between updates of the total-correlation discriminator
+    discriminator_always: bool  # SA-DVAE: D steps on its turn even while its weight is 0 (as released)
     classifier_samples: int
     classifier_epochs: int
     classifier_lr: float
-    classifier_relu: bool           # the ZSL classifier's logits pass a ReLU (the released MLP) or stay linear
-    gate: str                       # balanced | released (see gate.py)
+    classifier_relu: bool  # the ZSL classifier's logits pass a ReLU (the released MLP) or stay linear
+    gate: str  # balanced | released (see gate.py)
     gate_temperature: float
     gate_threshold: float
-    recon: str                      # mse (mean over elements) | l1 (summed over features, CADA-VAE)
-    schedule: dict[str, Ramp]       # beta_s, beta_t, align, cross, da; tc (SA-DVAE)
+    recon: str  # mse (mean over elements) | l1 (summed over features, CADA-VAE)
+    schedule: dict[str, Ramp]  # beta_s, beta_t, align, cross, da; tc (SA-DVAE)
 
     def weights(self, cycle: int, step: int) -> dict[str, float]:
         return {name: r.at(cycle, step, self.steps_per_cycle, self.cycles) for name, r in self.schedule.items()}
@@ -81,7 +82,9 @@ def resolve(train: TrainConfig, dataset: Dataset) -> Hyper:
         if name != "recon" and getattr(train, name) is not None:
             v[name] = getattr(train, name)
     if train.steps_per_cycle is not None and train.calibrated_steps is None:
-        v["calibrated_steps"] = round(preset["calibrated_steps"] * v["steps_per_cycle"] / preset["steps_per_cycle"])
+        v["calibrated_steps"] = round(
+            preset["calibrated_steps"] * v["steps_per_cycle"] / preset["steps_per_cycle"]
+        )
     if v["frequency"] == "temporal" and train.phi is None:
         v["phi"] = None  # the preset's phi is a feature-axis coefficient index; on the time axis split at b//2
     if v["gate"] == "released":
@@ -89,8 +92,13 @@ def resolve(train: TrainConfig, dataset: Dataset) -> Hyper:
         v["gate_temperature"] = t if train.gate_temperature is None else train.gate_temperature
         v["gate_threshold"] = th if train.gate_threshold is None else train.gate_threshold
     _check(v, train)
-    return Hyper(method=train.method, preset=train.preset, fields=tuple(train.fields),
-                 schedule=method.schedule(train.preset, v, preset["steps_per_cycle"]), **v)
+    return Hyper(
+        method=train.method,
+        preset=train.preset,
+        fields=tuple(train.fields),
+        schedule=method.schedule(train.preset, v, preset["steps_per_cycle"]),
+        **v,
+    )
 
 
 def _check(v: dict[str, Any], train: TrainConfig) -> None:
@@ -105,8 +113,15 @@ def _check(v: dict[str, Any], train: TrainConfig) -> None:
     bad = [f for f in train.fields if f not in FIELDS]
     if bad or not train.fields or len(set(train.fields)) != len(train.fields):
         raise PipelineError(f"train.fields {list(train.fields)}: a non-empty subset of {', '.join(FIELDS)}")
-    for name in ("bands", "latent_dim", "batch_size", "cycles", "steps_per_cycle", "classifier_samples",
-                 "classifier_epochs"):
+    for name in (
+        "bands",
+        "latent_dim",
+        "batch_size",
+        "cycles",
+        "steps_per_cycle",
+        "classifier_samples",
+        "classifier_epochs",
+    ):
         if int(v[name]) < 1:
             raise PipelineError(f"train.{name} = {v[name]}: must be at least 1")
     for name in ("lr", "lam", "classifier_lr"):
@@ -115,16 +130,22 @@ def _check(v: dict[str, Any], train: TrainConfig) -> None:
     if v["hidden_dim"] < 0 or v["alpha"] < 0 or v["strength"] < 0:
         raise PipelineError("train.hidden_dim, train.alpha and train.strength must not be negative")
     if not 0 <= v["calibrated_steps"] <= v["steps_per_cycle"]:
-        raise PipelineError(f"train.calibrated_steps = {v['calibrated_steps']}: must be between 0 and "
-                            f"train.steps_per_cycle ({v['steps_per_cycle']})")
+        raise PipelineError(
+            f"train.calibrated_steps = {v['calibrated_steps']}: must be between 0 and "
+            f"train.steps_per_cycle ({v['steps_per_cycle']})"
+        )
     if v["phi"] is not None and v["phi"] < 0:
         raise PipelineError(f"train.phi = {v['phi']}: a DCT coefficient index, at least 0")
     split = METHODS[train.method].split_latent
     if split and (v["irrelevant_dim"] < 1 or v["discriminator_every"] < 1):
-        raise PipelineError(f"train.irrelevant_dim = {v['irrelevant_dim']}, train.discriminator_every = "
-                            f"{v['discriminator_every']}: SA-DVAE needs both at least 1")
+        raise PipelineError(
+            f"train.irrelevant_dim = {v['irrelevant_dim']}, train.discriminator_every = "
+            f"{v['discriminator_every']}: SA-DVAE needs both at least 1"
+        )
     if not split and (v["irrelevant_dim"] or v["discriminator_every"]):
-        raise PipelineError(f"train.irrelevant_dim and train.discriminator_every are SA-DVAE's; method "
-                            f"{train.method} has no semantic-irrelevant latent (leave them unset)")
+        raise PipelineError(
+            f"train.irrelevant_dim and train.discriminator_every are SA-DVAE's; method "
+            f"{train.method} has no semantic-irrelevant latent (leave them unset)"
+        )
     if v["gate_temperature"] < 0 or not 0 <= v["gate_threshold"] < 1:
         raise PipelineError("train.gate_temperature must be >= 0 and train.gate_threshold in [0, 1) (0: search)")

@@ -40,27 +40,26 @@ LATENTS_PER_CLASS = 100
 EVAL_CHUNK = 8192
 
 
-
 @dataclass
 class Branch:
     """One model's world: the split (main) or its validation carve (val)."""
 
-    data: Any                      # TrainData
-    seen_classes: np.ndarray       # columns of the seen logits
-    unseen_classes: np.ndarray     # sorted; the ZSL classifier's classes
-    unseen_text: Any               # (n_unseen, d_t) tensor
-    test_seen: dict[str, Any]      # class_idx, inputs (tensor), seen_logits
+    data: Any  # TrainData
+    seen_classes: np.ndarray  # columns of the seen logits
+    unseen_classes: np.ndarray  # sorted; the ZSL classifier's classes
+    unseen_text: Any  # (n_unseen, d_t) tensor
+    test_seen: dict[str, Any]  # class_idx, inputs (tensor), seen_logits
     test_unseen: dict[str, Any]
 
 
 @dataclass
 class CycleEval:
     zsl_top1: float
-    zsl_pred: np.ndarray           # on the unseen test part
-    probs_seen: np.ndarray         # ZSL probabilities on the seen test part
+    zsl_pred: np.ndarray  # on the unseen test part
+    probs_seen: np.ndarray  # ZSL probabilities on the seen test part
     probs_unseen: np.ndarray
-    skeleton_mu: np.ndarray        # latents of a subsample of the unseen test part
-    text_mu: np.ndarray            # text-encoder means of the unseen classes
+    skeleton_mu: np.ndarray  # latents of a subsample of the unseen test part
+    text_mu: np.ndarray  # text-encoder means of the unseen classes
     loss: float
 
 
@@ -68,9 +67,9 @@ class CycleEval:
 class SelectedModel:
     """The main model as it was after the selected cycle, kept so `zssar predict` can use it."""
 
-    state: dict[str, Any]          # a copy of its state_dict
-    classifier_rng: Any            # the main classifier generator's state before that cycle's evaluation:
-                                   # replaying it refits exactly the ZSL classifier the result was scored with
+    state: dict[str, Any]  # a copy of its state_dict
+    classifier_rng: Any  # the main classifier generator's state before that cycle's evaluation:
+    # replaying it refits exactly the ZSL classifier the result was scored with
 
 
 @dataclass
@@ -87,15 +86,29 @@ class SeedOutcome:
     model: SelectedModel | None = None  # None for methods without a trained model (ridge)
 
 
-def run_seed(fs: FeatureSet, table: np.ndarray, split: Split, hp: Hyper, device: Any, seed: int,
-             processes: int = 1) -> SeedOutcome:
+def run_seed(
+    fs: FeatureSet, table: np.ndarray, split: Split, hp: Hyper, device: Any, seed: int, processes: int = 1
+) -> SeedOutcome:
     """Train the main and the validation model, evaluate each after every cycle, select, gate."""
     from pipeline.zsl.gate import GateData, fit_gate
 
     main = _branch(fs, ("train", "test_seen", "test_unseen"), split.seen, split.unseen, table, hp, device, seed)
     val_parts = ("val_train", "val_test_seen", "val_test_unseen")
-    build_val = functools.partial(_branch, {name: fs[name] for name in val_parts}, val_parts, split.val_seen,
-                                  split.val_unseen, table, hp, device, seed) if fs.has_validation else None
+    build_val = (
+        functools.partial(
+            _branch,
+            {name: fs[name] for name in val_parts},
+            val_parts,
+            split.val_seen,
+            split.val_unseen,
+            table,
+            hp,
+            device,
+            seed,
+        )
+        if fs.has_validation
+        else None
+    )
     val = build_val() if build_val is not None else None
     sample = _latent_subsample(main.test_unseen["class_idx"], seed)
     if not METHODS[hp.method].trained:
@@ -107,23 +120,53 @@ def run_seed(fs: FeatureSet, table: np.ndarray, split: Split, hp: Hyper, device:
     test_selected = int(np.argmax([e.zsl_top1 for e in main_evals]))
     if val_evals is None:
         selected = len(main_evals) - 1
-        return SeedOutcome(main_evals, None, main, selected, test_selected, None, None, None,
-                           _latents(main, main_evals[selected], sample), model=states[selected] if states else None)
+        return SeedOutcome(
+            main_evals,
+            None,
+            main,
+            selected,
+            test_selected,
+            None,
+            None,
+            None,
+            _latents(main, main_evals[selected], sample),
+            model=states[selected] if states else None,
+        )
     selected = int(np.argmax([e.zsl_top1 for e in val_evals]))  # the first best cycle
     v = val_evals[selected]
-    gate = fit_gate(GateData(val.test_seen["class_idx"], val.test_seen["seen_logits"], v.probs_seen),
-                    GateData(val.test_unseen["class_idx"], val.test_unseen["seen_logits"], v.probs_unseen),
-                    k=min(len(split.unseen), len(split.val_unseen), len(val.seen_classes)),
-                    forbidden=split.unseen, seed=derive(seed, "gate", "split"),
-                    temperature=hp.gate_temperature, threshold=hp.gate_threshold, balanced=hp.gate == "balanced")
-    return SeedOutcome(main_evals, val_evals, main, selected, test_selected, gate,
-                       _gzsl(gate, main, main_evals[selected]), _gzsl(gate, main, main_evals[test_selected]),
-                       _latents(main, main_evals[selected], sample), model=states[selected] if states else None)
+    gate = fit_gate(
+        GateData(val.test_seen["class_idx"], val.test_seen["seen_logits"], v.probs_seen),
+        GateData(val.test_unseen["class_idx"], val.test_unseen["seen_logits"], v.probs_unseen),
+        k=min(len(split.unseen), len(split.val_unseen), len(val.seen_classes)),
+        forbidden=split.unseen,
+        seed=derive(seed, "gate", "split"),
+        temperature=hp.gate_temperature,
+        threshold=hp.gate_threshold,
+        balanced=hp.gate == "balanced",
+    )
+    return SeedOutcome(
+        main_evals,
+        val_evals,
+        main,
+        selected,
+        test_selected,
+        gate,
+        _gzsl(gate, main, main_evals[selected]),
+        _gzsl(gate, main, main_evals[test_selected]),
+        _latents(main, main_evals[selected], sample),
+        model=states[selected] if states else None,
+    )
 
 
-def _train_branches(main: Branch, val: Branch | None, build_val: Callable[[], Branch] | None, hp: Hyper, seed: int,
-                    sample: np.ndarray, processes: int,
-                    ) -> tuple[tuple[list[CycleEval], list[SelectedModel]], list[CycleEval] | None]:
+def _train_branches(
+    main: Branch,
+    val: Branch | None,
+    build_val: Callable[[], Branch] | None,
+    hp: Hyper,
+    seed: int,
+    sample: np.ndarray,
+    processes: int,
+) -> tuple[tuple[list[CycleEval], list[SelectedModel]], list[CycleEval] | None]:
     """The main model's evaluations and per-cycle states, and the validation model's evaluations. Each
     branch draws from its own streams, so training them one after the other or (on the CPU, `processes`
     >= 2) the validation model in a second process gives the same results; the second process halves the
@@ -145,8 +188,9 @@ def _train_branches(main: Branch, val: Branch | None, build_val: Callable[[], Br
         return main_out, future.result()
 
 
-def _train_branch_in_worker(build: Callable[[], Branch], hp: Hyper, seed: int, threads: int,
-                            parent: int) -> list[CycleEval]:
+def _train_branch_in_worker(
+    build: Callable[[], Branch], hp: Hyper, seed: int, threads: int, parent: int
+) -> list[CycleEval]:
     """The validation branch in a worker process, with the parent's thread count. A killed parent takes
     the worker with it (a watcher thread exits when the worker is re-parented), so no orphan keeps
     training."""
@@ -165,8 +209,9 @@ def _train_branch_in_worker(build: Callable[[], Branch], hp: Hyper, seed: int, t
     return _train_branch("val", build(), hp, seed)[0]
 
 
-def _train_branch(name: str, b: Branch, hp: Hyper, seed: int, sample: np.ndarray | None = None,
-                  keep: bool = False) -> tuple[list[CycleEval], list[SelectedModel]]:
+def _train_branch(
+    name: str, b: Branch, hp: Hyper, seed: int, sample: np.ndarray | None = None, keep: bool = False
+) -> tuple[list[CycleEval], list[SelectedModel]]:
     """Train one branch's model cycle by cycle and evaluate it after each; with `keep`, a copy of its state
     after every cycle (for the model kept for `zssar predict`), with the classifier generator's state
     before that cycle's evaluation."""
@@ -183,25 +228,32 @@ def _train_branch(name: str, b: Branch, hp: Hyper, seed: int, sample: np.ndarray
     return evals, states
 
 
-def _evaluate_cycle(model: Any, b: Branch, hp: Hyper, gen: Any, loss: float, sample: np.ndarray | None) -> CycleEval:
+def _evaluate_cycle(
+    model: Any, b: Branch, hp: Hyper, gen: Any, loss: float, sample: np.ndarray | None
+) -> CycleEval:
     """A fresh ZSL classifier for this cycle's model, and its outputs on the branch's test parts."""
     import torch
 
     from pipeline.zsl.classifier import fit_zsl_classifier
     from pipeline.zsl.evaluate import accuracy
 
-    cls = fit_zsl_classifier(model, b.unseen_text, b.unseen_classes, hp.classifier_samples, hp.classifier_epochs,
-                             hp.classifier_lr, gen)
+    cls = fit_zsl_classifier(
+        model, b.unseen_text, b.unseen_classes, hp.classifier_samples, hp.classifier_epochs, hp.classifier_lr, gen
+    )
     mu_u = _encode(model, b.test_unseen["inputs"])
     mu_s = _encode(model, b.test_seen["inputs"])
     probs_u = cls.probs(mu_u)
     pred = b.unseen_classes[probs_u.argmax(1)]
     with torch.no_grad():
         text_mu = model.text_encoder(b.unseen_text)[0].cpu().numpy()
-    mu_sample = mu_u[torch.as_tensor(sample, device=mu_u.device)].cpu().numpy() if sample is not None else \
-        np.zeros((0, mu_u.shape[1]), np.float32)
-    return CycleEval(accuracy(pred, b.test_unseen["class_idx"]), pred, cls.probs(mu_s), probs_u, mu_sample,
-                     text_mu, loss)
+    mu_sample = (
+        mu_u[torch.as_tensor(sample, device=mu_u.device)].cpu().numpy()
+        if sample is not None
+        else np.zeros((0, mu_u.shape[1]), np.float32)
+    )
+    return CycleEval(
+        accuracy(pred, b.test_unseen["class_idx"]), pred, cls.probs(mu_s), probs_u, mu_sample, text_mu, loss
+    )
 
 
 def _ridge_evals(b: Branch, sample: np.ndarray | None) -> list[CycleEval]:
@@ -209,12 +261,26 @@ def _ridge_evals(b: Branch, sample: np.ndarray | None) -> list[CycleEval]:
     from pipeline.zsl.evaluate import accuracy
     from pipeline.zsl.ridge import ridge_outputs
 
-    outs = ridge_outputs(b.data.features, b.data.text[b.data.rows], b.test_seen["inputs"], b.test_unseen["inputs"],
-                         b.unseen_text, b.unseen_classes)
-    return [CycleEval(accuracy(o.pred_unseen, b.test_unseen["class_idx"]), o.pred_unseen, o.probs_seen,
-                      o.probs_unseen,
-                      o.projected_unseen[sample].cpu().numpy() if sample is not None else np.zeros((0, 1), np.float32),
-                      o.text_unseen.cpu().numpy(), 0.0) for o in outs]
+    outs = ridge_outputs(
+        b.data.features,
+        b.data.text[b.data.rows],
+        b.test_seen["inputs"],
+        b.test_unseen["inputs"],
+        b.unseen_text,
+        b.unseen_classes,
+    )
+    return [
+        CycleEval(
+            accuracy(o.pred_unseen, b.test_unseen["class_idx"]),
+            o.pred_unseen,
+            o.probs_seen,
+            o.probs_unseen,
+            o.projected_unseen[sample].cpu().numpy() if sample is not None else np.zeros((0, 1), np.float32),
+            o.text_unseen.cpu().numpy(),
+            0.0,
+        )
+        for o in outs
+    ]
 
 
 def _encode(model: Any, inputs: Any) -> Any:
@@ -222,9 +288,13 @@ def _encode(model: Any, inputs: Any) -> Any:
     import torch
 
     with torch.no_grad():
-        return torch.cat([model.skeleton_encoder(inputs[i:i + EVAL_CHUNK])[0]
-                          for i in range(0, len(inputs), EVAL_CHUNK)]) if len(inputs) else \
-            torch.zeros(0, model.skeleton_encoder.head.out_features // 2, device=inputs.device)
+        return (
+            torch.cat(
+                [model.skeleton_encoder(inputs[i : i + EVAL_CHUNK])[0] for i in range(0, len(inputs), EVAL_CHUNK)]
+            )
+            if len(inputs)
+            else torch.zeros(0, model.skeleton_encoder.head.out_features // 2, device=inputs.device)
+        )
 
 
 def _gzsl(gate: Any, b: Branch, e: CycleEval) -> dict[str, Any]:
@@ -235,8 +305,16 @@ def _gzsl(gate: Any, b: Branch, e: CycleEval) -> dict[str, Any]:
     return gzsl_scores(gate, seen, unseen, b.seen_classes, b.unseen_classes)
 
 
-def _branch(fs: FeatureSet, names: tuple[str, str, str], seen: tuple[int, ...], unseen: tuple[int, ...],
-            table: np.ndarray, hp: Hyper, device: Any, seed: int) -> Branch:
+def _branch(
+    fs: FeatureSet,
+    names: tuple[str, str, str],
+    seen: tuple[int, ...],
+    unseen: tuple[int, ...],
+    table: np.ndarray,
+    hp: Hyper,
+    device: Any,
+    seed: int,
+) -> Branch:
     """Move one branch's training data and test parts to the device, with the seen logits they need."""
     import torch
 
@@ -253,16 +331,21 @@ def _branch(fs: FeatureSet, names: tuple[str, str, str], seen: tuple[int, ...], 
     classes = tuple(sorted(seen))
     rows = np.searchsorted(np.asarray(classes), train.class_idx)
     features = torch.as_tensor(train.feature, dtype=torch.float32, device=device)
-    data = TrainData(inputs=inputs(train) if temporal else features, features=features,
-                     rows=torch.as_tensor(rows, device=device),
-                     text=torch.as_tensor(table[list(classes)], device=device), classes=classes)
+    data = TrainData(
+        inputs=inputs(train) if temporal else features,
+        features=features,
+        rows=torch.as_tensor(rows, device=device),
+        text=torch.as_tensor(table[list(classes)], device=device),
+        classes=classes,
+    )
 
     if test_seen.logits is not None and test_unseen.logits is not None:
         seen_classes, fallback = np.asarray(test_seen.seen_classes or classes), None
     else:  # no backbone logits: a linear classifier on this backbone's training features stands in
         seen_classes = np.asarray(classes)
-        fallback = fit_seen_classifier(train.feature, train.class_idx, classes, device,
-                                       derive(seed, names[0], "seen-classifier"))
+        fallback = fit_seen_classifier(
+            train.feature, train.class_idx, classes, device, derive(seed, names[0], "seen-classifier")
+        )
 
     def part_dict(part: Part) -> dict[str, Any]:
         if fallback is not None:
@@ -270,10 +353,20 @@ def _branch(fs: FeatureSet, names: tuple[str, str, str], seen: tuple[int, ...], 
                 logits = fallback(torch.as_tensor(part.feature, dtype=torch.float32, device=device)).cpu().numpy()
         else:
             logits = np.asarray(part.logits, dtype=np.float32)
-        return {"class_idx": np.asarray(part.class_idx, dtype=np.int64), "inputs": inputs(part), "seen_logits": logits}
+        return {
+            "class_idx": np.asarray(part.class_idx, dtype=np.int64),
+            "inputs": inputs(part),
+            "seen_logits": logits,
+        }
 
-    return Branch(data, seen_classes, np.asarray(sorted(unseen)),
-                  torch.as_tensor(table[sorted(unseen)], device=device), part_dict(test_seen), part_dict(test_unseen))
+    return Branch(
+        data,
+        seen_classes,
+        np.asarray(sorted(unseen)),
+        torch.as_tensor(table[sorted(unseen)], device=device),
+        part_dict(test_seen),
+        part_dict(test_unseen),
+    )
 
 
 def _latent_subsample(class_idx: np.ndarray, seed: int) -> np.ndarray:
@@ -283,33 +376,51 @@ def _latent_subsample(class_idx: np.ndarray, seed: int) -> np.ndarray:
 
 
 def _latents(b: Branch, e: CycleEval, sample: np.ndarray) -> dict[str, np.ndarray]:
-    return {"skeleton_mu": e.skeleton_mu, "skeleton_label": b.test_unseen["class_idx"][sample],
-            "text_mu": e.text_mu, "text_label": b.unseen_classes}
+    return {
+        "skeleton_mu": e.skeleton_mu,
+        "skeleton_label": b.test_unseen["class_idx"][sample],
+        "text_mu": e.text_mu,
+        "text_label": b.unseen_classes,
+    }
 
 
 def check_feature_set(fs: FeatureSet, split: Split, hp: Hyper) -> None:
     """The feature set must be about this split, and carry what the configured mode needs."""
-    expect = {"train": split.seen, "test_seen": split.seen, "test_unseen": split.unseen,
-              "val_train": split.val_seen, "val_test_seen": split.val_seen, "val_test_unseen": split.val_unseen}
+    expect = {
+        "train": split.seen,
+        "test_seen": split.seen,
+        "test_unseen": split.unseen,
+        "val_train": split.val_seen,
+        "val_test_seen": split.val_seen,
+        "val_test_unseen": split.val_unseen,
+    }
     where = f"feature set {fs.key} ({fs.meta.get('info', {}).get('split', '?')})"
     for name, part in fs.parts.items():
         stray = sorted(set(np.unique(part.class_idx).tolist()) - set(expect[name]))
         if stray:
-            raise PipelineError(f"{where}: part {name} has classes {stray[:10]} outside split {split.name}'s "
-                                f"{'unseen' if 'unseen' in name else 'seen'} classes; extract features for this split")
+            raise PipelineError(
+                f"{where}: part {name} has classes {stray[:10]} outside split {split.name}'s "
+                f"{'unseen' if 'unseen' in name else 'seen'} classes; extract features for this split"
+            )
         if len(part) == 0:
             raise PipelineError(f"{where}: part {name} is empty")
         backbone_seen = split.val_seen if name.startswith("val_") else split.seen
         if part.logits is not None and sorted(part.seen_classes or backbone_seen) != sorted(backbone_seen):
-            raise PipelineError(f"{where}: part {name}'s logits are over classes {list(part.seen_classes)[:10]}..., "
-                                f"not the backbone's seen classes")
+            raise PipelineError(
+                f"{where}: part {name}'s logits are over classes {list(part.seen_classes)[:10]}..., "
+                f"not the backbone's seen classes"
+            )
         if part.logits is not None and part.logits.shape[1] != len(backbone_seen):
-            raise PipelineError(f"{where}: part {name} has {part.logits.shape[1]} logit columns for "
-                                f"{len(backbone_seen)} seen classes")
+            raise PipelineError(
+                f"{where}: part {name} has {part.logits.shape[1]} logit columns for "
+                f"{len(backbone_seen)} seen classes"
+            )
         if hp.frequency == "temporal" and part.temporal is None:
-            raise PipelineError(f"{where}: part {name} has no time-resolved features, which train.frequency="
-                                f"temporal needs; extract with skeleton.backbone.temporal_features=true or use "
-                                f"train.frequency=feature")
+            raise PipelineError(
+                f"{where}: part {name} has no time-resolved features, which train.frequency="
+                f"temporal needs; extract with skeleton.backbone.temporal_features=true or use "
+                f"train.frequency=feature"
+            )
     val_unseen = set(split.val_unseen)
     if val_unseen & set(split.unseen):
         raise PipelineError(f"split {split.name}: its validation carve overlaps the unseen classes")

@@ -4,7 +4,8 @@ W = argmin ||X W - F_t||^2 + lambda ||W||^2 on standardised training features X 
 test sample goes to the unseen class whose f_t has the highest cosine with x W. No generative model, no
 classifier training: if a VAE method does not beat this on real features, its extra machinery is not
 earning its keep. The penalty lambda is chosen on the validation carve over a fixed grid; each grid value
-takes the place of a training cycle in the protocol's selection (protocol.py), so the baseline is selected and gated exactly
+takes the place of a training cycle in the protocol's selection (protocol.py), so the baseline is selected and
+gated exactly
 like the other methods.
 """
 
@@ -27,11 +28,14 @@ class RidgeOutputs:
     probs_seen: np.ndarray
     probs_unseen: np.ndarray
     projected_unseen: torch.Tensor  # x W of the unseen test samples, L2-normalised
-    text_unseen: torch.Tensor       # f_t of the unseen classes, L2-normalised
+    text_unseen: torch.Tensor  # f_t of the unseen classes, L2-normalised
 
 
-def fit_ridge(x: torch.Tensor, y: torch.Tensor, penalties: tuple[float, ...] = PENALTIES,
-              ) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor]]:
+def fit_ridge(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    penalties: tuple[float, ...] = PENALTIES,
+) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor]]:
     """Standardisation (mean, std) and one map per penalty, from one eigendecomposition of X^T X."""
     x = x.double()
     mean, std = x.mean(0), x.std(0) + 1e-6
@@ -53,8 +57,14 @@ def class_weights(text: np.ndarray) -> np.ndarray:
     return t / np.maximum(np.linalg.norm(t, axis=1, keepdims=True), 1e-12) / TEMPERATURE
 
 
-def ridge_outputs(train_x: torch.Tensor, train_text: torch.Tensor, seen_x: torch.Tensor, unseen_x: torch.Tensor,
-                  unseen_text: torch.Tensor, unseen_classes: np.ndarray) -> list[RidgeOutputs]:
+def ridge_outputs(
+    train_x: torch.Tensor,
+    train_text: torch.Tensor,
+    seen_x: torch.Tensor,
+    unseen_x: torch.Tensor,
+    unseen_text: torch.Tensor,
+    unseen_classes: np.ndarray,
+) -> list[RidgeOutputs]:
     """Fit on (features, their class's f_t) and score both test parts against the unseen classes' f_t."""
     mean, std, maps = fit_ridge(train_x, train_text)
     text = torch.nn.functional.normalize(unseen_text, dim=1)

@@ -30,12 +30,17 @@ from pipeline.zsl.presets import Hyper
 class SplitEncoder(Encoder):
     """A skeleton encoder whose latent is (z_r, z_v); called plainly it gives z_r's (mu, logvar)."""
 
-    def __init__(self, d_in: int, semantic: int, irrelevant: int, hidden: int, freq: FrequencyEnhance | None) -> None:
+    def __init__(
+        self, d_in: int, semantic: int, irrelevant: int, hidden: int, freq: FrequencyEnhance | None
+    ) -> None:
         super().__init__(d_in, semantic + irrelevant, hidden, freq)
         self.semantic = semantic
 
-    def split(self, x: torch.Tensor, bands: torch.Tensor | None = None,
-              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    def split(
+        self,
+        x: torch.Tensor,
+        bands: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """(mu_r, logvar_r, mu_v, logvar_v): z_r is the first `semantic` dimensions, z_v the rest."""
         mu, logvar = super().forward(x, bands)
         r = self.semantic
@@ -66,17 +71,28 @@ class SADVAE(FSVAE):
         super().__init__(d_skeleton, text, hp, time_steps)
         self.discriminator = Discriminator(hp.latent_dim + hp.irrelevant_dim)
 
-    def _skeleton_vae(self, d_skeleton: int, hp: Hyper, freq: FrequencyEnhance | None,
-                      ) -> tuple[SplitEncoder, Decoder]:
-        return (SplitEncoder(d_skeleton, hp.latent_dim, hp.irrelevant_dim, hp.hidden_dim, freq),
-                Decoder(hp.latent_dim + hp.irrelevant_dim, d_skeleton, hp.hidden_dim))
+    def _skeleton_vae(
+        self,
+        d_skeleton: int,
+        hp: Hyper,
+        freq: FrequencyEnhance | None,
+    ) -> tuple[SplitEncoder, Decoder]:
+        return (
+            SplitEncoder(d_skeleton, hp.latent_dim, hp.irrelevant_dim, hp.hidden_dim, freq),
+            Decoder(hp.latent_dim + hp.irrelevant_dim, d_skeleton, hp.hidden_dim),
+        )
 
     def vae_parameters(self) -> list[nn.Parameter]:
         return [p for name, p in self.named_parameters() if not name.startswith("discriminator.")]
 
-    def forward(self, x_s: torch.Tensor, rows: torch.Tensor, eps: torch.Tensor,  # type: ignore[override]
-                cross: bool = True, used: tuple[torch.Tensor, torch.Tensor] | None = None,
-                ) -> dict[str, torch.Tensor]:
+    def forward(
+        self,
+        x_s: torch.Tensor,
+        rows: torch.Tensor,
+        eps: torch.Tensor,  # type: ignore[override]
+        cross: bool = True,
+        used: tuple[torch.Tensor, torch.Tensor] | None = None,
+    ) -> dict[str, torch.Tensor]:
         """Encode and sample z_r, z_v, z_t (eps: (3, B, 1), one draw per part and sample), decode each with
         its own decoder and, when `cross`, across: g_s^t from (z_t, z_v), g_t^s from z_r."""
         mu_r, logvar_r, mu_v, logvar_v = self.skeleton_encoder.split(x_s)
@@ -84,10 +100,20 @@ class SADVAE(FSVAE):
         z_r = reparameterize(mu_r, logvar_r, eps[0])
         z_v = reparameterize(mu_v, logvar_v, eps[1])
         z_t = reparameterize(mu_t, logvar_t, eps[2])
-        out = {"mu_r": mu_r, "logvar_r": logvar_r, "mu_v": mu_v, "logvar_v": logvar_v, "mu_t": mu_t,
-               "logvar_t": logvar_t, "z_r": z_r, "z_v": z_v, "z_t": z_t,
-               # the whole skeleton latent's Gaussian, whose KL L_VAE^s takes
-               "mu_s": torch.cat([mu_r, mu_v], -1), "logvar_s": torch.cat([logvar_r, logvar_v], -1)}
+        out = {
+            "mu_r": mu_r,
+            "logvar_r": logvar_r,
+            "mu_v": mu_v,
+            "logvar_v": logvar_v,
+            "mu_t": mu_t,
+            "logvar_t": logvar_t,
+            "z_r": z_r,
+            "z_v": z_v,
+            "z_t": z_t,
+            # the whole skeleton latent's Gaussian, whose KL L_VAE^s takes
+            "mu_s": torch.cat([mu_r, mu_v], -1),
+            "logvar_s": torch.cat([logvar_r, logvar_v], -1),
+        }
         if cross:
             s_hat = self.skeleton_decoder(torch.cat([torch.cat([z_r, z_v], -1), torch.cat([z_t, z_v], -1)]))
             t_hat = self.text_decoder(torch.cat([z_t, z_r]))

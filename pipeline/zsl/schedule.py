@@ -22,8 +22,11 @@ class Ramp:
     def at(self, cycle: int, step: int, steps_per_cycle: int, cycles: int) -> float:
         if self.value == 0.0 or cycle < self.from_cycle:
             return 0.0
-        x = step / steps_per_cycle if self.per == "cycle" else (cycle * steps_per_cycle + step) / (
-            cycles * steps_per_cycle)
+        x = (
+            step / steps_per_cycle
+            if self.per == "cycle"
+            else (cycle * steps_per_cycle + step) / (cycles * steps_per_cycle)
+        )
         if x <= (self.start if self.on is None else self.on) + 1e-9:  # at the switch-on step itself: still off
             return 0.0
         if self.end <= self.start:

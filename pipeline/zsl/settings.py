@@ -12,44 +12,44 @@ from dataclasses import dataclass, field
 
 @dataclass
 class TrainConfig:
-    method: str = "fsvae"                 # fsvae | cadavae | msf | sadvae | ridge
-    preset: str = "released"              # released | paper
-    seeds: int = 1                        # runs seed = cfg.seed + i for i < seeds
+    method: str = "fsvae"  # fsvae | cadavae | msf | sadvae | ridge
+    preset: str = "released"  # released | paper
+    seeds: int = 1  # runs seed = cfg.seed + i for i < seeds
     fields: list[str] = field(default_factory=lambda: ["label", "local", "global"])  # text fields fused into f_t
     # ablation switches
-    frequency: str | None = None          # feature | temporal | off
-    calibrated: bool | None = None        # the calibrated alignment loss on/off
+    frequency: str | None = None  # feature | temporal | off
+    calibrated: bool | None = None  # the calibrated alignment loss on/off
     # Frequency Enhanced module
-    bands: int | None = None              # b
-    strength: float | None = None         # k, initial learned strength
-    phi: int | None = None                # low/high split as a DCT coefficient index; none in the preset: b//2 bands
+    bands: int | None = None  # b
+    strength: float | None = None  # k, initial learned strength
+    phi: int | None = None  # low/high split as a DCT coefficient index; none in the preset: b//2 bands
     # VAEs and optimisation
     latent_dim: int | None = None
-    hidden_dim: int | None = None         # 0: linear encoders, as released
+    hidden_dim: int | None = None  # 0: linear encoders, as released
     batch_size: int | None = None
-    sampler: str | None = None            # replacement | fresh (a new permutation every step) | epoch (passes)
+    sampler: str | None = None  # replacement | fresh (a new permutation every step) | epoch (passes)
     lr: float | None = None
     cycles: int | None = None
     steps_per_cycle: int | None = None
-    calibrated_steps: int | None = None   # alignment window: the calibrated loss (FS-VAE) or the cross-
-                                          # reconstruction (MSF, SA-DVAE) is on in a cycle's last this-many steps
-    lam: float | None = None              # lambda, temperature of the calibrated loss
+    calibrated_steps: int | None = None  # alignment window: the calibrated loss (FS-VAE) or the cross-
+    # reconstruction (MSF, SA-DVAE) is on in a cycle's last this-many steps
+    lam: float | None = None  # lambda, temperature of the calibrated loss
     skeleton_negative: bool | None = None  # the calibrated loss's skeleton side has a negative pair (the text side
-                                          # always does): the paper's symmetric loss; the released code has none
-    alpha: float | None = None            # weight of L_align
+    # always does): the paper's symmetric loss; the released code has none
+    alpha: float | None = None  # weight of L_align
     # SA-DVAE: the skeleton latent's semantic-irrelevant part z_v and its total-correlation discriminator
-    irrelevant_dim: int | None = None     # size of z_v (z_r has latent_dim); 0 for the other methods
+    irrelevant_dim: int | None = None  # size of z_v (z_r has latent_dim); 0 for the other methods
     discriminator_every: int | None = None  # the discriminator takes a step every this-many steps
     discriminator_always: bool | None = None  # it steps on its turn even while its loss weight is 0 (as released)
     # ZSL classifier
     classifier_samples: int | None = None  # latents sampled per unseen class
     classifier_epochs: int | None = None
     classifier_lr: float | None = None
-    classifier_relu: bool | None = None   # a ReLU on the logits (the released MLP), in training and prediction
+    classifier_relu: bool | None = None  # a ReLU on the logits (the released MLP), in training and prediction
     # GZSL gate: 0 searches the value on the validation carve
-    gate: str | None = None               # balanced (class-balanced, scored by routing H) | released (scripts')
+    gate: str | None = None  # balanced (class-balanced, scored by routing H) | released (scripts')
     gate_temperature: float | None = None
     gate_threshold: float | None = None
-    device: str = "auto"                  # auto (cfg.device, then cuda if available), cpu, cuda, cuda:1, ...
-    threads: int = 1                      # CPU threads for torch; small matmuls run fastest on one (0: torch default)
-    processes: int = 2                    # CPU: 2 trains the validation-carve model in a second process, 1 in this one
+    device: str = "auto"  # auto (cfg.device, then cuda if available), cpu, cuda, cuda:1, ...
+    threads: int = 1  # CPU threads for torch; small matmuls run fastest on one (0: torch default)
+    processes: int = 2  # CPU: 2 trains the validation-carve model in a second process, 1 in this one

@@ -1,4 +1,5 @@
-"""The training loop of FS-VAE, CADA-VAE, MSF-GZSSAR and SA-DVAE (docs/architecture.md, "Methods"), one model at a time.
+"""The training loop of FS-VAE, CADA-VAE, MSF-GZSSAR and SA-DVAE (docs/architecture.md, "Methods"), one model
+at a time.
 
 Each step draws a batch of B skeleton features (`cycle_batches`: with replacement, a fresh permutation's first
 B as the released `next(iter(loader))` gives, or consecutive batches of passes over the data), pairs each with
@@ -45,10 +46,10 @@ from pipeline.zsl.sadvae import SADVAE
 class TrainData:
     """What the loop samples from, already on the device."""
 
-    inputs: torch.Tensor    # skeleton encoder input: (N, D) pooled, or (N, D, T') for the temporal mode
+    inputs: torch.Tensor  # skeleton encoder input: (N, D) pooled, or (N, D, T') for the temporal mode
     features: torch.Tensor  # (N, D) pooled skeleton features f_s, the reconstruction target
-    rows: torch.Tensor      # (N,) each sample's row of `text`
-    text: torch.Tensor      # (C, d_t) f_t of each training class
+    rows: torch.Tensor  # (N,) each sample's row of `text`
+    text: torch.Tensor  # (C, d_t) f_t of each training class
     classes: tuple[int, ...]  # dataset class index of each row of `text`
 
 
@@ -89,8 +90,10 @@ def train_cycles(model: FSVAE, data: TrainData, hp: Hyper, seed: int) -> Iterato
         model.eval()
         mean = float(total) / steps
         if not math.isfinite(mean):
-            raise PipelineError(f"training diverged: mean loss {mean} in cycle {cycle + 1}; try a lower train.lr "
-                                f"(now {hp.lr}) or train.alpha")
+            raise PipelineError(
+                f"training diverged: mean loss {mean} in cycle {cycle + 1}; try a lower train.lr "
+                f"(now {hp.lr}) or train.alpha"
+            )
         yield cycle, mean
 
 
@@ -109,21 +112,25 @@ def cycle_batches(n: int, steps: int, batch_size: int, sampler: str, gen: torch.
         return torch.randint(n, (steps, batch_size), generator=gen, device=device)
     b = min(batch_size, n)
     if sampler == "fresh":
-        rows = max(1, 2 ** 22 // n)
-        return torch.cat([torch.rand(min(rows, steps - i), n, generator=gen, device=device).topk(b, dim=1).indices
-                          for i in range(0, steps, rows)])
+        rows = max(1, 2**22 // n)
+        return torch.cat(
+            [
+                torch.rand(min(rows, steps - i), n, generator=gen, device=device).topk(b, dim=1).indices
+                for i in range(0, steps, rows)
+            ]
+        )
     per_pass = n // b
     passes = -(-steps // per_pass)
     perms = torch.stack([torch.randperm(n, generator=gen, device=device) for _ in range(passes)])
-    return perms[:, :per_pass * b].reshape(passes * per_pass, b)[:steps]
+    return perms[:, : per_pass * b].reshape(passes * per_pass, b)[:steps]
 
 
 @dataclass
 class Batch:
-    x_s: torch.Tensor   # skeleton encoder inputs
-    f_s: torch.Tensor   # pooled skeleton features, the reconstruction target
+    x_s: torch.Tensor  # skeleton encoder inputs
+    f_s: torch.Tensor  # pooled skeleton features, the reconstruction target
     rows: torch.Tensor  # rows of the text table
-    f_t: torch.Tensor   # each sample's class text
+    f_t: torch.Tensor  # each sample's class text
     used: tuple[torch.Tensor, torch.Tensor] | None = None  # the rows the batch uses, and each sample's among them
 
 
@@ -147,8 +154,9 @@ def fsvae_step(model: FSVAE, b: Batch, w: dict[str, float], hp: Hyper, gen: torc
     return objective(out, b, w, hp, gen)
 
 
-def objective(out: dict[str, torch.Tensor], b: Batch, w: dict[str, float], hp: Hyper,
-              gen: torch.Generator) -> torch.Tensor:
+def objective(
+    out: dict[str, torch.Tensor], b: Batch, w: dict[str, float], hp: Hyper, gen: torch.Generator
+) -> torch.Tensor:
     """L_VAE^s + L_VAE^t + alpha * L_align + gamma * L_cross + delta * L_DA from a forward pass, the terms whose
     weight is 0 left out."""
     # L_VAE^s + L_VAE^t: reconstruction plus annealed KL
@@ -160,19 +168,29 @@ def objective(out: dict[str, torch.Tensor], b: Batch, w: dict[str, float], hp: H
     # FS-VAE: alpha * L_align, negatives from a permutation of the batch
     if w["align"]:
         perm = torch.randperm(len(b.rows), generator=gen, device=b.rows.device)
-        loss = loss + w["align"] * calibrated_alignment(b.f_t, out["t_from_s"], b.f_s, out["s_from_t"], perm,
-                                                        hp.lam, hp.skeleton_negative)
-    # CADA-VAE, MSF, SA-DVAE: gamma * cross-reconstruction; CADA-VAE (and MSF's paper): delta * distribution alignment
+        loss = loss + w["align"] * calibrated_alignment(
+            b.f_t, out["t_from_s"], b.f_s, out["s_from_t"], perm, hp.lam, hp.skeleton_negative
+        )
+    # CADA-VAE, MSF, SA-DVAE: gamma * cross-reconstruction;
+    # CADA-VAE (and MSF's paper): delta * distribution alignment
     if w["cross"]:
-        loss = loss + w["cross"] * (reconstruction(b.f_s, out["s_from_t"], hp.recon)
-                                    + reconstruction(b.f_t, out["t_from_s"], hp.recon))
+        loss = loss + w["cross"] * (
+            reconstruction(b.f_s, out["s_from_t"], hp.recon) + reconstruction(b.f_t, out["t_from_s"], hp.recon)
+        )
     if w["da"]:
         loss = loss + w["da"] * wasserstein2(out["mu_s"], out["logvar_s"], out["mu_t"], out["logvar_t"])
     return loss
 
 
-def sadvae_step(model: SADVAE, b: Batch, w: dict[str, float], hp: Hyper, gen: torch.Generator,
-                critic: torch.optim.Optimizer, critic_turn: bool) -> torch.Tensor:
+def sadvae_step(
+    model: SADVAE,
+    b: Batch,
+    w: dict[str, float],
+    hp: Hyper,
+    gen: torch.Generator,
+    critic: torch.optim.Optimizer,
+    critic_turn: bool,
+) -> torch.Tensor:
     """SA-DVAE: draws of z_r, z_v, z_t; on the discriminator's turn a step of D (while tau > 0, or always
     with `hp.discriminator_always`, as released: a step on a zero loss still moves D by Adam's momentum and
     advances its step count); then the objective plus tau * L_TC, D's score on the batch's own (z_r, z_v)."""
@@ -186,8 +204,9 @@ def sadvae_step(model: SADVAE, b: Batch, w: dict[str, float], hp: Hyper, gen: to
     return loss
 
 
-def discriminator_step(model: SADVAE, out: dict[str, torch.Tensor], weight: float, gen: torch.Generator,
-                       critic: torch.optim.Optimizer) -> None:
+def discriminator_step(
+    model: SADVAE, out: dict[str, torch.Tensor], weight: float, gen: torch.Generator, critic: torch.optim.Optimizer
+) -> None:
     """One Adam step of D on tau * L_D, as released: fresh draws from the batch's Gaussians, the joint pairs
     (z_r, z_v) and (z_t, z_v) against the same pairs shuffled across the batch."""
     eps = torch.randn(4, len(out["mu_r"]), 1, generator=gen, device=out["mu_r"].device)
@@ -197,7 +216,9 @@ def discriminator_step(model: SADVAE, out: dict[str, torch.Tensor], weight: floa
         z_t = reparameterize(out["mu_t"], out["logvar_t"], eps[2])
         z_v2 = reparameterize(out["mu_v"], out["logvar_v"], eps[3])
     d = model.discriminator
-    loss = sum(discriminator_loss(d(z, v), d(*product_of_marginals(z, v, gen))) for z, v in ((z_r, z_v), (z_t, z_v2)))
+    loss = sum(
+        discriminator_loss(d(z, v), d(*product_of_marginals(z, v, gen))) for z, v in ((z_r, z_v), (z_t, z_v2))
+    )
     critic.zero_grad(set_to_none=True)
     (weight * loss / 2).backward()
     critic.step()

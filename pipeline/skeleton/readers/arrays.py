@@ -21,8 +21,10 @@ def load_numeric_npy(path: Path, expected: str = "a numeric array") -> np.ndarra
     except OSError as exc:
         raise PipelineError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if head != NPY_MAGIC:
-        raise PipelineError(f"{path}: not a readable .npy array: no NumPy header (a text file?); expected {expected} "
-                            f"saved with np.save")
+        raise PipelineError(
+            f"{path}: not a readable .npy array: no NumPy header (a text file?); expected {expected} "
+            f"saved with np.save"
+        )
     try:
         array = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError) as exc:
@@ -44,5 +46,6 @@ def check_coordinates(data: np.ndarray, where: str | Path) -> None:
         bad = np.isinf(data) | (np.abs(data) > MAX_COORDINATE)
     if bad.any():
         value = float(data[bad].flat[0])
-        raise PipelineError(f"{where}: coordinate {value:g} out of range (|x| <= {MAX_COORDINATE:g}; "
-                            f"use NaN for a missing joint)")
+        raise PipelineError(
+            f"{where}: coordinate {value:g} out of range (|x| <= {MAX_COORDINATE:g}; use NaN for a missing joint)"
+        )

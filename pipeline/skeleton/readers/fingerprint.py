@@ -56,8 +56,11 @@ def source_fingerprint(root: Path, cache: Path | None = None, skip: tuple[str, .
     names in `skip` are left out. `cache` is the JSON file that remembers hashes between runs."""
     if not root.exists():
         raise PipelineError(f"{root}: --source does not exist")
-    files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file()
-                                                   and p.relative_to(root).parts[0] not in skip)
+    files = (
+        [root]
+        if root.is_file()
+        else sorted(p for p in root.rglob("*") if p.is_file() and p.relative_to(root).parts[0] not in skip)
+    )
     known = _load_cache(cache)
     changed = False
     digest = hashlib.sha256()

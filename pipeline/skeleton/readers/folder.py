@@ -44,8 +44,10 @@ def folder_annotations(folder: Path) -> Path | None:
         return None
     pickles = sorted(p for p in folder.glob("*.pkl") if p.is_file())
     if len(pickles) > 1:
-        raise PipelineError(f"{folder}: {len(pickles)} .pkl files ({', '.join(p.name for p in pickles)}) and no "
-                            f"samples.csv; keep one annotation pickle, or list the clips in samples.csv")
+        raise PipelineError(
+            f"{folder}: {len(pickles)} .pkl files ({', '.join(p.name for p in pickles)}) and no "
+            f"samples.csv; keep one annotation pickle, or list the clips in samples.csv"
+        )
     return pickles[0] if pickles else None
 
 
@@ -71,8 +73,10 @@ def _load(path: Path, layout: Layout, where: str) -> np.ndarray:
     if data.ndim == 3:
         data = data[:, None]
     if data.ndim != 4 or data.shape[-1] != 3 or data.shape[2] != layout.num_joints:
-        raise PipelineError(f"{path}: shape {data.shape} does not match layout {layout.name!r}: expected "
-                            f"(T, {layout.num_joints}, 3) or (T, M, {layout.num_joints}, 3)")
+        raise PipelineError(
+            f"{path}: shape {data.shape} does not match layout {layout.name!r}: expected "
+            f"(T, {layout.num_joints}, 3) or (T, M, {layout.num_joints}, 3)"
+        )
     if data.shape[0] < 1 or data.shape[1] < 1:
         raise PipelineError(f"{path}: no frames (shape {data.shape})")
     check_coordinates(data, path)
@@ -89,8 +93,9 @@ def read_folder_dataset_clips(folder: str | Path) -> tuple[list[Clip], Layout]:
     layout = folder_layout(folder)
     samples = folder / "samples.csv"
     if not samples.is_file():
-        raise PipelineError(f"{samples}: missing; a dataset folder needs samples.csv with "
-                            f"'{','.join(REQUIRED_COLUMNS)}[,view]'")
+        raise PipelineError(
+            f"{samples}: missing; a dataset folder needs samples.csv with '{','.join(REQUIRED_COLUMNS)}[,view]'"
+        )
     rows = read_csv_rows(samples)
     if not rows:
         raise PipelineError(f"{samples}: no samples")
@@ -108,10 +113,13 @@ def read_folder_dataset_clips(folder: str | Path) -> tuple[list[Clip], Layout]:
         seen.add(sample_id)
         label = _int(row, "class_idx", where)
         if not 0 <= label < dataset.num_classes:
-            raise PipelineError(f"{where}: class_idx {label} out of range 0..{dataset.num_classes - 1} "
-                                f"(classes.csv has {dataset.num_classes} classes)")
+            raise PipelineError(
+                f"{where}: class_idx {label} out of range 0..{dataset.num_classes - 1} "
+                f"(classes.csv has {dataset.num_classes} classes)"
+            )
         view = _int(row, "view", where) if (row.get("view") or "").strip() else 0
         data = _load(_resolve(folder, (row["file"] or "").strip()), layout, where)
-        clips.append(Clip(sample_id=sample_id, data=data, label=label, subject=_int(row, "subject", where),
-                          view=view))
+        clips.append(
+            Clip(sample_id=sample_id, data=data, label=label, subject=_int(row, "subject", where), view=view)
+        )
     return clips, layout

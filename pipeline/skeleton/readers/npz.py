@@ -60,8 +60,10 @@ def read_npz(path: str | Path) -> tuple[list[Clip], int]:
     with npz:
         missing = [k for k in KEYS if k not in npz.files]
         if missing:
-            raise PipelineError(f"{path}: missing arrays {missing}; a CTR-GCN-style .npz holds {', '.join(KEYS)} "
-                                f"(found {', '.join(npz.files) or 'none'})")
+            raise PipelineError(
+                f"{path}: missing arrays {missing}; a CTR-GCN-style .npz holds {', '.join(KEYS)} "
+                f"(found {', '.join(npz.files) or 'none'})"
+            )
         arrays = {k: npz[k] for k in KEYS}
     classes = {arrays[k].shape[1] for k in ("y_train", "y_test") if arrays[k].ndim == 2}
     if len(classes) > 1:

@@ -32,8 +32,40 @@ MAX_BODIES = 2
 # Cross-subject protocol: performers whose samples form the training set (all others are the test set).
 NTU60_XSUB_TRAIN: tuple[int, ...] = (1, 2, 4, 5, 8, 9, 13, 14, 15, 16, 17, 18, 19, 25, 27, 28, 31, 34, 35, 38)
 NTU120_XSUB_TRAIN: tuple[int, ...] = NTU60_XSUB_TRAIN + (
-    45, 46, 47, 49, 50, 52, 53, 54, 55, 56, 57, 58, 59, 70, 74, 78, 80, 81, 82, 83, 84, 85, 86, 89, 91, 92, 93,
-    94, 95, 97, 98, 100, 103)
+    45,
+    46,
+    47,
+    49,
+    50,
+    52,
+    53,
+    54,
+    55,
+    56,
+    57,
+    58,
+    59,
+    70,
+    74,
+    78,
+    80,
+    81,
+    82,
+    83,
+    84,
+    85,
+    86,
+    89,
+    91,
+    92,
+    93,
+    94,
+    95,
+    97,
+    98,
+    100,
+    103,
+)
 
 NAME_RE = re.compile(r"S(\d{3})C(\d{3})P(\d{3})R(\d{3})A(\d{3})")
 
@@ -72,8 +104,10 @@ class _Lines:
 
     def count(self, what: str, frame: int, n_frames: int) -> int:
         if self.pos >= self.end:
-            raise PipelineError(f"{self.path}: truncated: the file ends in frame {frame + 1} of {n_frames} "
-                                f"(expected a {what} at line {self.pos + 1})")
+            raise PipelineError(
+                f"{self.path}: truncated: the file ends in frame {frame + 1} of {n_frames} "
+                f"(expected a {what} at line {self.pos + 1})"
+            )
         text = self.lines[self.pos].strip()
         try:
             value = int(text)
@@ -107,8 +141,9 @@ def _parse(path: Path, text: str) -> tuple[np.ndarray, np.ndarray, list[str], in
             if n_joints != NUM_JOINTS:
                 raise cur.fail(f"joint count {n_joints}, expected {NUM_JOINTS}", cur.pos - 1)
             if cur.pos + NUM_JOINTS > cur.end:
-                raise PipelineError(f"{path}: truncated: the file ends inside the joints of frame {frame + 1} "
-                                    f"of {n_frames}")
+                raise PipelineError(
+                    f"{path}: truncated: the file ends inside the joints of frame {frame + 1} of {n_frames}"
+                )
             starts.append(cur.pos)
             frames.append(frame)
             ids.append(fields[0])
@@ -167,11 +202,19 @@ def read_ntu_skeleton(path: str | Path) -> Clip:
         raise PipelineError(f"{path}: cannot read: {exc}") from None
     xyz, frames, ids, n_frames = _parse(path, text)
     if not ids:
-        raise PipelineError(f"{path}: no body in any of its {n_frames} frames; NTU lists such samples in "
-                            "samples_with_missing_skeletons.txt (set skeleton.prepare.missing_list to skip them)")
+        raise PipelineError(
+            f"{path}: no body in any of its {n_frames} frames; NTU lists such samples in "
+            "samples_with_missing_skeletons.txt (set skeleton.prepare.missing_list to skip them)"
+        )
     data = _keep_active_bodies(xyz, frames, ids, n_frames)
-    return Clip(sample_id=path.stem, data=data, label=name.action - 1, subject=name.performer,
-                view=name.camera, setup=name.setup)
+    return Clip(
+        sample_id=path.stem,
+        data=data,
+        label=name.action - 1,
+        subject=name.performer,
+        view=name.camera,
+        setup=name.setup,
+    )
 
 
 def read_missing_list(path: str | Path) -> set[str]:
@@ -187,8 +230,9 @@ def read_missing_list(path: str | Path) -> set[str]:
     return names
 
 
-def read_ntu_folder(folder: str | Path, missing_list: str | Path | None = None, workers: int = 0,
-                    max_action: int | None = None) -> list[Clip]:
+def read_ntu_folder(
+    folder: str | Path, missing_list: str | Path | None = None, workers: int = 0, max_action: int | None = None
+) -> list[Clip]:
     """Every `.skeleton` file under `folder` (sorted by name), skipping listed missing samples and, for
     NTU-60 out of an NTU-120 folder, actions above `max_action`. Parsed on `workers` processes (0 = all)."""
     folder = Path(folder)
@@ -201,8 +245,12 @@ def read_ntu_folder(folder: str | Path, missing_list: str | Path | None = None, 
     listed = [p for p in paths if p.stem not in missing]
     keep = [p for p in listed if max_action is None or parse_ntu_name(p.stem, p).action <= max_action]
     if not keep:
-        raise PipelineError(f"{folder}: all {len(paths)} .skeleton files were skipped (missing list or action filter)")
+        raise PipelineError(
+            f"{folder}: all {len(paths)} .skeleton files were skipped (missing list or action filter)"
+        )
     if len(keep) < len(listed):
-        warn(f"{folder}: {len(listed) - len(keep)} .skeleton file(s) of actions above {max_action} skipped "
-             f"(NTU-120 samples; use --dataset ntu120 to read them)")
+        warn(
+            f"{folder}: {len(listed) - len(keep)} .skeleton file(s) of actions above {max_action} skipped "
+            f"(NTU-120 samples; use --dataset ntu120 to read them)"
+        )
     return parallel_map(read_ntu_skeleton, keep, workers, "reading NTU skeletons")

@@ -60,8 +60,10 @@ def read_frames(path: Path) -> np.ndarray:
     rows = [line.split() for line in lines]
     bad = next((i for i, r in enumerate(rows) if len(r) != FRAME_VALUES), None)
     if bad is not None:
-        raise PipelineError(f"{path} line {bad + 1}: expected {FRAME_VALUES} numbers (2 bodies x 25 joints x 3), "
-                            f"found {len(rows[bad])}")
+        raise PipelineError(
+            f"{path} line {bad + 1}: expected {FRAME_VALUES} numbers (2 bodies x 25 joints x 3), "
+            f"found {len(rows[bad])}"
+        )
     try:
         values = np.array(rows, dtype=np.float32)
     except ValueError:
@@ -92,8 +94,9 @@ def read_segments(path: Path, num_classes: int = NUM_CLASSES) -> list[tuple[int,
         try:
             label, start, end = (int(float(f)) for f in fields[:3])
         except ValueError:
-            raise PipelineError(f"{path} line {n}: expected 'label,start,end,confidence', "
-                                f"got {line.strip()!r}") from None
+            raise PipelineError(
+                f"{path} line {n}: expected 'label,start,end,confidence', got {line.strip()!r}"
+            ) from None
         if not 1 <= label <= num_classes:
             raise PipelineError(f"{path} line {n}: label {label} out of range 1..{num_classes}")
         if start < 0 or end < start:
@@ -110,15 +113,25 @@ def _read_video(video: _Video) -> list[Clip]:
     clips = []
     for k, (label, start, end) in enumerate(segments):
         if start >= len(frames):
-            raise PipelineError(f"{video.labels} segment {k + 1}: starts at frame {start} but "
-                                f"{video.skeleton} has {len(frames)} frames")
-        clips.append(Clip(sample_id=f"{video.name}_{k:03d}", data=frames[start:end + 1].copy(), label=label,
-                          subject=video.subject, view=video.view))
+            raise PipelineError(
+                f"{video.labels} segment {k + 1}: starts at frame {start} but "
+                f"{video.skeleton} has {len(frames)} frames"
+            )
+        clips.append(
+            Clip(
+                sample_id=f"{video.name}_{k:03d}",
+                data=frames[start : end + 1].copy(),
+                label=label,
+                subject=video.subject,
+                view=video.view,
+            )
+        )
     return clips
 
 
-def read_pkummd(skeleton_dir: str | Path, label_dir: str | Path, workers: int = 0,
-                num_classes: int = NUM_CLASSES) -> list[Clip]:
+def read_pkummd(
+    skeleton_dir: str | Path, label_dir: str | Path, workers: int = 0, num_classes: int = NUM_CLASSES
+) -> list[Clip]:
     """Every labelled segment of every video that has a label file, videos in name order."""
     skeleton_dir, label_dir = Path(skeleton_dir), Path(label_dir)
     for folder in (skeleton_dir, label_dir):

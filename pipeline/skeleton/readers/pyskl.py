@@ -55,9 +55,11 @@ def _sides(split: Any, protocol: str, path: Path) -> Sides:
         raise PipelineError(f"{path}: 'split' must be a dict of name lists, got {type(split).__name__}")
     test_key = next((f"{protocol}_{s}" for s in TEST_SIDE_NAMES if f"{protocol}_{s}" in split), None)
     if f"{protocol}_train" not in split or test_key is None:
-        raise PipelineError(f"{path}: no {protocol}_train and {protocol}_val lists in 'split' for protocol "
-                            f"{protocol!r} (skeleton.prepare.protocol); the file has: "
-                            f"{', '.join(_protocols(split)) or 'none'}")
+        raise PipelineError(
+            f"{path}: no {protocol}_train and {protocol}_val lists in 'split' for protocol "
+            f"{protocol!r} (skeleton.prepare.protocol); the file has: "
+            f"{', '.join(_protocols(split)) or 'none'}"
+        )
     sides = Sides(_names(split, f"{protocol}_train", path), _names(split, test_key, path))
     if both := sorted(sides.train & sides.test):
         raise PipelineError(f"{path}: {len(both)} sample(s) on both sides of {protocol}, e.g. {both[0]!r}")
@@ -66,10 +68,12 @@ def _sides(split: Any, protocol: str, path: Path) -> Sides:
 
 def _keypoint(value: Any, joints: int, where: str) -> np.ndarray:
     """(M, T, V, 3) numeric -> the clip's (T, M, V, 3) float32, checked."""
-    if not isinstance(value, np.ndarray) or not (np.issubdtype(value.dtype, np.integer)
-                                                  or np.issubdtype(value.dtype, np.floating)):
-        raise PipelineError(f"{where}: keypoint must be a real numeric array, got "
-                            f"{getattr(value, 'dtype', type(value).__name__)}")
+    if not isinstance(value, np.ndarray) or not (
+        np.issubdtype(value.dtype, np.integer) or np.issubdtype(value.dtype, np.floating)
+    ):
+        raise PipelineError(
+            f"{where}: keypoint must be a real numeric array, got {getattr(value, 'dtype', type(value).__name__)}"
+        )
     if value.ndim != 4 or value.shape[2:] != (joints, 3):
         raise PipelineError(f"{where}: keypoint shape {value.shape}, expected (bodies, frames, {joints}, 3)")
     if value.shape[0] < 1 or value.shape[1] < 1:
@@ -85,8 +89,10 @@ def _label(record: dict[str, Any], name: str, where: str) -> int:
     if isinstance(label, bool) or not isinstance(label, (int, np.integer)):
         raise PipelineError(f"{where}: label must be an integer, got {label!r}")
     if NAME_RE.fullmatch(name) and int(label) != parse_ntu_name(name, where).action - 1:
-        raise PipelineError(f"{where}: label {int(label)} but its name says action "
-                            f"{parse_ntu_name(name, where).action} (label = action - 1)")
+        raise PipelineError(
+            f"{where}: label {int(label)} but its name says action "
+            f"{parse_ntu_name(name, where).action} (label = action - 1)"
+        )
     return int(label)
 
 
@@ -101,8 +107,14 @@ def _clip(record: Any, index: int, joints: int, path: Path) -> Clip:
     if not isinstance(total, (int, np.integer)) or int(total) != len(data):
         raise PipelineError(f"{where}: total_frames {total!r} but keypoint has {len(data)} frames")
     ntu = parse_ntu_name(name, where) if NAME_RE.fullmatch(name) else None
-    return Clip(sample_id=name, data=data, label=label, subject=ntu.performer if ntu else 0,
-                view=ntu.camera if ntu else 0, setup=ntu.setup if ntu else 0)
+    return Clip(
+        sample_id=name,
+        data=data,
+        label=label,
+        subject=ntu.performer if ntu else 0,
+        view=ntu.camera if ntu else 0,
+        setup=ntu.setup if ntu else 0,
+    )
 
 
 def _assign_subjects(clips: list[Clip], sides: Sides) -> tuple[int, ...]:
@@ -116,8 +128,9 @@ def _assign_subjects(clips: list[Clip], sides: Sides) -> tuple[int, ...]:
     return (TRAIN_SUBJECT,)
 
 
-def read_pyskl(path: str | Path, protocol: str, num_classes: int, joints: int = 25,
-               subset: bool = False) -> tuple[list[Clip], tuple[int, ...]]:
+def read_pyskl(
+    path: str | Path, protocol: str, num_classes: int, joints: int = 25, subset: bool = False
+) -> tuple[list[Clip], tuple[int, ...]]:
     """The clips on either side of `protocol` and the training subjects. Labels must lie in
     0..num_classes-1; with `subset` (NTU-60 out of an NTU-120 file) clips above that are dropped, with a
     warning."""
@@ -139,8 +152,10 @@ def read_pyskl(path: str | Path, protocol: str, num_classes: int, joints: int = 
             if subset and clip.label >= 0:
                 above += 1
                 continue
-            raise PipelineError(f"{path} annotation {index} ({clip.sample_id}): label {clip.label} outside "
-                                f"0..{num_classes - 1} ({num_classes} classes)")
+            raise PipelineError(
+                f"{path} annotation {index} ({clip.sample_id}): label {clip.label} outside "
+                f"0..{num_classes - 1} ({num_classes} classes)"
+            )
         if clip.sample_id not in sides.train and clip.sample_id not in sides.test:
             outside += 1
             continue

@@ -18,8 +18,7 @@ from typing import Any
 from pipeline.errors import PipelineError
 
 BUILTIN_MODULES = ("builtins", "__builtin__")  # protocol 0-2 pickles written by Python 2 name `__builtin__`
-BUILTIN_NAMES = ("dict", "list", "tuple", "set", "frozenset", "bytearray", "bytes", "str", "int", "float",
-                 "bool")
+BUILTIN_NAMES = ("dict", "list", "tuple", "set", "frozenset", "bytearray", "bytes", "str", "int", "float", "bool")
 
 
 class RefusedPickle(pickle.UnpicklingError):
@@ -35,10 +34,16 @@ def _allowed() -> dict[tuple[str, str], Any]:
     import numpy as np
 
     sample = np.zeros(1)
-    rebuild = {"_reconstruct": sample.__reduce__()[0], "scalar": np.float32(0).__reduce__()[0],
-               "_frombuffer": sample.__reduce_ex__(5)[0]}
-    allowed: dict[tuple[str, str], Any] = {("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): np.dtype,
-                                           ("_codecs", "encode"): codecs.encode}
+    rebuild = {
+        "_reconstruct": sample.__reduce__()[0],
+        "scalar": np.float32(0).__reduce__()[0],
+        "_frombuffer": sample.__reduce_ex__(5)[0],
+    }
+    allowed: dict[tuple[str, str], Any] = {
+        ("numpy", "ndarray"): np.ndarray,
+        ("numpy", "dtype"): np.dtype,
+        ("_codecs", "encode"): codecs.encode,
+    }
     for core in ("numpy.core", "numpy._core"):
         allowed[(f"{core}.multiarray", "_reconstruct")] = rebuild["_reconstruct"]
         allowed[(f"{core}.multiarray", "scalar")] = rebuild["scalar"]
@@ -66,8 +71,10 @@ def load_pickle(path: str | Path) -> Any:
     except OSError as exc:
         raise PipelineError(f"{path}: cannot read: {exc}") from None
     except RefusedPickle as exc:
-        raise PipelineError(f"{path}: refused: the pickle calls {exc}, which an annotation file never holds (a "
-                            "pickle can run code when loaded; only numpy arrays and builtins containers are "
-                            "admitted)") from None
+        raise PipelineError(
+            f"{path}: refused: the pickle calls {exc}, which an annotation file never holds (a "
+            "pickle can run code when loaded; only numpy arrays and builtins containers are "
+            "admitted)"
+        ) from None
     except Exception as exc:  # a damaged pickle fails in many ways (EOFError, ValueError, ...); all mean the same
         raise PipelineError(f"{path}: not a readable pickle: {type(exc).__name__}: {exc}") from None

@@ -100,6 +100,14 @@ def generate_clips(num_classes: int, cfg: SyntheticConfig) -> list[Clip]:
         data = _film(joints, cameras, rng, cfg)
         for k in range(n):
             sid = f"S001C{cameras[k]:03d}P{subject_idx[k] + 1:03d}R{reps[k]:03d}A{label + 1:03d}"
-            clips.append(Clip(sample_id=sid, data=data[k], label=label, subject=int(subject_idx[k]) + 1,
-                              view=int(cameras[k]), setup=1))
+            clips.append(
+                Clip(
+                    sample_id=sid,
+                    data=data[k],
+                    label=label,
+                    subject=int(subject_idx[k]) + 1,
+                    view=int(cameras[k]),
+                    setup=1,
+                )
+            )
     return clips

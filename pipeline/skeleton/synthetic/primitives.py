@@ -26,9 +26,11 @@ RAMP = 0.15
 
 def primitive(fn: Callable[..., None]) -> Callable[..., Step]:
     """Turn `fn(scene, *params)` into a step builder `fn(*params) -> Step` for program tables."""
+
     @functools.wraps(fn)
     def build(*args: object, **kwargs: object) -> Step:
         return lambda scene: fn(scene, *args, **kwargs)
+
     return build
 
 
@@ -39,9 +41,20 @@ def _osc(sc: Scene, freq: float, rectify: bool) -> np.ndarray:
 
 # ---- hands and arms -----------------------------------------------------------------------------
 
+
 @primitive
-def reach(sc: Scene, hand: str, to: str, t0: float, t1: float, off: Vec3 = (0, 0, 0), ramp: float = RAMP,
-          reps: int = 1, pole: Vec3 | None = None, body: int = 0) -> None:
+def reach(
+    sc: Scene,
+    hand: str,
+    to: str,
+    t0: float,
+    t1: float,
+    off: Vec3 = (0, 0, 0),
+    ramp: float = RAMP,
+    reps: int = 1,
+    pole: Vec3 | None = None,
+    body: int = 0,
+) -> None:
     """Bring the hand(s) to a named anchor (mouth, ear, chest, floor, partner's chest, ...) and hold;
     `reps` repeats the reach within the window (eating)."""
     if to not in ANCHORS:
@@ -49,12 +62,24 @@ def reach(sc: Scene, hand: str, to: str, t0: float, t1: float, off: Vec3 = (0, 0
     weight = sc.bumps(t0, t1, reps, ramp)
     for side in SIDES[hand]:
         offset = mirror(off, side) + sc.jitter(0.025)
-        sc.bodies[body].layers.append(ArmLayer(side, weight, to, offset, None if pole is None else mirror(pole, side)))
+        sc.bodies[body].layers.append(
+            ArmLayer(side, weight, to, offset, None if pole is None else mirror(pole, side))
+        )
 
 
 @primitive
-def wiggle(sc: Scene, hand: str, t0: float, t1: float, amp: Vec3, amp2: Vec3 = (0, 0, 0), freq: float = 3.0,
-           anti: bool = False, ramp: float = 0.1, body: int = 0) -> None:
+def wiggle(
+    sc: Scene,
+    hand: str,
+    t0: float,
+    t1: float,
+    amp: Vec3,
+    amp2: Vec3 = (0, 0, 0),
+    freq: float = 3.0,
+    anti: bool = False,
+    ramp: float = 0.1,
+    body: int = 0,
+) -> None:
     """Periodic hand movement wherever the hand is (brushing, waving, clapping, rubbing, pumping):
     amp*sin + amp2*cos; with both hands, `anti` puts the right hand half a cycle behind the left."""
     m = sc.bodies[body]
@@ -62,13 +87,22 @@ def wiggle(sc: Scene, hand: str, t0: float, t1: float, amp: Vec3, amp2: Vec3 = (
     phase = sc.phase(freq)
     for k, side in enumerate(SIDES[hand]):
         p = phase + (np.pi if anti and k == 1 else 0.0)
-        m.hand[:, :, side] += weight * (np.sin(p)[..., None] * mirror(amp, side)
-                                        + np.cos(p)[..., None] * mirror(amp2, side))
+        m.hand[:, :, side] += weight * (
+            np.sin(p)[..., None] * mirror(amp, side) + np.cos(p)[..., None] * mirror(amp2, side)
+        )
 
 
 @primitive
-def flick(sc: Scene, hand: str, t0: float, t1: float, amp: float = 0.6, freq: float = 4.0,
-          axis: Vec3 = (0, 1, 0), body: int = 0) -> None:
+def flick(
+    sc: Scene,
+    hand: str,
+    t0: float,
+    t1: float,
+    amp: float = 0.6,
+    freq: float = 4.0,
+    axis: Vec3 = (0, 1, 0),
+    body: int = 0,
+) -> None:
     """Flap the hand at the wrist (fanning, bouncing a ball, snapping)."""
     m = sc.bodies[body]
     weight = (sc.envelope(t0, t1, 0.1) * sc.amp * amp * np.sin(sc.phase(freq)))[..., None]
@@ -77,41 +111,83 @@ def flick(sc: Scene, hand: str, t0: float, t1: float, amp: float = 0.6, freq: fl
 
 
 @primitive
-def swing_arms(sc: Scene, t0: float, t1: float, amp: Vec3 = (0, 0.1, 0.3), freq: float = 2.0, same: bool = False,
-               body: int = 0) -> None:
+def swing_arms(
+    sc: Scene,
+    t0: float,
+    t1: float,
+    amp: Vec3 = (0, 0.1, 0.3),
+    freq: float = 2.0,
+    same: bool = False,
+    body: int = 0,
+) -> None:
     """Both arms swing from the shoulders, opposite to each other unless `same` (arm swings, running)."""
     wiggle(hand="B", t0=t0, t1=t1, amp=amp, freq=freq, anti=not same, body=body)(sc)
 
 
 # ---- torso and head -----------------------------------------------------------------------------
 
+
 @primitive
-def bend(sc: Scene, t0: float, t1: float, pitch: float = 0.0, roll: float = 0.0, twist: float = 0.0,
-         ramp: float = RAMP, body: int = 0) -> None:
+def bend(
+    sc: Scene,
+    t0: float,
+    t1: float,
+    pitch: float = 0.0,
+    roll: float = 0.0,
+    twist: float = 0.0,
+    ramp: float = RAMP,
+    body: int = 0,
+) -> None:
     """Hold a torso posture: bend forward (pitch > 0), lean right (roll > 0), turn left (twist > 0)."""
     weight = (sc.envelope(t0, t1, ramp) * sc.amp)[..., None]
     sc.bodies[body].torso += weight * np.array([pitch, roll, twist])
 
 
 @primitive
-def torso_osc(sc: Scene, t0: float, t1: float, pitch: float = 0.0, roll: float = 0.0, twist: float = 0.0,
-              freq: float = 2.0, rectify: bool = False, body: int = 0) -> None:
+def torso_osc(
+    sc: Scene,
+    t0: float,
+    t1: float,
+    pitch: float = 0.0,
+    roll: float = 0.0,
+    twist: float = 0.0,
+    freq: float = 2.0,
+    rectify: bool = False,
+    body: int = 0,
+) -> None:
     """Rhythmic torso motion: swaying, heaving, jerking forward (`rectify`: one direction only)."""
     weight = (sc.envelope(t0, t1, 0.1) * sc.amp * _osc(sc, freq, rectify))[..., None]
     sc.bodies[body].torso += weight * np.array([pitch, roll, twist])
 
 
 @primitive
-def head(sc: Scene, t0: float, t1: float, pitch: float = 0.0, yaw: float = 0.0, roll: float = 0.0,
-         ramp: float = RAMP, body: int = 0) -> None:
+def head(
+    sc: Scene,
+    t0: float,
+    t1: float,
+    pitch: float = 0.0,
+    yaw: float = 0.0,
+    roll: float = 0.0,
+    ramp: float = RAMP,
+    body: int = 0,
+) -> None:
     """Hold a head posture: look down (pitch > 0) or tilt back (< 0), turn left (yaw > 0), tilt right."""
     weight = (sc.envelope(t0, t1, ramp) * sc.amp)[..., None]
     sc.bodies[body].head += weight * np.array([pitch, yaw, roll])
 
 
 @primitive
-def head_osc(sc: Scene, t0: float, t1: float, pitch: float = 0.0, yaw: float = 0.0, roll: float = 0.0,
-             freq: float = 3.0, rectify: bool = False, body: int = 0) -> None:
+def head_osc(
+    sc: Scene,
+    t0: float,
+    t1: float,
+    pitch: float = 0.0,
+    yaw: float = 0.0,
+    roll: float = 0.0,
+    freq: float = 3.0,
+    rectify: bool = False,
+    body: int = 0,
+) -> None:
     """Nodding (pitch) or shaking (yaw) the head."""
     weight = (sc.envelope(t0, t1, 0.1) * sc.amp * _osc(sc, freq, rectify))[..., None]
     sc.bodies[body].head += weight * np.array([pitch, yaw, roll])
@@ -119,9 +195,11 @@ def head_osc(sc: Scene, t0: float, t1: float, pitch: float = 0.0, yaw: float = 0
 
 # ---- legs and the whole body --------------------------------------------------------------------
 
+
 @primitive
-def crouch(sc: Scene, t0: float, t1: float, depth: float, back: float = 0.0, ramp: float = 0.2,
-           body: int = 0) -> None:
+def crouch(
+    sc: Scene, t0: float, t1: float, depth: float, back: float = 0.0, ramp: float = 0.2, body: int = 0
+) -> None:
     """Lower the pelvis (and move it back, to sit) with the feet on the ground: knees bend."""
     m = sc.bodies[body]
     drop = np.minimum(depth * sc.amp, 0.55 * m.shape.hip_height)
@@ -146,8 +224,17 @@ def leg(sc: Scene, side: str, t0: float, t1: float, off: Vec3, ramp: float = RAM
 
 
 @primitive
-def leg_osc(sc: Scene, side: str, t0: float, t1: float, amp: Vec3, freq: float = 3.0, alternate: bool = True,
-            rectify: bool = True, body: int = 0) -> None:
+def leg_osc(
+    sc: Scene,
+    side: str,
+    t0: float,
+    t1: float,
+    amp: Vec3,
+    freq: float = 3.0,
+    alternate: bool = True,
+    rectify: bool = True,
+    body: int = 0,
+) -> None:
     """Feet move periodically, alternating between legs (running on the spot, butt kicks)."""
     m = sc.bodies[body]
     weight = sc.envelope(t0, t1, 0.1) * sc.amp
@@ -243,24 +330,36 @@ def fidget(sc: Scene, rate: float = 0.5) -> None:
 
 # ---- compositions used by several classes -------------------------------------------------------
 
+
 def jump(t0: float, t1: float, height: float = 0.25, count: int = 1) -> list[Step]:
     """Crouch with the arms back, spring up with the arms swinging up, land with bent knees."""
     w = (t1 - t0) / 4
-    return [crouch(t0, t0 + 1.3 * w, 0.2, ramp=0.08), reach("B", "behind", t0, t0 + 1.3 * w, ramp=0.08),
-            lift(t0 + w, t1 - w, height, count), reach("B", "up", t0 + w, t1 - w, ramp=0.08),
-            crouch(t1 - 1.3 * w, t1, 0.15, ramp=0.08)]
+    return [
+        crouch(t0, t0 + 1.3 * w, 0.2, ramp=0.08),
+        reach("B", "behind", t0, t0 + 1.3 * w, ramp=0.08),
+        lift(t0 + w, t1 - w, height, count),
+        reach("B", "up", t0 + w, t1 - w, ramp=0.08),
+        crouch(t1 - 1.3 * w, t1, 0.15, ramp=0.08),
+    ]
 
 
-def kick(side: str, t0: float, t1: float, height: float = 0.35, reach_forward: float = 0.55,
-         body: int = 0) -> list[Step]:
+def kick(
+    side: str, t0: float, t1: float, height: float = 0.35, reach_forward: float = 0.55, body: int = 0
+) -> list[Step]:
     """Leg swings back, then forward fast with the knee straightening; arms out for balance."""
     mid = t0 + 0.45 * (t1 - t0)
-    return [leg(side, t0, mid + 0.05, (0, 0.08, -0.25), ramp=0.08, body=body),
-            leg(side, mid, t1, (0, height, reach_forward), ramp=0.07, body=body),
-            reach("B", "side_low", t0, t1, body=body), bend(mid, t1, pitch=-0.12, body=body)]
+    return [
+        leg(side, t0, mid + 0.05, (0, 0.08, -0.25), ramp=0.08, body=body),
+        leg(side, mid, t1, (0, height, reach_forward), ramp=0.07, body=body),
+        reach("B", "side_low", t0, t1, body=body),
+        bend(mid, t1, pitch=-0.12, body=body),
+    ]
 
 
 def recoil(t0: float, t1: float, distance: float = 0.3, tilt: float = 0.3, body: int = 1) -> list[Step]:
     """Taking a blow or a push: torso and head jerk back, feet step back."""
-    return [bend(t0, t1, pitch=-tilt, ramp=0.08, body=body), head(t0, t1, pitch=-tilt, ramp=0.08, body=body),
-            shift(t0, t1, forward=-distance, body=body)]
+    return [
+        bend(t0, t1, pitch=-tilt, ramp=0.08, body=body),
+        head(t0, t1, pitch=-tilt, ramp=0.08, body=body),
+        shift(t0, t1, forward=-distance, body=body),
+    ]

@@ -66,8 +66,9 @@ def pose_trunk(m: Motion) -> Pose:
         j[:, :, hip] = j[:, :, SPINE_BASE] + vec(s * sh["hip_w"], -sh["hip_drop"], 0)
         target = vec(s * sh["hip_w"] * 1.1, sh["ankle_h"], 0) + m.ankle[:, :, side]
         target[..., 1] = np.maximum(target[..., 1], 0.6 * sh["ankle_h"])
-        j[:, :, knee], j[:, :, ankle] = two_bone(j[:, :, hip], target, sh["thigh"], sh["shin"],
-                                                 np.array([0.15 * s, 0.0, 1.0]))
+        j[:, :, knee], j[:, :, ankle] = two_bone(
+            j[:, :, hip], target, sh["thigh"], sh["shin"], np.array([0.15 * s, 0.0, 1.0])
+        )
         shin = unit(j[:, :, ankle] - j[:, :, knee])
         j[:, :, foot] = j[:, :, ankle] + sh["foot"][..., None] * unit(np.cross(shin, E_X) + 0.5 * shin)
     return Pose(j, rt, rh)
@@ -83,14 +84,20 @@ def _torso(joint: int, x: float, y: float, z: float) -> Callable[[Pose, int, Mot
 
 def _reach(x: float, y: float, z: float) -> Callable[[Pose, int, Motion], np.ndarray]:
     """A point at arm's length fractions from the hand's own shoulder, turning with the torso."""
+
     def point(p: Pose, side: int, m: Motion) -> np.ndarray:
         arm = m.shape.arm
         return p.joints[:, :, ARM[side][0]] + apply(p.torso, vec(SIDE_SIGN[side] * x * arm, y * arm, z * arm))
+
     return point
 
 
-def _limb(joint_of_side: Callable[[int], int], x: float, y: float, z: float,
-          ) -> Callable[[Pose, int, Motion], np.ndarray]:
+def _limb(
+    joint_of_side: Callable[[int], int],
+    x: float,
+    y: float,
+    z: float,
+) -> Callable[[Pose, int, Motion], np.ndarray]:
     """A point near a leg joint, not turned by the torso (pockets, knees, feet)."""
     return lambda p, side, m: p.joints[:, :, joint_of_side(side)] + vec(SIDE_SIGN[side] * x, y, z)
 
@@ -125,6 +132,7 @@ def _partner(kind: str) -> Callable[[Pose, int, Motion], np.ndarray]:
             return _nearest(p, side, LEG[0][0], LEG[1][0]) + 0.06 * f + vec(0, -0.08, 0)
         middle = (p.joints[:, :, SPINE_SHOULDER] + p.partner[:, :, SPINE_SHOULDER]) / 2
         return middle + vec(0, 0.28 if kind == "meet_high" else -0.28, 0)
+
     return point
 
 
@@ -206,8 +214,11 @@ def pose_arms(p: Pose, m: Motion) -> None:
         j[:, :, tip] = j[:, :, hand] + sh["hand_tip"][..., None] * direction
         toward = np.array([-0.5 * s, 0.3, 1.0])
         side_dir = toward - np.sum(toward * direction, -1, keepdims=True) * direction
-        j[:, :, thumb] = (j[:, :, wrist] + 0.6 * sh["hand"][..., None] * direction
-                          + sh["thumb"][..., None] * unit(side_dir + 1e-3 * E_Z))
+        j[:, :, thumb] = (
+            j[:, :, wrist]
+            + 0.6 * sh["hand"][..., None] * direction
+            + sh["thumb"][..., None] * unit(side_dir + 1e-3 * E_Z)
+        )
 
 
 def to_scene(m: Motion, body_points: np.ndarray) -> np.ndarray:

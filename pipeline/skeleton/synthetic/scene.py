@@ -45,8 +45,17 @@ class Motion:
     def still(cls, shape: Shape, samples: int, frames: int) -> Motion:
         z3 = np.zeros((samples, frames, 3))
         z23 = np.zeros((samples, frames, 2, 3))
-        return cls(shape, z3.copy(), np.zeros((samples, frames)), z3.copy(), z3.copy(), z3.copy(), z23.copy(),
-                   z23.copy(), z23)
+        return cls(
+            shape,
+            z3.copy(),
+            np.zeros((samples, frames)),
+            z3.copy(),
+            z3.copy(),
+            z3.copy(),
+            z23.copy(),
+            z23.copy(),
+            z23,
+        )
 
 
 def smoothstep(x: np.ndarray) -> np.ndarray:
@@ -57,8 +66,9 @@ def smoothstep(x: np.ndarray) -> np.ndarray:
 class Scene:
     """The bodies of one class's S samples, their warped time and random state, as primitives see them."""
 
-    def __init__(self, u: np.ndarray, rng: np.random.Generator, amplitude: np.ndarray, shape: Shape,
-                 partner_shape: Shape) -> None:
+    def __init__(
+        self, u: np.ndarray, rng: np.random.Generator, amplitude: np.ndarray, shape: Shape, partner_shape: Shape
+    ) -> None:
         self.u = u
         self.rng = rng
         self.amp = amplitude[:, None]  # (S, 1): per-sample size of every movement

@@ -20,10 +20,10 @@ Values = dict[str, Any]
 @dataclass(frozen=True)
 class Method:
     name: str
-    presets: dict[str, tuple[Values, Values]]                # preset -> (values under 120 classes, 120 and over)
-    schedule: Callable[[str, Values, int], dict[str, Ramp]]   # (preset, resolved values, preset's cycle length)
+    presets: dict[str, tuple[Values, Values]]  # preset -> (values under 120 classes, 120 and over)
+    schedule: Callable[[str, Values, int], dict[str, Ramp]]  # (preset, resolved values, preset's cycle length)
     released_gate: tuple[tuple[float, float], tuple[float, float]]  # (t, th) of the scripts, small and large
-    trained: bool = True        # False: a closed form (ridge), whose "cycles" index its penalty grid
+    trained: bool = True  # False: a closed form (ridge), whose "cycles" index its penalty grid
     split_latent: bool = False  # SA-DVAE: skeleton latent z_r + z_v, and a total-correlation discriminator
 
 

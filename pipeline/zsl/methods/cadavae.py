@@ -12,10 +12,15 @@ from pipeline.zsl.methods.common import TRAINER_CHOICES, cross_reconstruction_sc
 from pipeline.zsl.methods.fsvae import FSVAE_RELEASED_60
 from pipeline.zsl.schedule import Ramp
 
-CADAVAE_RELEASED_60 = FSVAE_RELEASED_60 | TRAINER_CHOICES | dict(
-    frequency="off", calibrated=False,
-    sampler="fresh",           # data_loader.py next_batch: torch.randperm(ntrain)[0:batch_size] every step
-    recon="l1",                # single_experiment.py 'loss': 'l1' (summed; here per sample, averaged)
+CADAVAE_RELEASED_60 = (
+    FSVAE_RELEASED_60
+    | TRAINER_CHOICES
+    | dict(
+        frequency="off",
+        calibrated=False,
+        sampler="fresh",  # data_loader.py next_batch: torch.randperm(ntrain)[0:batch_size] every step
+        recon="l1",  # single_experiment.py 'loss': 'l1' (summed; here per sample, averaged)
+    )
 )
 # NTU-120: CADA-VAE's code has no NTU-120 setting; the latent size and cycle length are those every
 # NTU-120 script of this family uses (fsvae_120.sh ls=200 nepc=1900, train.py cr_fact_epoch=1500), so the
@@ -30,13 +35,20 @@ def schedule(preset: str, v: dict[str, Any], base_steps: int) -> dict[str, Ramp]
     if preset == "released":
         # single_experiment.py warm-ups over 100 epochs: beta 0->0.25 over 0-93, cross-reconstruction
         # 0->2.37 over 21-75, distance 0->8.13 over 6-22; the same KL weight for both modalities.
-        return {"beta_s": Ramp(0.25, 0.0, 0.93, per="run"), "beta_t": Ramp(0.25, 0.0, 0.93, per="run"),
-                "align": Ramp(0.0), "cross": Ramp(2.37, 0.21, 0.75, per="run"),
-                "da": Ramp(8.13, 0.06, 0.22, per="run")}
+        return {
+            "beta_s": Ramp(0.25, 0.0, 0.93, per="run"),
+            "beta_t": Ramp(0.25, 0.0, 0.93, per="run"),
+            "align": Ramp(0.0),
+            "cross": Ramp(2.37, 0.21, 0.75, per="run"),
+            "da": Ramp(8.13, 0.06, 0.22, per="run"),
+        }
     return cross_reconstruction_schedule(v, base_steps)
 
 
 # CADA-VAE's code has no gate (one classifier over all classes); its rows use the search, as SynSE's gating does.
-METHOD = Method("cadavae", {"released": (CADAVAE_RELEASED_60, CADAVAE_RELEASED_120),
-                            "paper": (CADAVAE_PAPER_60, CADAVAE_PAPER_120)}, schedule,
-                released_gate=((0.0, 0.0), (0.0, 0.0)))
+METHOD = Method(
+    "cadavae",
+    {"released": (CADAVAE_RELEASED_60, CADAVAE_RELEASED_120), "paper": (CADAVAE_PAPER_60, CADAVAE_PAPER_120)},
+    schedule,
+    released_gate=((0.0, 0.0), (0.0, 0.0)),
+)

@@ -9,8 +9,9 @@ from pipeline.zsl.schedule import Ramp
 # Where a paper states nothing about these, the `paper` presets keep this trainer's own choices: batches drawn
 # with replacement, the symmetric calibrated loss, a linear ZSL classifier, a discriminator idle while its weight
 # is 0. The `released` presets set each as their script does.
-TRAINER_CHOICES = dict(sampler="replacement", skeleton_negative=True, classifier_relu=False,
-                       discriminator_always=False)
+TRAINER_CHOICES = dict(
+    sampler="replacement", skeleton_negative=True, classifier_relu=False, discriminator_always=False
+)
 
 # MSF-GZSSAR and SA-DVAE: no frequency module, no calibrated loss (their train.py aligns by
 # cross-reconstruction); the band settings are FS-VAE's, for `train.frequency=feature` ablations.
@@ -36,5 +37,10 @@ def cross_reconstruction_schedule(v: dict[str, Any], base_steps: int) -> dict[st
     """cada_vae_training.py: k_fact2 = k_fact * (j > cr_fact_epoch); cross-reconstruction weight
     cr_fact = 1 * (j > cr_fact_epoch); distance weight lw_fact = 0."""
     window, step = units(v, base_steps)
-    return {"beta_s": skeleton_kl(step), "beta_t": Ramp(0.1, 1000 * step, 4000 * step, on=window),
-            "align": alignment(v, window), "cross": Ramp(1.0, window, window), "da": Ramp(0.0)}
+    return {
+        "beta_s": skeleton_kl(step),
+        "beta_t": Ramp(0.1, 1000 * step, 4000 * step, on=window),
+        "align": alignment(v, window),
+        "cross": Ramp(1.0, window, window),
+        "da": Ramp(0.0),
+    }

@@ -19,5 +19,10 @@ def schedule(preset: str, v: dict[str, Any], base_steps: int) -> dict[str, Ramp]
     return cross_reconstruction_schedule(v, base_steps)
 
 
-METHOD = Method("ridge", {"released": (RIDGE, RIDGE), "paper": (RIDGE, RIDGE)}, schedule,
-                released_gate=((0.0, 0.0), (0.0, 0.0)), trained=False)
+METHOD = Method(
+    "ridge",
+    {"released": (RIDGE, RIDGE), "paper": (RIDGE, RIDGE)},
+    schedule,
+    released_gate=((0.0, 0.0), (0.0, 0.0)),
+    trained=False,
+)
