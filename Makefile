@@ -32,7 +32,11 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(ZSSAR) demo $(ARGS)
 
+# The house's rules first (formatting, lint, the import contracts of docs/architecture.md), then the suite.
 test: setup
+	$(VENV)/bin/ruff format --check --quiet .
+	$(VENV)/bin/ruff check --quiet .
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest $(ARGS)
 
 descriptions: setup
