@@ -74,6 +74,12 @@ def _run(fn, *args, **kwargs):
 
         error(str(exc))
         raise typer.Exit(exc.exit_code) from None
+    except OSError as exc:  # disk full, permissions, a vanished file: what the system said, about which file
+        from pipeline.console import error
+
+        where = f"{exc.filename}: " if exc.filename else ""
+        error(f"{where}{exc.strerror or exc} (nothing half-written is left in the store)")
+        raise typer.Exit(1) from None
     except KeyboardInterrupt:
         if not interrupts.was_interrupted():  # raised without our handler, e.g. before it was installed
             from pipeline.console import error

@@ -11,3 +11,9 @@ class MissingArtifactError(PipelineError):
     """A stage needs an artifact that an earlier stage makes; the message names that stage."""
 
     exit_code = 3
+
+
+class DamagedArtifactError(PipelineError):
+    """An artifact's files differ from what was sealed (truncated, changed, missing); it is never used."""
+
+    exit_code = 4

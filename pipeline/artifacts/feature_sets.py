@@ -102,6 +102,7 @@ def read_part(path: Path, temporal: bool = True) -> Part:
 def load_feature_set(store: Store, key: str, temporal: bool = True) -> FeatureSet:
     """The feature set `key`; `temporal=False` skips the time-resolved features (only the temporal
     frequency mode uses them)."""
+    store.require(KIND, key)
     folder = store.path(KIND, key)
     meta = store.meta(KIND, key)
     parts = {p: read_part(folder / f"{p}.parquet", temporal) for p in PARTS if (folder / f"{p}.parquet").is_file()}

@@ -21,6 +21,8 @@ from pipeline.store.atomic import write_json, write_text
 def describe_dataset(dataset: Dataset, cfg: Config, out: Path | None = None) -> Path:
     """Write `<out>` (default: the dataset's descriptions file) and return it; without an LLM, point to
     the descriptions that already exist, so the offline demo needs no key."""
+    if out is not None and Path(out).is_dir():
+        raise PipelineError(f"{out}: --out names a folder; give the descriptions file to write (a .jsonl path)")
     if not llm_configured(cfg.describe):
         return _existing_descriptions(dataset, cfg, out)
     prompts = load_prompts(cfg.describe.prompts_dir)

@@ -79,6 +79,8 @@ def text_features_for(dataset: Dataset, cfg: Config) -> TextFeatures:
     store = Store(cfg.store)
     key = hash_spec(KIND, spec)
     if not pull_if_configured(store, cfg.remote, KIND, key):
+        if store.problems(KIND, key) is not None:
+            store.require(KIND, key)  # sealed but damaged: says which file and how to rebuild it
         raise MissingArtifactError(
             f"no text features for {dataset.name} with encoder {cfg.embed.encoder} "
             f"and {descriptions.path}: run `zssar embed --dataset "

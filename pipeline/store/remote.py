@@ -30,6 +30,30 @@ SHA256 = re.compile(r"[0-9a-f]{64}")
 _CHUNK = 1 << 20
 
 
+class _Guarded:
+    """A filesystem whose backend's own failures (missing credentials, refused requests: botocore and the
+    like raise their own types) arrive as PipelineErrors naming the remote; OSErrors, which callers handle
+    (a missing object is FileNotFoundError), pass as they are."""
+
+    def __init__(self, fs: Any, url: str) -> None:
+        self._fs, self._url = fs, url
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._fs, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return attr(*args, **kwargs)
+            except (OSError, PipelineError):
+                raise
+            except Exception as exc:
+                raise PipelineError(f"remote {self._url}: {type(exc).__name__}: {exc}") from None
+
+        return call
+
+
 class Remote:
     """One remote store: listing, reading and writing its blobs, records, refs and manifest."""
 
@@ -38,11 +62,12 @@ class Remote:
 
         self.url = url.rstrip("/")
         try:
-            self.fs, root = url_to_fs(self.url, skip_instance_cache=True)
+            fs, root = url_to_fs(self.url, skip_instance_cache=True)
         except (ImportError, ValueError) as exc:
             raise PipelineError(f"remote {url}: cannot open it: {exc}") from None
+        self.fs = _Guarded(fs, self.url)
         self.root = root.rstrip("/")
-        protocols = self.fs.protocol if isinstance(self.fs.protocol, tuple) else (self.fs.protocol,)
+        protocols = fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)
         self._renames = "file" in protocols
 
     @property

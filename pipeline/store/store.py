@@ -18,11 +18,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import MissingArtifactError, PipelineError
+from pipeline.console import warn
+from pipeline.errors import DamagedArtifactError, MissingArtifactError, PipelineError
 from pipeline.store.atomic import atomic_dir, write_text
 
 META = "meta.json"
 MANIFEST = "manifest.json"
+HASH_LIMIT = 64 << 20  # files up to this size are hashed before use; larger ones (NTU arrays) checked by size
 
 
 def canonical_json(obj: Any) -> str:
@@ -42,6 +44,17 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
+_HASHED: dict[tuple[str, int, int], str] = {}
+
+
+def _hash_once(path: Path, stat: os.stat_result) -> str:
+    """sha256 of a file version (path, size, mtime), computed once per process."""
+    version = (str(path), stat.st_size, stat.st_mtime_ns)
+    if version not in _HASHED:
+        _HASHED[version] = file_sha256(path)
+    return _HASHED[version]
+
+
 def manifest_row(meta: dict[str, Any]) -> dict[str, Any]:
     """What a manifest (local or remote) keeps of an artifact's meta.json: everything but file sizes."""
     return {k: meta.get(k) for k in ("kind", "key", "created", "spec", "info", "bytes")} | {
@@ -59,7 +72,35 @@ class Store:
         return self.root / "objects" / kind / key
 
     def has(self, kind: str, key: str) -> bool:
-        return (self.path(kind, key) / META).is_file()
+        """Whether the artifact is here whole: sealed, every file of its recorded size, and every file up to
+        HASH_LIMIT bytes of its recorded sha256 (hashed once per process and file version). A damaged
+        artifact is not had, so the stage that makes it rebuilds or re-pulls it instead of trusting it."""
+        return self.problems(kind, key) == []
+
+    def problems(self, kind: str, key: str) -> list[str] | None:
+        """How the artifact's files differ from its meta.json (empty when whole); None when it is not sealed."""
+        file = self.path(kind, key) / META
+        try:
+            files = json.loads(file.read_text(encoding="utf-8")).get("files") or {}
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError) as exc:
+            return [f"{file}: unreadable ({exc})"]
+        out = []
+        for name, f in files.items():
+            path = self.path(kind, key) / name
+            try:
+                stat = path.stat()
+            except OSError:
+                out.append(f"{path}: missing")
+                continue
+            if stat.st_size != f.get("bytes"):
+                out.append(
+                    f"{path}: {stat.st_size} bytes, its meta.json says {f.get('bytes')} (truncated or changed)"
+                )
+            elif stat.st_size <= HASH_LIMIT and _hash_once(path, stat) != f.get("sha256"):
+                out.append(f"{path}: sha256 differs from its meta.json (changed after sealing)")
+        return out
 
     def meta(self, kind: str, key: str) -> dict[str, Any]:
         file = self.path(kind, key) / META
@@ -71,11 +112,23 @@ class Store:
             raise PipelineError(f"{file}: corrupt artifact metadata: {exc}") from None
 
     def file(self, kind: str, key: str, name: str) -> Path:
-        """Path of one file of an existing artifact, with a clear error when it is missing."""
+        """Path of one file of a whole artifact, with a clear error when it is missing or damaged."""
+        self.require(kind, key)
         path = self.path(kind, key) / name
-        if not self.has(kind, key) or not path.is_file():
+        if not path.is_file():
             raise MissingArtifactError(f"{path}: missing from the store ({kind} {key})")
         return path
+
+    def require(self, kind: str, key: str) -> None:
+        """Refuse to read a damaged artifact: the error names the bad files and how to get it whole again."""
+        problems = self.problems(kind, key)
+        if problems is None:
+            raise MissingArtifactError(f"{self.path(kind, key) / META}: no {kind} artifact with key {key}")
+        if problems:
+            raise DamagedArtifactError(
+                f"{kind} {key} is damaged ({'; '.join(problems[:3])}); re-run the stage that "
+                f"makes it (it rebuilds it) or `zssar cache pull REMOTE`"
+            )
 
     @contextlib.contextmanager
     def writer(
@@ -86,6 +139,8 @@ class Store:
         info: dict[str, Any] | None = None,
     ) -> Iterator[Path]:
         """Yield a temp folder for the artifact's files; on success seal it with meta.json and index it."""
+        if self.problems(kind, key):
+            warn(f"{self.path(kind, key)}: damaged ({self.problems(kind, key)[0]}); rebuilding it")
         target = self.path(kind, key)
         with atomic_dir(target) as tmp:
             yield tmp
@@ -130,8 +185,13 @@ class Store:
         file = self.root / "refs" / f"{name}.json"
         if not file.is_file():
             return None
-        ref = json.loads(file.read_text(encoding="utf-8"))
-        return (ref["kind"], ref["key"]) if self.has(ref["kind"], ref["key"]) else None
+        try:
+            ref = json.loads(file.read_text(encoding="utf-8"))
+            kind, key = ref["kind"], ref["key"]
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
+            warn(f"{file}: unreadable ref ({exc}); ignored (the stage that sets it writes it again)")
+            return None
+        return (kind, key) if (self.path(kind, key) / META).is_file() else None  # damaged: its reader says so
 
     def refs(self) -> dict[str, tuple[str, str]]:
         """Every readable ref, name -> (kind, key), whether or not its artifact is still present."""

@@ -196,7 +196,7 @@ def pull_ref_if_configured(store: Store, remote: str | None, ref: str) -> tuple[
     """The artifact a ref names: the local ref, else the remote's, pulled with what it references (and the
     ref set here). None when neither has it; a failing remote only costs a warning."""
     local = store.get_ref(ref)
-    if local is not None or not remote:
+    if (local is not None and store.has(*local)) or not remote:
         return local
     try:
         target = Remote(remote).refs().get(ref)
@@ -204,7 +204,7 @@ def pull_ref_if_configured(store: Store, remote: str | None, ref: str) -> tuple[
         warn(f"remote {remote}: could not read ref {ref}: {exc}")
         return None
     if target is None or not pull_if_configured(store, remote, *target):
-        return None
+        return local
     store.set_ref(ref, *target)
     return target
 
