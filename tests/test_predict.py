@@ -168,7 +168,7 @@ def test_saved_model_reproduces_the_evaluated_zsl_predictions(trained, run):
     predictor = load_predictor(cfg, result["model_key"])
     assert (predictor.model.info["time_steps"] is not None) == (run == "temporal")
     _, prepared = prepared_for(trained["dataset"], cfg)
-    rows = prepared.select(UNSEEN, "test")
+    rows = prepared.select(UNSEEN, "all")  # a dataset folder: every subject's clips
     probs = predictor.probabilities(np.asarray(prepared.x[rows], dtype=np.float32))["probs"]
     pred = np.asarray(UNSEEN)[probs.argmax(1)]
     truth = prepared.label[rows]

@@ -135,40 +135,44 @@ def test_pull_needs_no_write_access(tmp_path):
         shutil.rmtree(base)
 
 
-def test_s3_remote(tmp_path, monkeypatch):
+@pytest.fixture()
+def s3_server(monkeypatch):
+    """A local S3 (moto) on loopback, with the AWS settings pointing at it."""
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
-    try:
-        host, port = server.get_host_and_port()
-        for name, value in {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_ENDPOINT_URL": f"http://{host}:{port}",
-        }.items():
-            monkeypatch.setenv(name, value)
-        import boto3
+    host, port = server.get_host_and_port()
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": f"http://{host}:{port}",
+    }.items():
+        monkeypatch.setenv(name, value)
+    yield
+    server.stop()
 
-        boto3.client("s3").create_bucket(Bucket="team-cache")
-        remote = "s3://team-cache/zssar"
-        cfg, keys = team_store(tmp_path / "a")
-        assert push(cfg, remote).blobs == 5
-        rem = Remote(remote)
-        assert {r["key"] for r in rem.manifest()} == set(keys.values())
-        assert rem.refs() == {REF: ("skeleton-features", keys["features"])}
 
-        fresh = Config(store=str(tmp_path / "b"), remote=remote)
-        assert pull_if_configured(fresh, "backbone", keys["backbone"])
-        assert keys_of(fresh) == {keys["backbone"]}
-        assert pull(fresh, remote).artifacts == 2
-        verify_store(fresh)
-        verify_store(fresh, remote=remote)
-        assert push(cfg, remote).blobs == 0
-    finally:
-        server.stop()
+def test_s3_remote(tmp_path, s3_server):
+    import boto3
+
+    boto3.client("s3").create_bucket(Bucket="team-cache")
+    remote = "s3://team-cache/zssar"
+    cfg, keys = team_store(tmp_path / "a")
+    assert push(cfg, remote).blobs == 5
+    rem = Remote(remote)
+    assert {r["key"] for r in rem.manifest()} == set(keys.values())
+    assert rem.refs() == {REF: ("skeleton-features", keys["features"])}
+
+    fresh = Config(store=str(tmp_path / "b"), remote=remote)
+    assert pull_if_configured(fresh, "backbone", keys["backbone"])
+    assert keys_of(fresh) == {keys["backbone"]}
+    assert pull(fresh, remote).artifacts == 2
+    verify_store(fresh)
+    verify_store(fresh, remote=remote)
+    assert push(cfg, remote).blobs == 0
 
 
 def _push_team(store_dir: str, remote: str, team: str, barrier) -> None:
@@ -395,43 +399,27 @@ def test_verify_repair_reuploads_what_the_local_store_holds_intact(tmp_path, cap
     verify_store(fresh)
 
 
-def test_s3_remote_repair(tmp_path, monkeypatch):
-    from moto.server import ThreadedMotoServer
+def test_s3_remote_repair(tmp_path, s3_server):
+    import boto3
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        for name, value in {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_ENDPOINT_URL": f"http://{host}:{port}",
-        }.items():
-            monkeypatch.setenv(name, value)
-        import boto3
-
-        s3 = boto3.client("s3")
-        s3.create_bucket(Bucket="team-repair")  # moto keeps buckets across servers
-        remote = "s3://team-repair/zssar"
-        cfg, keys = team_store(tmp_path / "a")
-        push(cfg, remote)
-        meta = Store(cfg.store).meta("backbone", keys["backbone"])
-        sha = meta["files"]["model.pt"]["sha256"]
-        body = bytearray(s3.get_object(Bucket="team-repair", Key=f"zssar/objects/{sha}")["Body"].read())
-        body[0] ^= 0xFF
-        s3.put_object(Bucket="team-repair", Key=f"zssar/objects/{sha}", Body=bytes(body))  # same size
-        short = meta["files"]["sub/log.json"]["sha256"]
-        s3.put_object(Bucket="team-repair", Key=f"zssar/objects/{short}", Body=b"")  # truncated
-        assert push(cfg, remote).repaired == [Remote(remote).name(f"objects/{short}")]  # size only, on S3
-        done = push(cfg, remote, verify=True)  # hashes read back
-        assert done.repaired == [Remote(remote).name(f"objects/{sha}")]
-        verify_store(cfg, remote=remote)
-        body[0] ^= 0xFF
-        body[1] ^= 0xFF
-        s3.put_object(Bucket="team-repair", Key=f"zssar/objects/{sha}", Body=bytes(body))
-        verify_store(cfg, remote=remote, repair=True)
-        verify_store(cfg, remote=remote)
-    finally:
-        server.stop()
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="team-repair")  # moto keeps buckets across servers
+    remote = "s3://team-repair/zssar"
+    cfg, keys = team_store(tmp_path / "a")
+    push(cfg, remote)
+    meta = Store(cfg.store).meta("backbone", keys["backbone"])
+    sha = meta["files"]["model.pt"]["sha256"]
+    body = bytearray(s3.get_object(Bucket="team-repair", Key=f"zssar/objects/{sha}")["Body"].read())
+    body[0] ^= 0xFF
+    s3.put_object(Bucket="team-repair", Key=f"zssar/objects/{sha}", Body=bytes(body))  # same size
+    short = meta["files"]["sub/log.json"]["sha256"]
+    s3.put_object(Bucket="team-repair", Key=f"zssar/objects/{short}", Body=b"")  # truncated
+    assert push(cfg, remote).repaired == [Remote(remote).name(f"objects/{short}")]  # size only, on S3
+    done = push(cfg, remote, verify=True)  # hashes read back
+    assert done.repaired == [Remote(remote).name(f"objects/{sha}")]
+    verify_store(cfg, remote=remote)
+    body[0] ^= 0xFF
+    body[1] ^= 0xFF
+    s3.put_object(Bucket="team-repair", Key=f"zssar/objects/{sha}", Body=bytes(body))
+    verify_store(cfg, remote=remote, repair=True)
+    verify_store(cfg, remote=remote)
