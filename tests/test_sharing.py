@@ -423,3 +423,22 @@ def test_s3_remote_repair(tmp_path, s3_server):
     s3.put_object(Bucket="team-repair", Key=f"zssar/objects/{sha}", Body=bytes(body))
     verify_store(cfg, remote=remote, repair=True)
     verify_store(cfg, remote=remote)
+
+
+def test_cache_ls_and_verify_take_the_remote_as_an_argument(tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    cfg, keys = team_store(tmp_path / "a")
+    remote = str(tmp_path / "remote")
+    push(cfg, remote)
+    store = ["--set", f"store={cfg.store}"]
+    for args in (["cache", "ls", remote], ["cache", "verify", remote], ["cache", "verify", "--remote", remote]):
+        result = CliRunner().invoke(app, [*args, *store])
+        assert result.exit_code == 0, result.output
+    assert keys["features"] in CliRunner().invoke(app, ["cache", "ls", remote, *store]).output
+    result = CliRunner().invoke(app, ["cache", "verify", remote, "--remote", str(tmp_path / "other"), *store])
+    assert result.exit_code == 2 and "two remotes given" in result.output
+    result = CliRunner().invoke(app, ["cache", "verify", "--repair", *store])
+    assert result.exit_code == 2 and "give the remote to repair" in result.output
