@@ -18,13 +18,7 @@ model on the carve's test parts.
 
 from __future__ import annotations
 
-import copy
 import functools
-import hashlib
-import os
-import signal
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,11 +27,11 @@ import numpy as np
 from pipeline.artifacts.feature_sets import FeatureSet, Part
 from pipeline.catalog import Split
 from pipeline.errors import PipelineError
+from pipeline.zsl.cycles import CycleEval, SelectedModel, derive, train_branches
 from pipeline.zsl.methods import METHODS
 from pipeline.zsl.presets import Hyper
 
 LATENTS_PER_CLASS = 100
-EVAL_CHUNK = 8192
 
 
 @dataclass
@@ -50,26 +44,6 @@ class Branch:
     unseen_text: Any  # (n_unseen, d_t) tensor
     test_seen: dict[str, Any]  # class_idx, inputs (tensor), seen_logits
     test_unseen: dict[str, Any]
-
-
-@dataclass
-class CycleEval:
-    zsl_top1: float
-    zsl_pred: np.ndarray  # on the unseen test part
-    probs_seen: np.ndarray  # ZSL probabilities on the seen test part
-    probs_unseen: np.ndarray
-    skeleton_mu: np.ndarray  # latents of a subsample of the unseen test part
-    text_mu: np.ndarray  # text-encoder means of the unseen classes
-    loss: float
-
-
-@dataclass
-class SelectedModel:
-    """The main model as it was after the selected cycle, kept so `zssar predict` can use it."""
-
-    state: dict[str, Any]  # a copy of its state_dict
-    classifier_rng: Any  # the main classifier generator's state before that cycle's evaluation:
-    # replaying it refits exactly the ZSL classifier the result was scored with
 
 
 @dataclass
@@ -115,7 +89,7 @@ def run_seed(
         main_evals, states = _ridge_evals(main, sample), []
         val_evals = _ridge_evals(val, None) if val is not None else None
     else:
-        (main_evals, states), val_evals = _train_branches(main, val, build_val, hp, seed, sample, processes)
+        (main_evals, states), val_evals = train_branches(main, val, build_val, hp, seed, sample, processes)
 
     test_selected = int(np.argmax([e.zsl_top1 for e in main_evals]))
     if val_evals is None:
@@ -158,104 +132,6 @@ def run_seed(
     )
 
 
-def _train_branches(
-    main: Branch,
-    val: Branch | None,
-    build_val: Callable[[], Branch] | None,
-    hp: Hyper,
-    seed: int,
-    sample: np.ndarray,
-    processes: int,
-) -> tuple[tuple[list[CycleEval], list[SelectedModel]], list[CycleEval] | None]:
-    """The main model's evaluations and per-cycle states, and the validation model's evaluations. Each
-    branch draws from its own streams, so training them one after the other or (on the CPU, `processes`
-    >= 2) the validation model in a second process gives the same results; the second process halves the
-    wall time of a seed on two free cores. The worker builds its branch from the feature parts (`build_val`,
-    NumPy arrays sent through the pipe): tensors would travel through shared memory, which containers
-    often keep small."""
-    import torch
-
-    if val is None or build_val is None:  # no validation carve (both are None together)
-        return _train_branch("main", main, hp, seed, sample, keep=True), None
-    if processes < 2 or main.data.features.device.type != "cpu":
-        return _train_branch("main", main, hp, seed, sample, keep=True), _train_branch("val", val, hp, seed)[0]
-    import concurrent.futures
-    import multiprocessing
-
-    with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        future = pool.submit(_train_branch_in_worker, build_val, hp, seed, torch.get_num_threads(), os.getpid())
-        main_out = _train_branch("main", main, hp, seed, sample, keep=True)
-        return main_out, future.result()
-
-
-def _train_branch_in_worker(
-    build: Callable[[], Branch], hp: Hyper, seed: int, threads: int, parent: int
-) -> list[CycleEval]:
-    """The validation branch in a worker process, with the parent's thread count. A killed parent takes
-    the worker with it (a watcher thread exits when the worker is re-parented), so no orphan keeps
-    training."""
-    import threading
-
-    import torch
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(2)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it ends this worker
-    torch.set_num_threads(threads)
-    return _train_branch("val", build(), hp, seed)[0]
-
-
-def _train_branch(
-    name: str, b: Branch, hp: Hyper, seed: int, sample: np.ndarray | None = None, keep: bool = False
-) -> tuple[list[CycleEval], list[SelectedModel]]:
-    """Train one branch's model cycle by cycle and evaluate it after each; with `keep`, a copy of its state
-    after every cycle (for the model kept for `zssar predict`), with the classifier generator's state
-    before that cycle's evaluation."""
-    from pipeline.zsl.train import build_model, train_cycles
-
-    model = build_model(b.data, hp, derive(seed, name, "init"))
-    gen = _generator(b.data.features.device, derive(seed, name, "classifier"))
-    evals: list[CycleEval] = []
-    states: list[SelectedModel] = []
-    for _, loss in train_cycles(model, b.data, hp, derive(seed, name, "train")):
-        if keep:
-            states.append(SelectedModel(copy.deepcopy(model.state_dict()), gen.get_state()))
-        evals.append(_evaluate_cycle(model, b, hp, gen, loss, sample))
-    return evals, states
-
-
-def _evaluate_cycle(
-    model: Any, b: Branch, hp: Hyper, gen: Any, loss: float, sample: np.ndarray | None
-) -> CycleEval:
-    """A fresh ZSL classifier for this cycle's model, and its outputs on the branch's test parts."""
-    import torch
-
-    from pipeline.zsl.classifier import fit_zsl_classifier
-    from pipeline.zsl.evaluate import accuracy
-
-    cls = fit_zsl_classifier(
-        model, b.unseen_text, b.unseen_classes, hp.classifier_samples, hp.classifier_epochs, hp.classifier_lr, gen
-    )
-    mu_u = _encode(model, b.test_unseen["inputs"])
-    mu_s = _encode(model, b.test_seen["inputs"])
-    probs_u = cls.probs(mu_u)
-    pred = b.unseen_classes[probs_u.argmax(1)]
-    with torch.no_grad():
-        text_mu = model.text_encoder(b.unseen_text)[0].cpu().numpy()
-    mu_sample = (
-        mu_u[torch.as_tensor(sample, device=mu_u.device)].cpu().numpy()
-        if sample is not None
-        else np.zeros((0, mu_u.shape[1]), np.float32)
-    )
-    return CycleEval(
-        accuracy(pred, b.test_unseen["class_idx"]), pred, cls.probs(mu_s), probs_u, mu_sample, text_mu, loss
-    )
-
-
 def _ridge_evals(b: Branch, sample: np.ndarray | None) -> list[CycleEval]:
     """The ridge baseline's outputs for every penalty of its grid, in the place of training cycles."""
     from pipeline.zsl.evaluate import accuracy
@@ -281,20 +157,6 @@ def _ridge_evals(b: Branch, sample: np.ndarray | None) -> list[CycleEval]:
         )
         for o in outs
     ]
-
-
-def _encode(model: Any, inputs: Any) -> Any:
-    """Skeleton encoder means, in chunks so large test sets stay within memory."""
-    import torch
-
-    with torch.no_grad():
-        return (
-            torch.cat(
-                [model.skeleton_encoder(inputs[i : i + EVAL_CHUNK])[0] for i in range(0, len(inputs), EVAL_CHUNK)]
-            )
-            if len(inputs)
-            else torch.zeros(0, model.skeleton_encoder.head.out_features // 2, device=inputs.device)
-        )
 
 
 def _gzsl(gate: Any, b: Branch, e: CycleEval) -> dict[str, Any]:
@@ -424,14 +286,3 @@ def check_feature_set(fs: FeatureSet, split: Split, hp: Hyper) -> None:
     val_unseen = set(split.val_unseen)
     if val_unseen & set(split.unseen):
         raise PipelineError(f"split {split.name}: its validation carve overlaps the unseen classes")
-
-
-def derive(seed: int, *names: str) -> int:
-    """A seed for one named random stream of a run, so streams never share state."""
-    return int.from_bytes(hashlib.sha256(":".join([str(seed), *names]).encode()).digest()[:4], "little")
-
-
-def _generator(device: Any, seed: int) -> Any:
-    import torch
-
-    return torch.Generator(device=device).manual_seed(seed)

@@ -1,0 +1,165 @@
+"""Training a method's models cycle by cycle and evaluating each cycle: the main branch and the validation
+branch (on the CPU, the latter in a second process), each from its own seeded streams."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import os
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from pipeline.zsl.presets import Hyper
+
+if TYPE_CHECKING:
+    from pipeline.zsl.protocol import Branch
+
+EVAL_CHUNK = 8192
+
+
+@dataclass
+class CycleEval:
+    zsl_top1: float
+    zsl_pred: np.ndarray  # on the unseen test part
+    probs_seen: np.ndarray  # ZSL probabilities on the seen test part
+    probs_unseen: np.ndarray
+    skeleton_mu: np.ndarray  # latents of a subsample of the unseen test part
+    text_mu: np.ndarray  # text-encoder means of the unseen classes
+    loss: float
+
+
+@dataclass
+class SelectedModel:
+    """The main model as it was after the selected cycle, kept so `zssar predict` can use it."""
+
+    state: dict[str, Any]  # a copy of its state_dict
+    classifier_rng: Any  # the main classifier generator's state before that cycle's evaluation:
+    # replaying it refits exactly the ZSL classifier the result was scored with
+
+
+def train_branches(
+    main: Branch,
+    val: Branch | None,
+    build_val: Callable[[], Branch] | None,
+    hp: Hyper,
+    seed: int,
+    sample: np.ndarray,
+    processes: int,
+) -> tuple[tuple[list[CycleEval], list[SelectedModel]], list[CycleEval] | None]:
+    """The main model's evaluations and per-cycle states, and the validation model's evaluations. Each
+    branch draws from its own streams, so training them one after the other or (on the CPU, `processes`
+    >= 2) the validation model in a second process gives the same results; the second process halves the
+    wall time of a seed on two free cores. The worker builds its branch from the feature parts (`build_val`,
+    NumPy arrays sent through the pipe): tensors would travel through shared memory, which containers
+    often keep small."""
+    import torch
+
+    if val is None or build_val is None:  # no validation carve (both are None together)
+        return train_branch("main", main, hp, seed, sample, keep=True), None
+    if processes < 2 or main.data.features.device.type != "cpu":
+        return train_branch("main", main, hp, seed, sample, keep=True), train_branch("val", val, hp, seed)[0]
+    import concurrent.futures
+    import multiprocessing
+
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        future = pool.submit(_train_branch_in_worker, build_val, hp, seed, torch.get_num_threads(), os.getpid())
+        main_out = train_branch("main", main, hp, seed, sample, keep=True)
+        return main_out, future.result()
+
+
+def _train_branch_in_worker(
+    build: Callable[[], Branch], hp: Hyper, seed: int, threads: int, parent: int
+) -> list[CycleEval]:
+    """The validation branch in a worker process, with the parent's thread count. A killed parent takes
+    the worker with it (a watcher thread exits when the worker is re-parented), so no orphan keeps
+    training."""
+    import threading
+
+    import torch
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(2)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it ends this worker
+    torch.set_num_threads(threads)
+    return train_branch("val", build(), hp, seed)[0]
+
+
+def train_branch(
+    name: str, b: Branch, hp: Hyper, seed: int, sample: np.ndarray | None = None, keep: bool = False
+) -> tuple[list[CycleEval], list[SelectedModel]]:
+    """Train one branch's model cycle by cycle and evaluate it after each; with `keep`, a copy of its state
+    after every cycle (for the model kept for `zssar predict`), with the classifier generator's state
+    before that cycle's evaluation."""
+    from pipeline.zsl.train import build_model, train_cycles
+
+    model = build_model(b.data, hp, derive(seed, name, "init"))
+    gen = generator(b.data.features.device, derive(seed, name, "classifier"))
+    evals: list[CycleEval] = []
+    states: list[SelectedModel] = []
+    for _, loss in train_cycles(model, b.data, hp, derive(seed, name, "train")):
+        if keep:
+            states.append(SelectedModel(copy.deepcopy(model.state_dict()), gen.get_state()))
+        evals.append(_evaluate_cycle(model, b, hp, gen, loss, sample))
+    return evals, states
+
+
+def _evaluate_cycle(
+    model: Any, b: Branch, hp: Hyper, gen: Any, loss: float, sample: np.ndarray | None
+) -> CycleEval:
+    """A fresh ZSL classifier for this cycle's model, and its outputs on the branch's test parts."""
+    import torch
+
+    from pipeline.zsl.classifier import fit_zsl_classifier
+    from pipeline.zsl.evaluate import accuracy
+
+    cls = fit_zsl_classifier(
+        model, b.unseen_text, b.unseen_classes, hp.classifier_samples, hp.classifier_epochs, hp.classifier_lr, gen
+    )
+    mu_u = _encode(model, b.test_unseen["inputs"])
+    mu_s = _encode(model, b.test_seen["inputs"])
+    probs_u = cls.probs(mu_u)
+    pred = b.unseen_classes[probs_u.argmax(1)]
+    with torch.no_grad():
+        text_mu = model.text_encoder(b.unseen_text)[0].cpu().numpy()
+    mu_sample = (
+        mu_u[torch.as_tensor(sample, device=mu_u.device)].cpu().numpy()
+        if sample is not None
+        else np.zeros((0, mu_u.shape[1]), np.float32)
+    )
+    return CycleEval(
+        accuracy(pred, b.test_unseen["class_idx"]), pred, cls.probs(mu_s), probs_u, mu_sample, text_mu, loss
+    )
+
+
+def _encode(model: Any, inputs: Any) -> Any:
+    """Skeleton encoder means, in chunks so large test sets stay within memory."""
+    import torch
+
+    with torch.no_grad():
+        return (
+            torch.cat(
+                [model.skeleton_encoder(inputs[i : i + EVAL_CHUNK])[0] for i in range(0, len(inputs), EVAL_CHUNK)]
+            )
+            if len(inputs)
+            else torch.zeros(0, model.skeleton_encoder.head.out_features // 2, device=inputs.device)
+        )
+
+
+def derive(seed: int, *names: str) -> int:
+    """A seed for one named random stream of a run, so streams never share state."""
+    return int.from_bytes(hashlib.sha256(":".join([str(seed), *names]).encode()).digest()[:4], "little")
+
+
+def generator(device: Any, seed: int) -> Any:
+    import torch
+
+    return torch.Generator(device=device).manual_seed(seed)
