@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import subprocess
 import sys
@@ -19,9 +20,9 @@ from pipeline.artifacts.kinds import BACKBONE as KIND
 from pipeline.errors import PipelineError
 from pipeline.skeleton import fit as fit_module
 from pipeline.skeleton.extract import extract_prepared
-from pipeline.skeleton.fit import fit_prepared, load_backbone
+from pipeline.skeleton.fit import class_targets, fit_prepared, load_backbone
 from pipeline.skeleton.graph import CENTRIFUGAL, CENTRIPETAL, SELF, adjacency, hop_distance, spatial_partitions
-from pipeline.skeleton.keys import backbone_spec
+from pipeline.skeleton.keys import ClassTexts, backbone_keys, backbone_spec
 from pipeline.skeleton.layouts import MSR20, NTU25, Layout
 from pipeline.skeleton.model import STGCN
 from pipeline.store import Store, hash_spec
@@ -323,3 +324,74 @@ def test_extract_features_on_prepared_synthetic_data(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[-1] == key
+
+
+# ---- text objective ----------------------------------------------------------------------------------
+
+TINY_TEXT = ClassTexts("tiny-text", np.random.default_rng(0).normal(size=(6, 16)).astype(np.float32))
+
+
+def test_cross_entropy_keys_are_those_before_the_text_objective(fitted):
+    """objective=ce keeps its keys (and with them every cached backbone): the text settings stay out."""
+    cfg, _, split, keys, _ = fitted
+    assert keys == {"main": "43806e50e62fb637e4ece044fe1449d3", "val": "b3e2b1fd33440bb09e4ca8b5dfd8db15"}
+    assert backbone_keys(DATA_KEY, split, cfg, "any-text-key") == keys
+    cfg = copy.deepcopy(cfg)
+    cfg.skeleton.backbone.tau = 0.5  # unused by ce
+    assert backbone_keys(DATA_KEY, split, cfg) == keys
+
+
+def test_text_keys_follow_the_objective_tau_and_text(fitted):
+    cfg, _, split, keys, _ = fitted
+    text = copy.deepcopy(cfg)
+    text.skeleton.backbone.objective = "text"
+    with pytest.raises(PipelineError, match="needs the class text features"):
+        backbone_keys(DATA_KEY, split, text)
+    first = backbone_keys(DATA_KEY, split, text, "text-a")
+    both, warmer = copy.deepcopy(text), copy.deepcopy(text)
+    both.skeleton.backbone.objective = "both"
+    warmer.skeleton.backbone.tau = 0.2
+    others = [keys, backbone_keys(DATA_KEY, split, text, "text-b"), backbone_keys(DATA_KEY, split, both, "text-a")]
+    others.append(backbone_keys(DATA_KEY, split, warmer, "text-a"))
+    assert all(first["main"] != other["main"] for other in others)
+    text.skeleton.backbone.objective = "clip"
+    with pytest.raises(PipelineError, match="skeleton.backbone.objective"):
+        backbone_keys(DATA_KEY, split, text, "text-a")
+
+
+def test_text_targets_are_centred_on_the_mean_class_text():
+    targets = class_targets(TINY_TEXT.table, (0, 1, 3, 4))
+    np.testing.assert_allclose(np.linalg.norm(targets, axis=1), 1.0, rtol=1e-5)
+    centred = TINY_TEXT.table[[0, 1, 3, 4]] - TINY_TEXT.table[[0, 1, 3, 4]].mean(0)
+    np.testing.assert_allclose(targets, centred / np.linalg.norm(centred, axis=1, keepdims=True), rtol=1e-5)
+
+
+@pytest.mark.parametrize("objective", ["text", "both"])
+def test_text_objective_trains_and_extracts_a_projection(tmp_path, objective):
+    cfg, prepared, split = tiny_config(tmp_path), tiny_prepared(), tiny_split()
+    cfg.skeleton.backbone.objective = objective
+    with pytest.raises(PipelineError, match="no class text features"):
+        fit_prepared(prepared, DATA_KEY, split, cfg)
+    keys = fit_prepared(prepared, DATA_KEY, split, cfg, text=TINY_TEXT)
+    assert keys == backbone_keys(DATA_KEY, split, cfg, TINY_TEXT.key)
+    store = Store(tmp_path)
+    info = store.meta(KIND, keys["main"])["info"]
+    assert info["text"] == "tiny-text" and info["model"]["objective"] == objective
+    assert info["model"]["text_dim"] == 16 and info["model"]["tau"] == 0.1
+    assert store.meta(KIND, keys["main"])["spec"]["text"] == "tiny-text"
+    fs = load_feature_set(store, extract_prepared(prepared, DATA_KEY, split, cfg, keys))
+    for name, part in fs.parts.items():
+        n_seen = 4 if name.startswith("val") else 5
+        assert part.projection.shape == (len(part), 16) and part.logits.shape == (len(part), n_seen), name
+        np.testing.assert_allclose(np.linalg.norm(part.projection, axis=1), 1.0, rtol=1e-4)
+    part = fs["test_seen"]
+    model, _ = load_backbone(store, keys["main"])
+    rows = np.searchsorted(prepared.sample_id, part.sample_id)
+    with torch.inference_mode():
+        out = model(torch.from_numpy(prepared.x[rows].astype(np.float32)))
+    np.testing.assert_allclose(out.projection.numpy(), part.projection, rtol=1e-4, atol=1e-5)
+    cosines = part.projection @ class_targets(TINY_TEXT.table, split.seen).T / 0.1
+    np.testing.assert_allclose(out.text_logits.numpy(), cosines, rtol=1e-3, atol=1e-3)
+    if objective == "text":  # the logits the GZSL gate reads are the scaled cosines
+        np.testing.assert_allclose(part.logits, cosines, rtol=1e-3, atol=1e-3)
+        assert model.classifier is None

@@ -4,8 +4,10 @@ A feature set is one store artifact of kind `skeleton-features` holding one Parq
 `train`, `test_seen`, `test_unseen` for the split, and `val_train`, `val_test_seen`, `val_test_unseen`
 for its validation carve (a backbone trained on the pseudo-seen classes only). Each row: `sample_id`,
 `class_idx` (dataset class index), `feature` (pooled embedding), `logits` (the backbone's scores over
-its own seen classes, in the order of `seen_classes` in the metadata), and optionally `temporal`
-(T' x D time-resolved features, flattened; shape in the metadata) for the temporal frequency mode.
+its own seen classes, in the order of `seen_classes` in the metadata), optionally `temporal`
+(T' x D time-resolved features, flattened; shape in the metadata) for the temporal frequency mode, and
+optionally `projection` (the text head's output of a backbone trained with a text objective, in the text
+space, L2-normalised) for the `direct` method.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class Part:
     logits: np.ndarray | None = None
     temporal: np.ndarray | None = None
     seen_classes: tuple[int, ...] = ()
+    projection: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.class_idx)
@@ -77,6 +80,8 @@ def write_part(folder: Path, name: str, part: Part, info: dict[str, Any] | None 
         t = np.asarray(part.temporal, dtype=np.float32)
         meta["temporal_shape"] = list(t.shape[1:])
         cols["temporal"] = t.reshape(len(t), -1)
+    if part.projection is not None:
+        cols["projection"] = np.asarray(part.projection, dtype=np.float32)
     write_table(folder / f"{name}.parquet", cols, meta)
 
 
@@ -96,6 +101,7 @@ def read_part(path: Path, temporal: bool = True) -> Part:
         logits=cols.get("logits"),
         temporal=steps,
         seen_classes=tuple(meta.get("seen_classes", ())),
+        projection=cols.get("projection"),
     )
 
 

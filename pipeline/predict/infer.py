@@ -150,11 +150,18 @@ class Predictor:
 
         temporal = self.model.info["time_steps"] is not None
         with torch_threads(1 if len(x) <= ONE_THREAD_CLIPS else 0):
-            feature, logits, time_resolved = run_backbone(
+            ran = run_backbone(
                 self.backbone, x, np.arange(len(x)), Runtime(self.device), self.batch_size, temporal, "predict"
             )
-            inputs = np.ascontiguousarray(time_resolved.transpose(0, 2, 1)) if temporal else feature
+            inputs = (
+                ran.projection
+                if self.model.uses_projection
+                else np.ascontiguousarray(ran.temporal.transpose(0, 2, 1))
+                if temporal
+                else ran.feature
+            )
             out = {"probs": self.scorer.probs(self.model.latents(torch.as_tensor(inputs, dtype=torch.float32)))}
+            logits = ran.logits
         if self.generalized:
             from pipeline.zsl.gate import gate_features, softmax
 

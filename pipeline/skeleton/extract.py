@@ -1,14 +1,15 @@
 """`zssar skeleton extract`: the split's backbones turn every clip of every part into features.
 
 The parts, and the backbone, classes and subjects of each, are listed in keys.py. Rows carry the
-pooled feature, the backbone's logits over its own seen classes (`Part.seen_classes` gives their order)
-and, with `temporal_features`, the time-resolved (T', D) features.
+pooled feature, the backbone's logits over its own seen classes (`Part.seen_classes` gives their order),
+with `temporal_features` the time-resolved (T', D) features, and for a backbone with a text objective the
+projection into the text space (L2-normalised).
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -91,7 +92,7 @@ def _extract(
             indices = selected[name]
             if len(indices) == 0:
                 warn(f"part {name}: no clips of its classes from the {p['subjects']} subjects; writing it empty")
-            feature, logits, temporal = run_backbone(
+            out = run_backbone(
                 model,
                 prepared.x,
                 indices,
@@ -107,10 +108,11 @@ def _extract(
                 Part(
                     sample_id=prepared.sample_id[indices],
                     class_idx=prepared.label[indices],
-                    feature=feature,
-                    logits=logits,
-                    temporal=temporal,
+                    feature=out.feature,
+                    logits=out.logits,
+                    temporal=out.temporal,
                     seen_classes=seen,
+                    projection=out.projection,
                 ),
                 info={"backbone": backbones[p["backbone"]], "split": split.name},
             )
@@ -136,6 +138,15 @@ def _check_backbone(
         raise PipelineError(f"{where}: the {role} backbone does not match the split: {'; '.join(problems)}")
 
 
+class Extracted(NamedTuple):
+    """A backbone's outputs for a set of clips, float32 numpy."""
+
+    feature: np.ndarray  # (N, D)
+    logits: np.ndarray  # (N, classes)
+    temporal: np.ndarray | None  # (N, T', D), when asked for
+    projection: np.ndarray | None  # (N, d_text), for a backbone with a text objective
+
+
 def run_backbone(
     model: torch.nn.Module,
     x: np.ndarray,
@@ -145,27 +156,29 @@ def run_backbone(
     temporal: bool,
     description: str = "extract",
     num_workers: int = 0,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Pooled features (N, D), logits (N, classes) and maybe temporal features (N, T', D) of clips `x[indices]`.
+) -> Extracted:
+    """Pooled features, logits, maybe temporal features and the text projection of clips `x[indices]`.
 
-    Eval mode, no augmentation, batched, autocast on CUDA; float32 numpy out.
+    Eval mode, no augmentation, batched, autocast on CUDA.
     """
     model.eval()
     if len(indices) == 0:  # one blank clip gives the shapes of an empty part
         blank = np.zeros((1, *x.shape[1:]), np.float32)
-        feature, logits, temporals = run_backbone(model, blank, np.arange(1), rt, 1, temporal, description)
-        return feature[:0], logits[:0], None if temporals is None else temporals[:0]
+        one = run_backbone(model, blank, np.arange(1), rt, 1, temporal, description)
+        return Extracted(*(None if a is None else a[:0] for a in one))
     loader, _ = make_loader(x, indices, None, batch_size, rt, num_workers, shuffle=False, seed=0)
     # Each batch is written at its positions into arrays allocated once: concatenating a list of batches
     # would hold the largest output (the temporal features) twice.
-    out: list[np.ndarray] = []
+    out: dict[str, np.ndarray] = {}
     with torch.inference_mode():
         for xb, positions in track(loader, description, total=len(loader)):
             with rt.autocast():
                 result = model(xb.to(rt.device, non_blocking=True), temporal=temporal)
-            batch = [result.feature, result.logits] + ([result.temporal] if temporal else [])
-            if not out:
-                out = [np.empty((len(indices), *b.shape[1:]), np.float32) for b in batch]
-            for array, b in zip(out, batch):
-                array[positions.numpy()] = b.float().cpu().numpy()
-    return out[0], out[1], out[2] if temporal else None
+            batch = {name: getattr(result, name) for name in Extracted._fields}
+            for name, b in batch.items():
+                if b is None:
+                    continue
+                if name not in out:
+                    out[name] = np.empty((len(indices), *b.shape[1:]), np.float32)
+                out[name][positions.numpy()] = b.float().cpu().numpy()
+    return Extracted(**{name: out.get(name) for name in Extracted._fields})

@@ -7,7 +7,11 @@ subjects only; no unseen class ever reaches either, which is asserted on the sel
 
 Each backbone is a store artifact of kind `backbone`: `model.pt` (state dict) plus the classes (dataset
 indices, in classifier-output order), subjects, data key, layout, preset, epochs, final train accuracy
-and the resolved config in its info. While training, a resumable checkpoint is written atomically to
+and the resolved config in its info. With a text objective (`skeleton.backbone.objective`) it learns
+against the seen classes' fused text vectors, centred on their mean and renormalised (`class_targets`),
+which are saved with the weights and whose text features' key is part of the backbone's key.
+
+While training, a resumable checkpoint is written atomically to
 `<store>/tmp/backbone-<key>.ckpt` after every epoch; a rerun after an interruption continues from it.
 The random streams (shuffling, augmentation, dropout) are reseeded at every epoch from (seed, epoch,
 rank), so a resumed run draws exactly what the uninterrupted one would have, without RNG state.
@@ -36,10 +40,10 @@ from pipeline.errors import PipelineError
 from pipeline.hardware import torch_threads
 from pipeline.skeleton.clips import Prepared
 from pipeline.skeleton.device import Runtime, runtime
-from pipeline.skeleton.keys import ARCH_VERSION, backbone_keys, backbone_spec, roles
+from pipeline.skeleton.keys import ARCH_VERSION, ClassTexts, backbone_keys, backbone_spec, roles, uses_text
 from pipeline.skeleton.layouts import BUILTIN_LAYOUTS, Layout, get_layout
 from pipeline.skeleton.loader import augment, make_loader
-from pipeline.skeleton.model import STGCN, build_model
+from pipeline.skeleton.model import STGCN, BackboneOutput, build_model
 from pipeline.skeleton.settings import BackboneConfig
 from pipeline.store import Store
 from pipeline.store.atomic import atomic_path
@@ -55,16 +59,27 @@ class TrainResult:
 
 
 def fit_prepared(
-    prepared: Prepared, data_key: str, split: Split, cfg: Config, keys: dict[str, str] | None = None
+    prepared: Prepared,
+    data_key: str,
+    split: Split,
+    cfg: Config,
+    keys: dict[str, str] | None = None,
+    text: ClassTexts | None = None,
 ) -> dict[str, str]:
     """Train the split's backbones (role -> store key; default: the keys the configuration gives) that the
-    store lacks, on already prepared clips (`data_key` names them in the store)."""
-    keys = keys or backbone_keys(data_key, split, cfg)
+    store lacks, on already prepared clips (`data_key` names them in the store); `text`: the class texts a
+    text objective trains against."""
+    if uses_text(cfg.skeleton.backbone) and text is None:
+        raise PipelineError(
+            f"skeleton.backbone.objective = {cfg.skeleton.backbone.objective}: no class text features given"
+        )
+    text = text if uses_text(cfg.skeleton.backbone) else None
+    keys = keys or backbone_keys(data_key, split, cfg, text.key if text else None)
     store = Store(cfg.store)
     layout = layout_for(prepared, store, data_key)
     with runtime(cfg.device, cfg.skeleton.backbone.amp) as rt, torch_threads(backbone_threads(cfg, rt)):
         return {
-            role: _fit_one(prepared, data_key, layout, split, role, key, cfg, store, rt)
+            role: _fit_one(prepared, data_key, layout, split, role, key, cfg, store, rt, text)
             for role, key in keys.items()
         }
 
@@ -94,10 +109,11 @@ def _fit_one(
     cfg: Config,
     store: Store,
     rt: Runtime,
+    text: ClassTexts | None,
 ) -> str:
     classes, forbidden = roles(split)[role]
     bcfg = cfg.skeleton.backbone
-    spec = backbone_spec(data_key, classes, split.name, bcfg, cfg.seed)
+    spec = backbone_spec(data_key, classes, split.name, bcfg, cfg.seed, text.key if text else None)
     if store.has(BACKBONE, key):
         if rt.main:
             summary(f"backbone {role}: cached, {len(classes)} classes, key {key}")
@@ -118,7 +134,10 @@ def _fit_one(
     if missing and rt.main:
         warn(f"backbone {role}: classes {missing} have no training clips; their logits will stay untrained")
     resume = store.root / "tmp" / f"backbone-{key}.ckpt"
-    result = train_backbone(prepared, indices, classes, layout, bcfg, cfg.seed, rt, resume=resume, label=role)
+    targets = class_targets(text.table, classes) if text is not None else None
+    result = train_backbone(
+        prepared, indices, classes, layout, bcfg, cfg.seed, rt, resume=resume, label=role, class_text=targets
+    )
     if rt.main:
         model = result.model
         info_ = {
@@ -142,9 +161,12 @@ def _fit_one(
                 "embed_dim": bcfg.embed_dim,
                 "inputs": list(bcfg.inputs),
                 "dropout": bcfg.dropout,
+                **_text_model(bcfg, targets),
             },
             "config": cfg.to_dict(),
         }
+        if text is not None:
+            info_["text"] = text.key
         write_backbone(store, key, spec, info_, model.state_dict())
         resume.unlink(missing_ok=True)
         summary(
@@ -154,6 +176,24 @@ def _fit_one(
         )
     rt.barrier()
     return key
+
+
+def class_targets(table: np.ndarray, classes: tuple[int, ...]) -> np.ndarray:
+    """The text targets of a backbone's classes (rows in classifier-output order): their fused vectors,
+    centred on their mean and renormalised. Sentence embeddings share a large common direction; without
+    it the cosines separate the classes instead of all sitting near one value."""
+    rows = np.asarray(table, dtype=np.float64)[list(classes)]
+    if not np.isfinite(rows).all():
+        raise PipelineError("class text features: non-finite values in the fused vectors")
+    centred = rows - rows.mean(axis=0)
+    return (centred / np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
+def _text_model(bcfg: BackboneConfig, targets: np.ndarray | None) -> dict[str, Any]:
+    """The text objective's architecture settings (none for `ce`, so its info stays as it was)."""
+    if targets is None:
+        return {}
+    return {"objective": bcfg.objective, "text_dim": int(targets.shape[1]), "tau": bcfg.tau}
 
 
 def load_backbone(store: Store, key: str, device: torch.device | str = "cpu") -> tuple[STGCN, dict[str, Any]]:
@@ -194,14 +234,23 @@ def train_backbone(
     rt: Runtime,
     resume: Path | None = None,
     label: str = "backbone",
+    class_text: np.ndarray | None = None,
 ) -> TrainResult:
-    """Train one backbone on `prepared.x[indices]` to classify `classes` (sorted; output i = classes[i])."""
+    """Train one backbone on `prepared.x[indices]` to classify `classes` (sorted; output i = classes[i]);
+    a text objective needs `class_text`, the classes' targets (class_targets), row i for classes[i]."""
     from torch.nn.parallel import DistributedDataParallel
 
     started = time.perf_counter()
     targets = np.searchsorted(np.asarray(classes), prepared.label[indices]).astype(np.int64)
     torch.manual_seed(seed)
-    model = build_model(layout, len(classes), bcfg.preset, bcfg.embed_dim, bcfg.inputs, bcfg.dropout).to(rt.device)
+    if uses_text(bcfg) and class_text is None:
+        raise PipelineError(f"skeleton.backbone.objective = {bcfg.objective}: no class text vectors given")
+    text_model = _text_model(bcfg, class_text if uses_text(bcfg) else None)
+    model = build_model(
+        layout, len(classes), bcfg.preset, bcfg.embed_dim, bcfg.inputs, bcfg.dropout, **text_model
+    ).to(rt.device)
+    if text_model:
+        model.set_class_text(torch.as_tensor(class_text, device=rt.device))
     net: nn.Module = model
     if rt.world > 1:
         net = DistributedDataParallel(model, device_ids=[rt.device.index] if rt.cuda else None)
@@ -267,8 +316,9 @@ def _train_epoch(
         x = augment(x.to(rt.device, non_blocking=True), generator, bcfg.rotate_deg, bcfg.scale)
         y = y.to(rt.device, non_blocking=True)
         with rt.autocast():
-            logits = net(x).logits
-        loss = criterion(logits.float(), y)
+            out = net(x)
+        logits = out.logits
+        loss = _loss(out, y, criterion, bcfg.objective)
         optimiser.zero_grad(set_to_none=True)
         scaler.scale(loss).backward()
         scaler.step(optimiser)
@@ -283,6 +333,14 @@ def _train_epoch(
             f"backbone {description}: loss {loss_sum / max(total, 1):.3f}, train acc {correct / max(total, 1):.3f}"
         )
     return correct / max(total, 1)
+
+
+def _loss(out: BackboneOutput, y: torch.Tensor, criterion: nn.Module, objective: str) -> torch.Tensor:
+    """Cross-entropy over the classifier's logits (ce), the text logits (text), or the sum (both)."""
+    if objective == "ce":
+        return criterion(out.logits.float(), y)
+    text = criterion(out.text_logits.float(), y)
+    return text if objective == "text" else text + criterion(out.logits.float(), y)
 
 
 def _save_resume(

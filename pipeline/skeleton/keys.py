@@ -21,7 +21,10 @@ the gate fitted on them gets twice the samples).
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from pipeline.artifacts.kinds import BACKBONE as BACKBONE_KIND
 from pipeline.artifacts.kinds import SKELETON_FEATURES as FEATURES_KIND
@@ -37,6 +40,30 @@ EXTRACT_VERSION = 1
 # Settings that change neither the weights nor the features a backbone produces (threads: at most their
 # float rounding) stay out of its key.
 NOT_IN_KEY = ("num_workers", "eval_batch_size", "temporal_features", "threads")
+# Settings of the text objective: in the key only when the objective uses text, so the keys of
+# cross-entropy backbones stay those they had before the setting existed (and their cache stays valid).
+TEXT_ONLY = ("objective", "tau")
+OBJECTIVES = ("ce", "text", "both")
+
+
+@dataclass(frozen=True)
+class ClassTexts:
+    """The text features a text objective trains against: their store key and the fused (C, d) table
+    of every class of the dataset. The stage loads them (skeleton code never reads text artifacts)."""
+
+    key: str
+    table: np.ndarray
+
+
+def uses_text(bcfg: BackboneConfig) -> bool:
+    """Whether `skeleton.backbone.objective` trains against class texts; refuses unknown values."""
+    if bcfg.objective not in OBJECTIVES:
+        raise PipelineError(
+            f"skeleton.backbone.objective = {bcfg.objective!r}: choose one of {', '.join(OBJECTIVES)}"
+        )
+    if bcfg.objective != "ce" and not bcfg.tau > 0:
+        raise PipelineError(f"skeleton.backbone.tau = {bcfg.tau}: must be positive")
+    return bcfg.objective != "ce"
 
 
 def is_main_process() -> bool:
@@ -58,10 +85,15 @@ def backbone_spec(
     split_name: str,
     bcfg: BackboneConfig,
     seed: int,
+    text_key: str | None = None,
 ) -> dict[str, Any]:
-    """Everything that determines a backbone's weights; its hash is the store key."""
-    settings = {k: v for k, v in section_dict(bcfg).items() if k not in NOT_IN_KEY}
-    return {
+    """Everything that determines a backbone's weights; its hash is the store key. A text objective adds
+    the key of the text features it trains against (`text_key`, required then)."""
+    text = uses_text(bcfg)
+    settings = {
+        k: v for k, v in section_dict(bcfg).items() if k not in NOT_IN_KEY and (text or k not in TEXT_ONLY)
+    }
+    spec = {
         "data": data_key,
         "classes": list(classes),
         "split": split_name,
@@ -69,9 +101,16 @@ def backbone_spec(
         "seed": seed,
         "arch": ARCH_VERSION,
     }
+    if text:
+        if text_key is None:
+            raise PipelineError(
+                f"skeleton.backbone.objective = {bcfg.objective}: the backbone needs the class text features"
+            )
+        spec["text"] = text_key
+    return spec
 
 
-def backbone_key(data_key: str, split: Split, role: str, cfg: Config) -> str:
+def backbone_key(data_key: str, split: Split, role: str, cfg: Config, text_key: str | None = None) -> str:
     """The store key of a split's backbone of this role; refuses a split whose seen and unseen sets meet."""
     classes, forbidden = roles(split)[role]
     if set(classes) & set(forbidden):
@@ -79,12 +118,13 @@ def backbone_key(data_key: str, split: Split, role: str, cfg: Config) -> str:
             f"split {split.name}: classes {sorted(set(classes) & set(forbidden))} are both seen "
             f"and unseen for the {role} backbone"
         )
-    return hash_spec(BACKBONE_KIND, backbone_spec(data_key, classes, split.name, cfg.skeleton.backbone, cfg.seed))
+    spec = backbone_spec(data_key, classes, split.name, cfg.skeleton.backbone, cfg.seed, text_key)
+    return hash_spec(BACKBONE_KIND, spec)
 
 
-def backbone_keys(data_key: str, split: Split, cfg: Config) -> dict[str, str]:
-    """Role -> store key of both backbones of a split."""
-    return {role: backbone_key(data_key, split, role, cfg) for role in roles(split)}
+def backbone_keys(data_key: str, split: Split, cfg: Config, text_key: str | None = None) -> dict[str, str]:
+    """Role -> store key of both backbones of a split (`text_key`: see backbone_spec)."""
+    return {role: backbone_key(data_key, split, role, cfg, text_key) for role in roles(split)}
 
 
 UNSEEN_TEST = ("auto", "all", "test")

@@ -10,7 +10,10 @@ Network: input streams (joint, bone, velocity) stacked as channels -> BatchNorm 
 (kernel 9, maybe strided) -> BN -> dropout, plus a residual] -> mean over joints -> projection to
 `embed_dim` where the last block is narrower (1x1 conv, BN, ReLU) -> mean over bodies: the
 time-resolved features (N, T', D) -> mean over time: the pooled feature (N, D) -> linear classifier
-over the backbone's seen classes.
+over the backbone's seen classes (objective `ce`, `both`) and, for a text objective (`text`, `both`), a
+linear head to the text space, L2-normalised: the projection, whose cosines with the seen classes'
+(centred, fixed) text vectors over tau are the text logits. Objective `text` has no classifier; its
+logits are the text logits.
 """
 
 from __future__ import annotations
@@ -42,9 +45,11 @@ PRESETS: dict[str, tuple[tuple[int, int], ...]] = {
 class BackboneOutput(NamedTuple):
     """A tuple, so DistributedDataParallel and autograd see its tensors."""
 
-    logits: torch.Tensor  # (N, num_classes)
+    logits: torch.Tensor  # (N, num_classes): the classifier's, or the text logits (objective text)
     feature: torch.Tensor  # (N, D) pooled over time, joints and bodies
     temporal: torch.Tensor | None  # (N, T', D) pooled over joints and bodies only
+    projection: torch.Tensor | None = None  # (N, d_text) the text head's output, L2-normalised
+    text_logits: torch.Tensor | None = None  # (N, num_classes) cos(projection, class text) / tau
 
 
 class InputStreams(nn.Module):
@@ -157,8 +162,15 @@ class STGCN(nn.Module):
         embed_dim: int = 256,
         inputs: tuple[str, ...] = ("joint",),
         dropout: float = 0.1,
+        objective: str = "ce",
+        text_dim: int = 0,
+        tau: float = 0.1,
     ) -> None:
         super().__init__()
+        if objective != "ce" and text_dim < 1:
+            raise PipelineError(
+                f"skeleton.backbone.objective = {objective}: the backbone needs class text vectors"
+            )
         if preset not in PRESETS:
             raise PipelineError(f"skeleton.backbone.preset: unknown {preset!r}; choose from {', '.join(PRESETS)}")
         partitions = torch.from_numpy(spatial_partitions(layout))
@@ -175,8 +187,17 @@ class STGCN(nn.Module):
             if c_in == embed_dim
             else nn.Sequential(nn.Conv1d(c_in, embed_dim, 1), nn.BatchNorm1d(embed_dim), nn.ReLU(inplace=True))
         )
-        self.classifier = nn.Linear(embed_dim, num_classes)
+        # No classifier for objective text: DistributedDataParallel refuses parameters that get no gradient.
+        self.classifier = nn.Linear(embed_dim, num_classes) if objective != "text" else None
+        self.text_head = nn.Linear(embed_dim, text_dim) if objective != "ce" else None
+        if self.text_head is not None:  # set before training (set_class_text), then saved with the weights
+            self.register_buffer("class_text", torch.zeros(num_classes, text_dim))
         self.embed_dim = embed_dim
+        self.tau = tau
+
+    def set_class_text(self, text: torch.Tensor) -> None:
+        """The (centred, unit) text vectors of the seen classes, in classifier-output order."""
+        self.class_text.copy_(text)
 
     def forward(self, x: torch.Tensor, temporal: bool = False) -> BackboneOutput:
         n, m, t, v, c = x.shape
@@ -194,7 +215,12 @@ class STGCN(nn.Module):
         weight = (present / present.sum(dim=1, keepdim=True)).to(bodies.dtype)
         seq = torch.einsum("nmdt,nm->ntd", bodies.view(n, m, *per_time.shape[1:]), weight)  # (N, T', D)
         feature = seq.mean(dim=1)
-        return BackboneOutput(logits=self.classifier(feature), feature=feature, temporal=seq if temporal else None)
+        projection = text_logits = None
+        if self.text_head is not None:
+            projection = nn.functional.normalize(self.text_head(feature).float(), dim=1)
+            text_logits = projection @ self.class_text.T / self.tau
+        logits = self.classifier(feature) if self.classifier is not None else text_logits
+        return BackboneOutput(logits, feature, seq if temporal else None, projection, text_logits)
 
 
 def build_model(
@@ -204,5 +230,18 @@ def build_model(
     embed_dim: int,
     inputs: list[str] | tuple[str, ...],
     dropout: float,
+    objective: str = "ce",
+    text_dim: int = 0,
+    tau: float = 0.1,
 ) -> STGCN:
-    return STGCN(layout, num_classes, preset=preset, embed_dim=embed_dim, inputs=tuple(inputs), dropout=dropout)
+    return STGCN(
+        layout,
+        num_classes,
+        preset=preset,
+        embed_dim=embed_dim,
+        inputs=tuple(inputs),
+        dropout=dropout,
+        objective=objective,
+        text_dim=text_dim,
+        tau=tau,
+    )

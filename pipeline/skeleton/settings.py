@@ -51,6 +51,11 @@ class BackboneConfig:
     parent towards the centre), velocity (next frame minus this frame). Augmentation while training:
     a random rotation about the vertical (y) axis within +-rotate_deg and a random scale in
     [1 - scale, 1 + scale], drawn per clip from (seed, epoch). `amp` is autocast on CUDA only.
+    `objective`: `ce` (a linear classifier over the seen classes), `text` (a linear head from the pooled
+    feature to the text space, trained by cross-entropy over cos(head(z), t_c) / tau against the seen
+    classes' fused text vectors t_c, fixed, centred on their mean and renormalised), or `both` (the sum
+    of the two losses). With `text` or `both` the features carry the head's output as a `projection`
+    column, which the `direct` zero-shot method scores against class texts.
     """
 
     preset: str = "small"
@@ -72,6 +77,8 @@ class BackboneConfig:
     # faster on a machine whose cores other jobs share (bench/NOTES.md, B3)
     amp: bool = True
     temporal_features: bool = True
+    objective: str = "ce"
+    tau: float = 0.1  # temperature of the text objective's scaled cosines
 
 
 @dataclass
