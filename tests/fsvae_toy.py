@@ -43,9 +43,16 @@ class ToyText:
 
 
 def make_toy(
-    store: Store, temporal: bool = False, logits: bool = True, validation: bool = True, seed: int = 0
+    store: Store,
+    temporal: bool = False,
+    logits: bool = True,
+    validation: bool = True,
+    seed: int = 0,
+    projection: bool = False,
 ) -> tuple[str, ToyText]:
-    """Write a feature set for SPLIT into the store (and point the split's ref at it); return its key and texts."""
+    """Write a feature set for SPLIT into the store (and point the split's ref at it); return its key and texts.
+    With `projection`, each part gets a text-space projection as a text-trained backbone's: the class's
+    fused text centred on the backbone's seen classes' mean, plus noise, L2-normalised."""
     rng = np.random.default_rng(seed)
     z = rng.normal(size=(N_CLASSES, 6))
     text = ToyText(
@@ -55,6 +62,7 @@ def make_toy(
         }
     )
     proj = rng.normal(size=(6, 256)) / 2
+    fused = text.fused()
 
     def samples(classes, n, backbone_seen, noise):
         y = np.repeat(np.asarray(classes), n)
@@ -74,6 +82,11 @@ def make_toy(
             logits=lg.astype(np.float32) if logits else None,
             temporal=t,
             seen_classes=tuple(backbone_seen) if logits else (),
+            projection=_normalise(
+                fused[y] - fused[list(backbone_seen)].mean(0) + 0.1 * rng.normal(size=(len(y), 48))
+            )
+            if projection
+            else None,
         )
 
     parts = {
@@ -88,6 +101,8 @@ def make_toy(
             "val_test_unseen": samples(SPLIT.val_unseen, 15, SPLIT.val_seen, 0.3),
         }
     spec = {"toy": seed, "temporal": temporal, "logits": logits, "validation": validation}
+    if projection:
+        spec["projection"] = True
     key = hash_spec(KIND, spec)
     with store.writer(KIND, key, spec, info={"protocol": "toy protocol", "split": SPLIT.name}) as folder:
         for name, part in parts.items():

@@ -255,3 +255,32 @@ def test_method_trains_on_a_synse_format_dump(tmp_path, method):
     assert result["protocol"] == "imported dump" and result["method"] == method
     assert result["zsl_top1"] > 100 / len(SPLIT.unseen) + 10
     assert result["gzsl"] is not None and result["selection"]["rule"] == "validation carve"
+
+
+# --- direct: the text-trained backbone's own zero-shot classifier -------------------------------------------
+
+
+def test_direct_scores_the_projection_through_the_protocol(tmp_path):
+    cfg = _cfg(tmp_path, "direct", cycles=None)  # its one candidate, as the preset says
+    store = Store(cfg.store)
+    key, text = make_toy(store, projection=True)
+    [result] = train_split(DATASET, SPLIT, cfg, features=key, text=text)
+    assert result["method"] == "direct" and result["config"]["train"]["cycles"] == 1
+    assert result["zsl_top1"] > 90 and set(result["gzsl"]) == {"seen", "unseen", "h"}
+    assert set(result["gate"]["fit_classes"]).isdisjoint(SPLIT.unseen)
+    # by hand: nearest centred unseen text to the projection
+    fused = text.fused()
+    centred = fused[list(SPLIT.unseen)] - fused[list(SPLIT.seen)].mean(0)
+    part = load_feature_set(store, key)["test_unseen"]
+    pred = np.asarray(SPLIT.unseen)[(part.projection @ centred.T).argmax(1)]
+    assert result["zsl_top1"] == pytest.approx(100 * float(np.mean(pred == part.class_idx)), abs=0.01)
+
+
+def test_direct_needs_a_projection_and_every_text_field(tmp_path):
+    cfg = _cfg(tmp_path, "direct", cycles=None)
+    key, text = make_toy(Store(cfg.store))
+    with pytest.raises(PipelineError, match="skeleton.backbone.objective=text or both"):
+        train_split(DATASET, SPLIT, cfg, features=key, text=text)
+    cfg.train.fields = ["label"]
+    with pytest.raises(PipelineError, match="train.fields"):
+        train_split(DATASET, SPLIT, cfg, features=key, text=text)

@@ -101,7 +101,7 @@ def read_part(path: Path, temporal: bool = True) -> Part:
         logits=cols.get("logits"),
         temporal=steps,
         seen_classes=tuple(meta.get("seen_classes", ())),
-        projection=cols.get("projection"),
+        projection=cols["projection"].astype(np.float32) if "projection" in cols else None,
     )
 
 

@@ -2,8 +2,9 @@
 
 Path of a clip: read it (`inputs`), preprocess it with the model's frames, bodies and layout, run the
 saved backbone (eval mode, batched) for its pooled feature (and its time-resolved features when the
-model's frequency mode is temporal) and its seen-class logits, map that to the skeleton latent (the VAE's
-encoder mean, or ridge's projection), and score the latent against the class list (`classes`).
+model's frequency mode is temporal), its seen-class logits and (text objective) its text projection, map
+that to the skeleton latent (the VAE's encoder mean, ridge's projection, or for `direct` the backbone's
+projection itself), and score the latent against the class list (`classes`).
 
 `--generalized` puts the model's seen classes beside the given ones: the saved GZSL gate decides per clip
 whether it belongs to a seen class (top-k from the backbone's seen classifier) or to one of the given
@@ -267,6 +268,11 @@ def load_predictor(
         )
     device = resolve_device(cfg.device)
     backbone, _ = load_backbone(store, saved.info["backbone"], device)
+    if saved.uses_projection and backbone.text_head is None:
+        raise PipelineError(
+            f"model {saved.key} ({saved.info['method']}) scores the backbone's text projection, but backbone "
+            f"{saved.info['backbone']} was trained with skeleton.backbone.objective=ce and has none"
+        )
     class_list = (
         read_class_file(classes)
         if classes is not None

@@ -1,8 +1,10 @@
 """A saved model (pipeline/artifacts/saved_models.py) back in memory, ready to score new clips.
 
-The skeleton side is a latent map (the VAE's skeleton encoder, or ridge's projection) and the class side a
-linear `Scorer` over those latents: for a VAE the ZSL classifier, for ridge the cosine with each class's
-normalised f_t over the baseline's temperature. A new class list gets a scorer fitted the same way.
+The skeleton side is a latent map (the VAE's skeleton encoder, ridge's projection, or for `direct` the
+backbone's own text projection, unchanged) and the class side a linear `Scorer` over those latents: for a
+VAE the ZSL classifier, for ridge the cosine with each class's normalised f_t over the baseline's
+temperature, for `direct` the cosine with each class's f_t centred on the mean seen-class text. A new
+class list gets a scorer fitted the same way.
 """
 
 from __future__ import annotations
@@ -54,6 +56,12 @@ class SavedModel:
     vae: FSVAE | None = None  # VAE methods
     hyper: Hyper | None = None
     ridge: dict[str, torch.Tensor] | None = None
+    direct: dict[str, torch.Tensor] | None = None  # `center`: the mean seen-class text
+
+    @property
+    def uses_projection(self) -> bool:
+        """Whether its latents come from the backbone's text projection rather than its features."""
+        return self.direct is not None
 
     @property
     def labels(self) -> list[str]:
@@ -66,10 +74,13 @@ class SavedModel:
         )
 
     def latents(self, inputs: torch.Tensor) -> np.ndarray:
-        """Skeleton latents of encoder inputs (a float tensor: pooled (N, D) or temporal (N, D, T'))."""
+        """Skeleton latents of encoder inputs (a float tensor: pooled (N, D), temporal (N, D, T') or the
+        backbone's projection (N, d_text))."""
         import torch
 
         with torch.inference_mode():
+            if self.direct is not None:
+                return torch.nn.functional.normalize(inputs, dim=1).numpy()
             if self.vae is not None:
                 return self.vae.skeleton_encoder(inputs)[0].numpy()
             from pipeline.zsl.ridge import project
@@ -79,9 +90,11 @@ class SavedModel:
 
     def fit_scorer(self, text: np.ndarray, seed: int) -> Scorer:
         """A scorer over new classes from their fused f_t: the ZSL classifier trained on text latents with
-        the model's classifier settings (VAE), or the ridge baseline's cosine scores (no training)."""
+        the model's classifier settings (VAE), or the cosine scores of ridge and direct (no training)."""
         import torch
 
+        if self.direct is not None:
+            return _direct_scorer(text, self.direct["center"].numpy())
         if self.vae is None or self.hyper is None:
             return _ridge_scorer(text)
         from pipeline.zsl.classifier import fit_zsl_classifier
@@ -107,6 +120,13 @@ def _ridge_scorer(text: np.ndarray) -> Scorer:
     return Scorer(weight, np.zeros(len(weight), np.float32))
 
 
+def _direct_scorer(text: np.ndarray, center: np.ndarray) -> Scorer:
+    from pipeline.zsl.methods.direct import class_weights
+
+    weight = class_weights(text, center)
+    return Scorer(weight, np.zeros(len(weight), np.float32))
+
+
 def load_model(store: Store, name: str, remote: str | None = None) -> SavedModel:
     """A saved model (a key, a unique prefix, a ref or `latest`), ready for inference on the CPU; one
     this store lacks is pulled from `remote` (with its backbone) when that has it."""
@@ -117,6 +137,9 @@ def load_model(store: Store, name: str, remote: str | None = None) -> SavedModel
     text = weights["text"].numpy()
     gate = Gate.from_dict(info["gate"]) if info["gate"] is not None else None
     unseen_text = text[info["unseen"]]
+    if "direct" in weights:
+        center = weights["direct"]["center"].numpy()
+        return SavedModel(key, info, text, _direct_scorer(unseen_text, center), gate, direct=weights["direct"])
     if "ridge" in weights:
         return SavedModel(key, info, text, _ridge_scorer(unseen_text), gate, ridge=weights["ridge"])
     hp, vae = _rebuild(info, weights["vae"], text, path)

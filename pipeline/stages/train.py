@@ -1,4 +1,5 @@
-"""`zssar train`: FS-VAE, CADA-VAE, MSF, SA-DVAE or the ridge baseline on a split's cached features, one
+"""`zssar train`: FS-VAE, CADA-VAE, MSF, SA-DVAE, the ridge baseline or the direct classifier of a
+text-trained backbone on a split's cached features, one
 result per seed (the protocol: pipeline/zsl/protocol.py; the files: pipeline/artifacts/results.py), and
 each seed's model saved for `zssar predict` (pipeline/artifacts/saved_models.py).
 """
@@ -87,7 +88,7 @@ def train_split(
 
     results = []
     trained = METHODS[hp.method].trained
-    work = f"{hp.cycles} x {hp.steps_per_cycle} steps" if trained else f"{hp.cycles} penalties"
+    work = f"{hp.cycles} x {hp.steps_per_cycle} steps" if trained else f"closed form, {hp.cycles} candidate(s)"
     info(
         f"train {hp.method} ({hp.preset}) on {dataset.name}{' (synthetic data)' if dataset.synthetic else ''} "
         f"{split.name}: {work}, {len(split.seen)}/{len(split.unseen)} seen/unseen, {device}"

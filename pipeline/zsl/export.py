@@ -2,9 +2,8 @@
 
 VAE methods: the main model's state after the selected cycle, and the ZSL classifier over the split's
 unseen classes refitted from the generator state that cycle's evaluation used, so it is exactly the
-classifier the result was scored with. ridge: no network; its projection at the selected penalty
-(standardisation and map), recomputed from the training features (a closed form, so identical to the
-evaluated one).
+classifier the result was scored with. Methods that train nothing (ridge, direct) say what they save
+themselves (`Method.weights`).
 """
 
 from __future__ import annotations
@@ -21,12 +20,9 @@ def model_weights(outcome: SeedOutcome, hp: Hyper) -> dict[str, Any] | None:
     import torch
 
     main = outcome.branch
-    if not METHODS[hp.method].trained:
-        from pipeline.zsl.ridge import fit_ridge
-
-        data = main.data
-        mean, std, maps = fit_ridge(data.features, data.text[data.rows])
-        return {"ridge": {"mean": mean.cpu(), "std": std.cpu(), "map": maps[outcome.selected].cpu()}}
+    method = METHODS[hp.method]
+    if method.weights is not None:
+        return method.weights(main, outcome.selected)
     if outcome.model is None:
         return None
     from pipeline.zsl.classifier import fit_zsl_classifier

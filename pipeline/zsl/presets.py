@@ -136,6 +136,11 @@ def _check(v: dict[str, Any], train: TrainConfig) -> None:
         )
     if v["phi"] is not None and v["phi"] < 0:
         raise PipelineError(f"train.phi = {v['phi']}: a DCT coefficient index, at least 0")
+    if METHODS[train.method].inputs == "projection" and tuple(train.fields) != tuple(FIELDS):
+        raise PipelineError(
+            f"train.fields {list(train.fields)}: method {train.method} scores the text its backbone learned "
+            f"against, fused over every field; leave train.fields at {list(FIELDS)}"
+        )
     split = METHODS[train.method].split_latent
     if split and (v["irrelevant_dim"] < 1 or v["discriminator_every"] < 1):
         raise PipelineError(

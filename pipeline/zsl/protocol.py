@@ -57,7 +57,7 @@ class SeedOutcome:
     gzsl: dict[str, Any] | None
     gzsl_test_selected: dict[str, Any] | None
     latents: dict[str, np.ndarray]
-    model: SelectedModel | None = None  # None for methods without a trained model (ridge)
+    model: SelectedModel | None = None  # None for methods without a trained model (ridge, direct)
 
 
 def run_seed(
@@ -85,9 +85,10 @@ def run_seed(
     )
     val = build_val() if build_val is not None else None
     sample = _latent_subsample(main.test_unseen["class_idx"], seed)
-    if not METHODS[hp.method].trained:
-        main_evals, states = _ridge_evals(main, sample), []
-        val_evals = _ridge_evals(val, None) if val is not None else None
+    method = METHODS[hp.method]
+    if method.outputs is not None:  # a closed form: its candidates stand in for the cycles
+        main_evals, states = method.outputs(main, sample), []
+        val_evals = method.outputs(val, None) if val is not None else None
     else:
         (main_evals, states), val_evals = train_branches(main, val, build_val, hp, seed, sample, processes)
 
@@ -132,33 +133,6 @@ def run_seed(
     )
 
 
-def _ridge_evals(b: Branch, sample: np.ndarray | None) -> list[CycleEval]:
-    """The ridge baseline's outputs for every penalty of its grid, in the place of training cycles."""
-    from pipeline.zsl.evaluate import accuracy
-    from pipeline.zsl.ridge import ridge_outputs
-
-    outs = ridge_outputs(
-        b.data.features,
-        b.data.text[b.data.rows],
-        b.test_seen["inputs"],
-        b.test_unseen["inputs"],
-        b.unseen_text,
-        b.unseen_classes,
-    )
-    return [
-        CycleEval(
-            accuracy(o.pred_unseen, b.test_unseen["class_idx"]),
-            o.pred_unseen,
-            o.probs_seen,
-            o.probs_unseen,
-            o.projected_unseen[sample].cpu().numpy() if sample is not None else np.zeros((0, 1), np.float32),
-            o.text_unseen.cpu().numpy(),
-            0.0,
-        )
-        for o in outs
-    ]
-
-
 def _gzsl(gate: Any, b: Branch, e: CycleEval) -> dict[str, Any]:
     from pipeline.zsl.evaluate import gzsl_scores
 
@@ -184,17 +158,18 @@ def _branch(
     from pipeline.zsl.train import TrainData
 
     train, test_seen, test_unseen = (fs[n] for n in names)
-    temporal = hp.frequency == "temporal"
+    projection = METHODS[hp.method].inputs == "projection"
+    temporal = hp.frequency == "temporal" and not projection
 
     def inputs(part: Part) -> Any:
-        x = part.temporal.transpose(0, 2, 1) if temporal else part.feature
+        x = part.projection if projection else part.temporal.transpose(0, 2, 1) if temporal else part.feature
         return torch.as_tensor(np.ascontiguousarray(x), dtype=torch.float32, device=device)
 
     classes = tuple(sorted(seen))
     rows = np.searchsorted(np.asarray(classes), train.class_idx)
     features = torch.as_tensor(train.feature, dtype=torch.float32, device=device)
     data = TrainData(
-        inputs=inputs(train) if temporal else features,
+        inputs=inputs(train) if temporal or projection else features,
         features=features,
         rows=torch.as_tensor(rows, device=device),
         text=torch.as_tensor(table[list(classes)], device=device),
@@ -277,7 +252,12 @@ def check_feature_set(fs: FeatureSet, split: Split, hp: Hyper) -> None:
                 f"{where}: part {name} has {part.logits.shape[1]} logit columns for "
                 f"{len(backbone_seen)} seen classes"
             )
-        if hp.frequency == "temporal" and part.temporal is None:
+        if METHODS[hp.method].inputs == "projection" and part.projection is None:
+            raise PipelineError(
+                f"{where}: part {name} has no projection column, which method {hp.method} scores; "
+                f"extract with skeleton.backbone.objective=text or both"
+            )
+        if hp.frequency == "temporal" and part.temporal is None and METHODS[hp.method].inputs == "feature":
             raise PipelineError(
                 f"{where}: part {name} has no time-resolved features, which train.frequency="
                 f"temporal needs; extract with skeleton.backbone.temporal_features=true or use "

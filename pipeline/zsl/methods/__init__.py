@@ -15,6 +15,10 @@ from pipeline.errors import PipelineError
 from pipeline.zsl.schedule import Ramp
 
 Values = dict[str, Any]
+# A method that trains nothing: (branch, latent subsample or None) -> one CycleEval per "cycle"
+# (protocol.py), and (branch, selected "cycle") -> the tensors it saves for `zssar predict`.
+Outputs = Callable[[Any, Any], list[Any]]
+Weights = Callable[[Any, int], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -23,14 +27,18 @@ class Method:
     presets: dict[str, tuple[Values, Values]]  # preset -> (values under 120 classes, 120 and over)
     schedule: Callable[[str, Values, int], dict[str, Ramp]]  # (preset, resolved values, preset's cycle length)
     released_gate: tuple[tuple[float, float], tuple[float, float]]  # (t, th) of the scripts, small and large
-    trained: bool = True  # False: a closed form (ridge), whose "cycles" index its penalty grid
+    trained: bool = True  # False: a closed form (ridge, direct), whose "cycles" index its candidates
     split_latent: bool = False  # SA-DVAE: skeleton latent z_r + z_v, and a total-correlation discriminator
+    inputs: str = "feature"  # what of a feature part it reads: the pooled `feature` or the `projection`
+    outputs: Outputs | None = None  # trained=False: its evaluations (see Outputs)
+    weights: Weights | None = None  # trained=False: what it saves (see Weights)
 
 
 def _registry() -> dict[str, Method]:
-    from pipeline.zsl.methods import cadavae, fsvae, msf, ridge, sadvae
+    from pipeline.zsl.methods import cadavae, direct, fsvae, msf, ridge, sadvae
 
-    return {m.name: m for m in (fsvae.METHOD, cadavae.METHOD, msf.METHOD, sadvae.METHOD, ridge.METHOD)}
+    methods = (fsvae.METHOD, cadavae.METHOD, msf.METHOD, sadvae.METHOD, ridge.METHOD, direct.METHOD)
+    return {m.name: m for m in methods}
 
 
 METHODS: dict[str, Method] = _registry()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from pipeline.zsl.methods import Method
 from pipeline.zsl.methods.common import TRAINER_CHOICES, cross_reconstruction_schedule
 from pipeline.zsl.methods.fsvae import FSVAE_RELEASED_60
@@ -19,10 +21,49 @@ def schedule(preset: str, v: dict[str, Any], base_steps: int) -> dict[str, Ramp]
     return cross_reconstruction_schedule(v, base_steps)
 
 
+def outputs(b: Any, sample: np.ndarray | None) -> list[Any]:
+    """The baseline's CycleEval for every penalty of its grid, in the place of training cycles."""
+    from pipeline.zsl.cycles import CycleEval
+    from pipeline.zsl.evaluate import accuracy
+    from pipeline.zsl.ridge import ridge_outputs
+
+    outs = ridge_outputs(
+        b.data.features,
+        b.data.text[b.data.rows],
+        b.test_seen["inputs"],
+        b.test_unseen["inputs"],
+        b.unseen_text,
+        b.unseen_classes,
+    )
+    return [
+        CycleEval(
+            accuracy(o.pred_unseen, b.test_unseen["class_idx"]),
+            o.pred_unseen,
+            o.probs_seen,
+            o.probs_unseen,
+            o.projected_unseen[sample].cpu().numpy() if sample is not None else np.zeros((0, 1), np.float32),
+            o.text_unseen.cpu().numpy(),
+            0.0,
+        )
+        for o in outs
+    ]
+
+
+def weights(b: Any, selected: int) -> dict[str, Any]:
+    """The projection at the selected penalty (standardisation and map), recomputed from the training
+    features: a closed form, so identical to the evaluated one."""
+    from pipeline.zsl.ridge import fit_ridge
+
+    mean, std, maps = fit_ridge(b.data.features, b.data.text[b.data.rows])
+    return {"ridge": {"mean": mean.cpu(), "std": std.cpu(), "map": maps[selected].cpu()}}
+
+
 METHOD = Method(
     "ridge",
     {"released": (RIDGE, RIDGE), "paper": (RIDGE, RIDGE)},
     schedule,
     released_gate=((0.0, 0.0), (0.0, 0.0)),
     trained=False,
+    outputs=outputs,
+    weights=weights,
 )
