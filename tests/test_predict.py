@@ -27,6 +27,7 @@ from typer.testing import CliRunner
 
 from pipeline.artifacts.feature_sets import load_feature_set
 from pipeline.artifacts.kinds import ZSL_MODEL as KIND
+from pipeline.artifacts.kinds import feature_ref
 from pipeline.artifacts.saved_models import LATEST_REF, model_ref
 from pipeline.catalog import get_dataset, get_split
 from pipeline.cli import app
@@ -428,3 +429,52 @@ def test_a_second_store_pulls_features_and_models_from_the_remote(trained, tmp_p
     cfg.train.method = "ridge"
     [again] = train_split(trained["dataset"], trained["split"], cfg)
     assert again["feature_key"] == features[1] and again["zsl_top1"] == trained["ridge"]["zsl_top1"]
+
+
+def test_direct_models_of_a_text_trained_backbone_label_clips(trained, tmp_path):
+    """A backbone trained against the class texts (skeleton.backbone.objective=text), its `direct` model:
+    predict reproduces the evaluated ZSL, labels new clips with any class list, and routes through the gate."""
+    from pipeline.skeleton.prepare import prepared_for
+    from pipeline.stages.skeleton import extract_features
+
+    cfg, dataset, split = _config(trained["root"]), trained["dataset"], trained["split"]
+    cfg.skeleton.backbone.objective, cfg.skeleton.backbone.epochs = "text", 4
+    cfg.train.method, cfg.train.cycles = "direct", None
+    store = Store(cfg.store)
+    features_ref = feature_ref(dataset.name, split.slug)
+    latest, ce_features = store.get_ref(LATEST_REF), store.get_ref(features_ref)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        features = extract_features(dataset, split, cfg)
+        assert load_feature_set(store, features)["test_unseen"].projection is not None
+        [result] = train_split(dataset, split, cfg, features=features)
+    finally:
+        torch.set_num_threads(threads)
+        store.set_ref(LATEST_REF, *latest)  # the other tests' `latest` stays the fixture's model,
+        store.set_ref(features_ref, *ce_features)  # and the split's features its features
+    predictor = load_predictor(cfg, result["model_key"])
+    assert predictor.model.uses_projection and predictor.model.info["method"] == "direct"
+    _, prepared = prepared_for(dataset, cfg)
+    rows = prepared.select(UNSEEN, "all")
+    pred = np.asarray(UNSEEN)[predictor.probabilities(np.asarray(prepared.x[rows], np.float32))["probs"].argmax(1)]
+    truth = prepared.label[rows]
+    per_class = {str(c): round(100.0 * float(np.mean(pred[truth == c] == c)), 2) for c in UNSEEN}
+    assert per_class == result["per_class"]["zsl"]
+
+    labels = dataset.labels
+    own = predict(cfg, trained["clips"], model=result["model_key"], top_k=2)
+    assert len(own.clips) == NEW_CLIPS * len(UNSEEN) and not own.errors
+    assert {label for p in own.clips for label, _ in p.top} <= {labels[c] for c in UNSEEN}
+    # a new class list gets the same centred-text scorer the evaluation used
+    refit = predictor.model.fit_scorer(predictor.model.text[list(UNSEEN)], seed=0)
+    np.testing.assert_allclose(refit.weight, predictor.model.unseen_scorer.weight, rtol=1e-6)
+    routed = predict(cfg, trained["clips"], model=result["model_key"], generalized=True)
+    assert all(p.route in ("seen", "unseen") for p in routed.clips)
+
+
+def test_direct_refuses_a_cross_entropy_backbone(trained, tmp_path):
+    cfg = _config(trained["root"])
+    cfg.train.method, cfg.train.cycles = "direct", None
+    with pytest.raises(PipelineError, match="skeleton.backbone.objective=text or both"):
+        train_split(trained["dataset"], trained["split"], cfg)
