@@ -66,7 +66,10 @@ def train(
     dataset: DatasetOpt,
     split: SplitOpt,
     method: Annotated[
-        Optional[str], typer.Option(help="fsvae, cadavae, msf, sadvae or ridge (the baseline).")
+        Optional[str],
+        typer.Option(
+            help="fsvae, cadavae, msf, sadvae, ridge (the baseline) or direct (a text-trained backbone's own)."
+        ),
     ] = None,
     seeds: Annotated[Optional[int], typer.Option(help="How many seeds to run.")] = None,
     features: Annotated[
