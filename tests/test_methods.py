@@ -209,6 +209,8 @@ def test_method_end_to_end_on_toy_features(tmp_path, method):
     assert result["config"]["train"]["method"] == method and result["config"]["train"]["frequency"] == "off"
     assert result["zsl_top1"] > 100 / len(SPLIT.unseen) + 10 and set(result["gzsl"]) == {"seen", "unseen", "h"}
     assert set(result["gate"]["fit_classes"]).isdisjoint(SPLIT.unseen)
+    average = result["cycle_average"]
+    assert average["cycles"] == 3 and 0 <= average["zsl_top1"] <= 100 and 0 <= average["val_zsl_top1"] <= 100
     latents = np.load(files[0].parent / result["latents"])
     assert (
         latents["skeleton_mu"].shape[1] == latents["text_mu"].shape[1] == result["config"]["train"]["latent_dim"]

@@ -54,6 +54,8 @@ def _write_run(
         "gzsl": gzsl or {"seen": None, "unseen": None, "h": None},
         "selection": {"rule": "val_h", "cycle": 3},
         "test_selected": {"zsl_top1": zsl + 5, "gzsl_h": None, "cycle": 7, "note": "selected on test"},
+        "cycle_average": {"zsl_top1": zsl - 1, "val_zsl_top1": zsl - 2, "cycles": 8},
+        "cycles": [{"cycle": c, "loss": 1.0, "zsl_top1": zsl + c - 4, "val_zsl_top1": zsl - c} for c in range(8)],
         "per_class": {"zsl": {str(c): 50.0 + c % 7 for c in split.unseen}, "gzsl": {str(c): 40.0 for c in labels}},
         "confusion": {"labels": labels, "matrix": rng.integers(0, 5, size=(60, 60)).tolist()},
         "latents": f"{preset}_{config_hash}_seed{seed}_latents.npz",
@@ -140,6 +142,8 @@ def test_mean_and_std_over_seeds(report):
     assert float(row["zsl_top1_std"]) == pytest.approx(statistics.stdev([60.0, 70.0]))
     assert float(row["gzsl_h_mean"]) == pytest.approx(50.0) and row["gzsl_h_n"] == "1" and row["gzsl_h_std"] == ""
     assert float(row["test_zsl_top1_mean"]) == pytest.approx(70.0) and row["test_gzsl_h_mean"] == ""
+    assert float(row["cycle_avg_zsl_top1_mean"]) == pytest.approx(64.0)
+    assert "ZSL top-1 (cycles averaged)" in (report["root"] / "report.md").read_text(encoding="utf-8")
     single = _row(report["rows"], "synthetic60", "cadavae", "released")
     assert single["n_seeds"] == "1" and single["zsl_top1_std"] == ""
 
@@ -169,7 +173,7 @@ def test_presets_are_adjacent_rows(report):
 
 def test_plots_written_for_newest_run(report):
     plots = {name: p for name, p in report["written"].items() if name.startswith("plots/")}
-    assert len(plots) == 4 * 3
+    assert len(plots) == 4 * 4
     for path in plots.values():
         assert path.is_file() and path.read_bytes()[:8] == PNG_MAGIC
     assert "plots/synthetic60_55_5_fsvae_released_latents.png" in plots

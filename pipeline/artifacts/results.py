@@ -35,6 +35,7 @@ METRIC_PATHS: dict[str, tuple[str, ...]] = {
     "gzsl_h": ("gzsl", "h"),
     "test_zsl_top1": ("test_selected", "zsl_top1"),
     "test_gzsl_h": ("test_selected", "gzsl_h"),
+    "cycle_avg_zsl_top1": ("cycle_average", "zsl_top1"),
 }
 
 

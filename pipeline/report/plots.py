@@ -202,14 +202,47 @@ def latent_projection(run: Run, names: tuple[str, ...] | None, title: str, path:
     return _save(fig, path)
 
 
+def cycle_curves(run: Run, names: tuple[str, ...] | None, title: str, path: Path) -> Path | None:
+    """ZSL after every cycle on the test and on the validation carve, with the selected cycle and the
+    cycle average marked: how far one pick on a small carve can land from the rest."""
+    cycles = run.record.get("cycles")
+    if not isinstance(cycles, list) or len(cycles) < 2:
+        return None
+    x = [int(c["cycle"]) for c in cycles]
+    fig = _figure(6.5, 4.0)
+    ax = fig.add_subplot()
+    ax.plot(x, [float(c["zsl_top1"]) for c in cycles], marker="o", color="#4477aa", label="test (unseen)")
+    if all(c.get("val_zsl_top1") is not None for c in cycles):
+        ax.plot(
+            x,
+            [float(c["val_zsl_top1"]) for c in cycles],
+            marker="s",
+            color="#228833",
+            label="validation carve (pseudo-unseen)",
+        )
+    selected = run.section("selection").get("cycle")
+    if isinstance(selected, int):
+        ax.axvline(selected, color="#cc6677", linestyle=":", label=f"selected cycle {selected}")
+    average = run.metric("cycle_avg_zsl_top1")
+    if average is not None:
+        ax.axhline(average, color="#4477aa", linestyle="--", label=f"test, cycles averaged {average:.1f}%")
+    ax.set_xlabel("cycle")
+    ax.set_ylabel("ZSL top-1 (%)")
+    ax.set_ylim(0, 100)
+    ax.legend(loc="lower right", fontsize=8)
+    ax.set_title(f"{title}\nZSL per cycle", fontsize=10)
+    return _save(fig, path)
+
+
 def plot_run(run: Run, title: str, stem: str, folder: Path) -> list[Path]:
-    """All three plots of one run, named `<stem>_<kind>.png`; a plot whose data is missing is skipped."""
+    """Every plot of one run, named `<stem>_<kind>.png`; a plot whose data is missing is skipped."""
     names = class_names(run.dataset)
     made = []
     for kind, draw in (
         ("per_class", per_class_bars),
         ("confusion", confusion_matrix),
         ("latents", latent_projection),
+        ("cycles", cycle_curves),
     ):
         try:
             made.append(draw(run, names, title, folder / f"{stem}_{kind}.png"))

@@ -58,6 +58,7 @@ class SeedOutcome:
     gzsl_test_selected: dict[str, Any] | None
     latents: dict[str, np.ndarray]
     model: SelectedModel | None = None  # None for methods without a trained model (ridge, direct)
+    val_branch: Branch | None = None  # the validation carve's data, when there is one
 
 
 def run_seed(
@@ -130,6 +131,7 @@ def run_seed(
         _gzsl(gate, main, main_evals[test_selected]),
         _latents(main, main_evals[selected], sample),
         model=states[selected] if states else None,
+        val_branch=val,
     )
 
 
