@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from test_cli import zssar
 
 from pipeline.catalog import get_dataset, get_split
 from pipeline.config import Config, load_config
@@ -29,15 +30,6 @@ from pipeline.stages import predict as predict_stage
 from pipeline.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def zssar(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO)}
-    env.pop("OPENAI_API_KEY", None)
-    env.pop("OPENAI_BASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
-    )
 
 
 def dataset_folder(root: Path, shapes: list[tuple[int, ...]] | None = None) -> Path:

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 import torch
-from fsvae_toy import DATASET, SPLIT, make_toy
+from fsvae_toy import DATASET, SPLIT, TINY, make_toy
 
 from pipeline.artifacts.feature_sets import load_feature_set
 from pipeline.catalog import Dataset
@@ -22,14 +22,6 @@ from pipeline.zsl.train import build_model, train_cycles
 
 NTU60 = Dataset("ntu60", tuple(f"c{i}" for i in range(60)))
 NTU120 = Dataset("ntu120", tuple(f"c{i}" for i in range(120)))
-TINY = {
-    "cycles": 2,
-    "steps_per_cycle": 120,
-    "batch_size": 32,
-    "lr": 1e-3,
-    "classifier_samples": 50,
-    "classifier_epochs": 60,
-}
 
 
 @pytest.fixture

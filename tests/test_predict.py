@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from fsvae_toy import DATASET, SPLIT, make_toy
+from fsvae_toy import DATASET, SPLIT, TINY, make_toy
 from test_describe import server  # noqa: F401, F811  (a fixture: a local chat-completions server)
 from test_readers import NTU_SAMPLES, ntu_text, write
 from typer.testing import CliRunner
@@ -355,14 +355,7 @@ def test_presets_ridge_and_models_without_a_backbone(tmp_path):
     """On toy features: both presets and ridge save models that reproduce their evaluated ZSL exactly;
     `models ls` tells the presets apart; a model without a backbone cannot label clips, and says why."""
     cfg = Config(store=str(tmp_path / "store"), results=str(tmp_path / "results"), seed=3)
-    for k, v in {
-        "cycles": 2,
-        "steps_per_cycle": 120,
-        "batch_size": 32,
-        "lr": 1e-3,
-        "classifier_samples": 50,
-        "classifier_epochs": 60,
-    }.items():
+    for k, v in TINY.items():
         setattr(cfg.train, k, v)
     store = Store(cfg.store)
     key, text = make_toy(store)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fsvae_toy import DATASET, SPLIT, make_toy
+from fsvae_toy import DATASET, SPLIT, TINY, make_toy
 
 from pipeline.artifacts.feature_sets import load_feature_set
 from pipeline.catalog import Split
@@ -15,15 +15,6 @@ from pipeline.config import Config
 from pipeline.errors import MissingArtifactError, PipelineError
 from pipeline.stages.train import train_split
 from pipeline.store import Store
-
-TINY = {
-    "cycles": 2,
-    "steps_per_cycle": 120,
-    "batch_size": 32,
-    "lr": 1e-3,
-    "classifier_samples": 50,
-    "classifier_epochs": 60,
-}
 
 
 def _cfg(tmp_path, results="results", **train):
