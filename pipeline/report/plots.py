@@ -226,6 +226,7 @@ def cycle_curves(run: Run, names: tuple[str, ...] | None, title: str, path: Path
     average = run.metric("cycle_avg_zsl_top1")
     if average is not None:
         ax.axhline(average, color="#4477aa", linestyle="--", label=f"test, cycles averaged {average:.1f}%")
+    ax.set_xticks(x)
     ax.set_xlabel("cycle")
     ax.set_ylabel("ZSL top-1 (%)")
     ax.set_ylim(0, 100)
