@@ -55,6 +55,25 @@ def _hash_once(path: Path, stat: os.stat_result) -> str:
     return _HASHED[version]
 
 
+def file_problem(path: Path, size: int | None, sha256: str | None, hash_limit: int | None = None) -> str | None:
+    """Why a local file is not the recorded one (missing, wrong size, wrong hash), or None when it is. The
+    hash is read only when `sha256` is given and the file is at most `hash_limit` bytes (no limit: always),
+    once per process and file version, so callers can settle for the cheap size check."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return "missing"
+    if stat.st_size != size:
+        return f"{stat.st_size} bytes, its record says {size} (truncated or changed)"
+    if (
+        sha256 is not None
+        and (hash_limit is None or stat.st_size <= hash_limit)
+        and _hash_once(path, stat) != sha256
+    ):
+        return "sha256 differs from its record (changed after sealing)"
+    return None
+
+
 def manifest_row(meta: dict[str, Any]) -> dict[str, Any]:
     """What a manifest (local or remote) keeps of an artifact's meta.json: everything but file sizes."""
     return {k: meta.get(k) for k in ("kind", "key", "created", "spec", "info", "bytes")} | {
@@ -89,17 +108,8 @@ class Store:
         out = []
         for name, f in files.items():
             path = self.path(kind, key) / name
-            try:
-                stat = path.stat()
-            except OSError:
-                out.append(f"{path}: missing")
-                continue
-            if stat.st_size != f.get("bytes"):
-                out.append(
-                    f"{path}: {stat.st_size} bytes, its meta.json says {f.get('bytes')} (truncated or changed)"
-                )
-            elif stat.st_size <= HASH_LIMIT and _hash_once(path, stat) != f.get("sha256"):
-                out.append(f"{path}: sha256 differs from its meta.json (changed after sealing)")
+            if problem := file_problem(path, f.get("bytes"), f.get("sha256"), hash_limit=HASH_LIMIT):
+                out.append(f"{path}: {problem}")
         return out
 
     def meta(self, kind: str, key: str) -> dict[str, Any]:
@@ -139,8 +149,8 @@ class Store:
         info: dict[str, Any] | None = None,
     ) -> Iterator[Path]:
         """Yield a temp folder for the artifact's files; on success seal it with meta.json and index it."""
-        if self.problems(kind, key):
-            warn(f"{self.path(kind, key)}: damaged ({self.problems(kind, key)[0]}); rebuilding it")
+        if damaged := self.problems(kind, key):
+            warn(f"{self.path(kind, key)}: damaged ({damaged[0]}); rebuilding it")
         target = self.path(kind, key)
         with atomic_dir(target) as tmp:
             yield tmp

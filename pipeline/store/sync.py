@@ -20,8 +20,8 @@ from pipeline.errors import PipelineError
 from pipeline.store.atomic import atomic_dir
 from pipeline.store.reach import Artifact, reachable
 from pipeline.store.remote import Remote
-from pipeline.store.store import META, Store
-from pipeline.store.verify import BadArtifact, blob_problem, file_problem, read_record, record_files
+from pipeline.store.store import META, Store, file_problem
+from pipeline.store.verify import BadArtifact, blob_problem, read_record, record_files
 
 
 @dataclass

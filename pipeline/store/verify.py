@@ -1,7 +1,7 @@
 """Checking files against the sha256 and size their artifact recorded, locally and on a remote.
 
-One check per kind of object: `file_problem` for a local file, `blob_problem` for a remote object,
-`record_files` for a remote record; verify, push and pull all go through them.
+One check per kind of object: `file_problem` (pipeline/store/store.py) for a local file, `blob_problem`
+for a remote object, `record_files` for a remote record; verify, push and pull all go through them.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 from pipeline.console import track, warn
 from pipeline.errors import PipelineError
 from pipeline.store.remote import SHA256, Remote
-from pipeline.store.store import META, Store, file_sha256
+from pipeline.store.store import META, Store, file_problem
 
 
 class BadArtifact(Exception):
@@ -30,18 +30,6 @@ class Verified:
     problems: list[str] = field(default_factory=list)
     bad_blobs: set[str] = field(default_factory=set)  # remote: damaged or missing objects
     bad_records: set[tuple[str, str]] = field(default_factory=set)  # remote: unreadable records
-
-
-def file_problem(path: Path, size: int, sha256: str | None) -> str | None:
-    """Why a local file is not the recorded one (missing, wrong size, wrong hash), or None when it is.
-    The hash is only read when `sha256` is given, so callers can settle for the cheap size check."""
-    if not path.is_file():
-        return "missing"
-    if path.stat().st_size != size:
-        return f"{path.stat().st_size} bytes, its record says {size} (truncated or changed)"
-    if sha256 is not None and file_sha256(path) != sha256:
-        return "sha256 differs from its record (changed after sealing)"
-    return None
 
 
 def artifact_problems(folder: Path, meta: dict[str, Any]) -> list[str]:
