@@ -65,3 +65,18 @@ def test_unknown_method_or_split_fails_before_any_work(tmp_path):
     with pytest.raises(PipelineError, match="split 'random:5'"):
         evaluate(get_dataset("synthetic60"), cfg, ["random:5"], ["ridge"])
     assert not (tmp_path / "store").exists()
+
+
+def test_cli_evaluate_refuses_bad_ranges_and_methods(tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    store = ["--set", f"store={tmp_path / 'store'}", "--set", f"results={tmp_path / 'results'}"]
+    result = CliRunner().invoke(app, ["evaluate", "--dataset", "synthetic60", "--splits", "random:5:3-1", *store])
+    assert result.exit_code == 2 and "first>-<last" in result.output
+    result = CliRunner().invoke(
+        app, ["evaluate", "--dataset", "synthetic60", "--splits", "random:5:0", "--methods", "ridge,nope", *store]
+    )
+    assert result.exit_code == 2 and "train.method 'nope'" in result.output
+    assert not (tmp_path / "store").exists() and not (tmp_path / "results").exists()

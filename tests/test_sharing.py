@@ -442,3 +442,23 @@ def test_cache_ls_and_verify_take_the_remote_as_an_argument(tmp_path):
     assert result.exit_code == 2 and "two remotes given" in result.output
     result = CliRunner().invoke(app, ["cache", "verify", "--repair", *store])
     assert result.exit_code == 2 and "give the remote to repair" in result.output
+
+
+def test_cli_push_verify_flag_decides_whether_hashes_are_read_back(tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    cfg, keys = team_store(tmp_path / "a")
+    remote = tmp_path / "remote"
+    push(cfg, str(remote))
+    sha = Store(cfg.store).meta("backbone", keys["backbone"])["files"]["model.pt"]["sha256"]
+    _damage(remote, sha, "flip")  # same size: only a hash read back finds it
+    store = ["--set", f"store={cfg.store}"]
+    result = CliRunner().invoke(app, ["cache", "push", str(remote), "--no-verify", *store])
+    assert result.exit_code == 0 and "repaired" not in result.output
+    with pytest.raises(PipelineError, match=f"objects/{sha}: sha256"):
+        verify_store(cfg, remote=str(remote))
+    result = CliRunner().invoke(app, ["cache", "push", str(remote), "--verify", *store])
+    assert result.exit_code == 0 and "1 damaged objects repaired" in result.output
+    verify_store(cfg, remote=str(remote))

@@ -13,6 +13,7 @@ import copy
 import json
 import statistics
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pipeline.artifacts.results import EVALUATIONS_DIR
@@ -162,8 +163,6 @@ def markdown(record: dict[str, Any]) -> str:
 
 
 def _write(cfg: Config, record: dict[str, Any]) -> None:
-    from pathlib import Path
-
     folder = Path(cfg.results) / EVALUATIONS_DIR
     stem = f"{record['dataset']}-{record['key']}"
     text = markdown(record)
@@ -179,8 +178,6 @@ def _write(cfg: Config, record: dict[str, Any]) -> None:
 
 def load_evaluations(results: str) -> list[str]:
     """The evaluation tables under a results folder, oldest first, for the report."""
-    from pathlib import Path
-
     folder = Path(results) / EVALUATIONS_DIR
     out = []
     for path in sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime):
