@@ -55,10 +55,13 @@ def _hash_once(path: Path, stat: os.stat_result) -> str:
     return _HASHED[version]
 
 
-def file_problem(path: Path, size: int | None, sha256: str | None, hash_limit: int | None = None) -> str | None:
+def file_problem(
+    path: Path, size: int | None, sha256: str | None, hash_limit: int | None = None, remember: bool = False
+) -> str | None:
     """Why a local file is not the recorded one (missing, wrong size, wrong hash), or None when it is. The
-    hash is read only when `sha256` is given and the file is at most `hash_limit` bytes (no limit: always),
-    once per process and file version, so callers can settle for the cheap size check."""
+    hash is read only when `sha256` is given and the file is at most `hash_limit` bytes (no limit: always);
+    with `remember`, once per process and file version (path, size, mtime), which a rewrite within one tick
+    of the file system's clock can fool: the cache-hit check takes that risk, verify, push and pull never."""
     try:
         stat = path.stat()
     except OSError:
@@ -108,7 +111,7 @@ class Store:
         out = []
         for name, f in files.items():
             path = self.path(kind, key) / name
-            if problem := file_problem(path, f.get("bytes"), f.get("sha256"), hash_limit=HASH_LIMIT):
+            if problem := file_problem(path, f.get("bytes"), f.get("sha256"), HASH_LIMIT, remember=True):
                 out.append(f"{path}: {problem}")
         return out
 
