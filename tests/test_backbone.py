@@ -395,3 +395,69 @@ def test_text_objective_trains_and_extracts_a_projection(tmp_path, objective):
     if objective == "text":  # the logits the GZSL gate reads are the scaled cosines
         np.testing.assert_allclose(part.logits, cosines, rtol=1e-3, atol=1e-3)
         assert model.classifier is None
+
+
+def test_new_settings_stay_out_of_the_key_at_their_defaults(fitted):
+    """optimizer, crop and multistream at their defaults keep every cached backbone's key; changed, each
+    gives a new one."""
+    cfg, _, split, keys, _ = fitted
+    changed = []
+    for name, value in (("optimizer", "adamw"), ("crop", 0.8), ("multistream", True)):
+        other = copy.deepcopy(cfg)
+        setattr(other.skeleton.backbone, name, value)
+        changed.append(backbone_keys(DATA_KEY, split, other)["main"])
+    assert len(set(changed)) == 3 and keys["main"] not in changed
+
+
+def test_temporal_crop_resamples_a_window_of_each_clip():
+    from pipeline.skeleton.loader import augment
+
+    t = torch.linspace(0, 1, 17)
+    x = t[None, None, :, None, None].expand(3, 2, 17, 4, 3).clone()  # every coordinate is the time
+    same = augment(x, torch.Generator().manual_seed(0), 0.0, 0.0, crop=1.0)
+    torch.testing.assert_close(same, x)
+    out = augment(x, torch.Generator().manual_seed(0), 0.0, 0.0, crop=0.5)
+    steps = out[:, 0, 1:, 0, 0] - out[:, 0, :-1, 0, 0]
+    span = out[:, 0, -1, 0, 0] - out[:, 0, 0, 0, 0]
+    assert (span >= 0.5 - 1e-5).all() and (span <= 1 + 1e-5).all() and (span < 1 - 1e-3).any()
+    torch.testing.assert_close(steps, (span / 16)[:, None].expand_as(steps))  # a linear resampling
+    assert (out[:, 0, 0, 0, 0] >= 0).all() and (out[:, 0, -1, 0, 0] <= 1 + 1e-6).all()
+
+
+def test_multistream_trains_one_network_per_stream_and_fuses_late(tmp_path):
+    cfg, prepared, split = tiny_config(tmp_path), tiny_prepared(), tiny_split()
+    bcfg = cfg.skeleton.backbone
+    bcfg.inputs, bcfg.multistream, bcfg.objective, bcfg.optimizer, bcfg.lr = (
+        ["joint", "bone"],
+        True,
+        "both",
+        "adamw",
+        1e-3,
+    )
+    keys = fit_prepared(prepared, DATA_KEY, split, cfg, text=TINY_TEXT)
+    store = Store(tmp_path)
+    model, info = load_backbone(store, keys["main"])
+    assert info["model"]["multistream"] is True and len(model.networks) == 2
+    assert [net.inputs.streams for net in model.networks] == [("joint",), ("bone",)]
+    fs = load_feature_set(store, extract_prepared(prepared, DATA_KEY, split, cfg, keys))
+    part = fs["test_seen"]
+    assert part.feature.shape == (len(part), 2 * bcfg.embed_dim)
+    rows = np.searchsorted(prepared.sample_id, part.sample_id)
+    x = torch.from_numpy(prepared.x[rows].astype(np.float32))
+    with torch.inference_mode():
+        outs = [net(x) for net in model.networks]
+    np.testing.assert_allclose(part.feature, torch.cat([o.feature for o in outs], 1).numpy(), rtol=1e-4, atol=1e-5)
+    cosines = sum(o.projection for o in outs) @ torch.from_numpy(class_targets(TINY_TEXT.table, split.seen)).T
+    fused = torch.from_numpy(part.projection) @ torch.from_numpy(class_targets(TINY_TEXT.table, split.seen)).T
+    assert (cosines.argmax(1) == fused.argmax(1)).all()  # the fused projection ranks as the summed cosines
+    single = copy.deepcopy(cfg)
+    single.skeleton.backbone.inputs = ["joint"]
+    with pytest.raises(PipelineError, match="multistream: needs two or more inputs"):
+        fit_prepared(prepared, DATA_KEY, split, single, text=TINY_TEXT)
+
+
+def test_unknown_optimiser_is_refused(tmp_path):
+    cfg, prepared, split = tiny_config(tmp_path), tiny_prepared(), tiny_split()
+    cfg.skeleton.backbone.optimizer = "lbfgs"
+    with pytest.raises(PipelineError, match="optimizer = 'lbfgs': choose sgd or adamw"):
+        fit_prepared(prepared, DATA_KEY, split, cfg)

@@ -81,7 +81,7 @@ def _extract(
         "backbones": backbones,
         "data": data_key,
         "layout": prepared.layout,
-        "embed_dim": bcfg.embed_dim,
+        "embed_dim": bcfg.embed_dim * (len(bcfg.inputs) if bcfg.multistream else 1),
         "counts": counts,
         "device": str(rt.device),
         "config": cfg.to_dict(),

@@ -43,7 +43,7 @@ from pipeline.skeleton.device import Runtime, runtime
 from pipeline.skeleton.keys import ARCH_VERSION, ClassTexts, backbone_keys, backbone_spec, roles, uses_text
 from pipeline.skeleton.layouts import BUILTIN_LAYOUTS, Layout, get_layout
 from pipeline.skeleton.loader import augment, make_loader
-from pipeline.skeleton.model import STGCN, BackboneOutput, build_model
+from pipeline.skeleton.model import STGCN, BackboneOutput, StreamEnsemble, build_model
 from pipeline.skeleton.settings import BackboneConfig
 from pipeline.store import Store
 from pipeline.store.atomic import atomic_path
@@ -51,7 +51,7 @@ from pipeline.store.atomic import atomic_path
 
 @dataclass
 class TrainResult:
-    model: STGCN  # the trained network (unwrapped from DDP), on the runtime's device
+    model: STGCN | StreamEnsemble  # the trained network (unwrapped from DDP), on the runtime's device
     train_acc: float  # accuracy over the last epoch's (augmented) training batches
     epochs: int  # epochs trained in total, those before a resume included
     resumed_at: int  # epoch the run resumed from (0: fresh)
@@ -162,6 +162,7 @@ def _fit_one(
                 "inputs": list(bcfg.inputs),
                 "dropout": bcfg.dropout,
                 **_text_model(bcfg, targets),
+                **_stream_model(bcfg),
             },
             "config": cfg.to_dict(),
         }
@@ -196,7 +197,16 @@ def _text_model(bcfg: BackboneConfig, targets: np.ndarray | None) -> dict[str, A
     return {"objective": bcfg.objective, "text_dim": int(targets.shape[1]), "tau": bcfg.tau}
 
 
-def load_backbone(store: Store, key: str, device: torch.device | str = "cpu") -> tuple[STGCN, dict[str, Any]]:
+def _stream_model(bcfg: BackboneConfig) -> dict[str, Any]:
+    """The multi-stream setting, recorded only when on (so single-network infos stay as they were)."""
+    if bcfg.multistream and len(bcfg.inputs) < 2:
+        raise PipelineError(f"skeleton.backbone.multistream: needs two or more inputs, got {list(bcfg.inputs)}")
+    return {"multistream": True} if bcfg.multistream else {}
+
+
+def load_backbone(
+    store: Store, key: str, device: torch.device | str = "cpu"
+) -> tuple[STGCN | StreamEnsemble, dict[str, Any]]:
     """A sealed backbone in eval mode on `device`, and its info (classes, subjects, layout, ...)."""
     state, info_ = read_backbone(store, key)
     layout = get_layout(info_["layout"], where=f"{store.path(BACKBONE, key)} layout")
@@ -247,16 +257,21 @@ def train_backbone(
         raise PipelineError(f"skeleton.backbone.objective = {bcfg.objective}: no class text vectors given")
     text_model = _text_model(bcfg, class_text if uses_text(bcfg) else None)
     model = build_model(
-        layout, len(classes), bcfg.preset, bcfg.embed_dim, bcfg.inputs, bcfg.dropout, **text_model
+        layout,
+        len(classes),
+        bcfg.preset,
+        bcfg.embed_dim,
+        bcfg.inputs,
+        bcfg.dropout,
+        **text_model,
+        **_stream_model(bcfg),
     ).to(rt.device)
     if text_model:
         model.set_class_text(torch.as_tensor(class_text, device=rt.device))
     net: nn.Module = model
     if rt.world > 1:
         net = DistributedDataParallel(model, device_ids=[rt.device.index] if rt.cuda else None)
-    optimiser = torch.optim.SGD(
-        model.parameters(), lr=bcfg.lr, momentum=0.9, nesterov=True, weight_decay=bcfg.weight_decay
-    )
+    optimiser = make_optimiser(model, bcfg)
     loader, sampler = make_loader(
         prepared.x, indices, targets, bcfg.batch_size, rt, bcfg.num_workers, shuffle=True, seed=seed
     )
@@ -294,6 +309,18 @@ def train_backbone(
     )
 
 
+def make_optimiser(model: nn.Module, bcfg: BackboneConfig) -> torch.optim.Optimizer:
+    """SGD with Nesterov momentum (the skeleton field's NTU recipe) or AdamW, which converges in fewer
+    epochs on a few hundred clips (bench/NOTES.md, real-data figures)."""
+    if bcfg.optimizer == "sgd":
+        return torch.optim.SGD(
+            model.parameters(), lr=bcfg.lr, momentum=0.9, nesterov=True, weight_decay=bcfg.weight_decay
+        )
+    if bcfg.optimizer == "adamw":
+        return torch.optim.AdamW(model.parameters(), lr=bcfg.lr, weight_decay=bcfg.weight_decay)
+    raise PipelineError(f"skeleton.backbone.optimizer = {bcfg.optimizer!r}: choose sgd or adamw")
+
+
 def _train_epoch(
     net: nn.Module,
     loader: DataLoader,
@@ -313,7 +340,7 @@ def _train_epoch(
     correct, total, loss_sum = 0.0, 0.0, 0.0
     batches = track(loader, f"backbone {description}", total=len(loader)) if rt.main else loader
     for x, y in batches:
-        x = augment(x.to(rt.device, non_blocking=True), generator, bcfg.rotate_deg, bcfg.scale)
+        x = augment(x.to(rt.device, non_blocking=True), generator, bcfg.rotate_deg, bcfg.scale, bcfg.crop)
         y = y.to(rt.device, non_blocking=True)
         with rt.autocast():
             out = net(x)
@@ -336,7 +363,10 @@ def _train_epoch(
 
 
 def _loss(out: BackboneOutput, y: torch.Tensor, criterion: nn.Module, objective: str) -> torch.Tensor:
-    """Cross-entropy over the classifier's logits (ce), the text logits (text), or the sum (both)."""
+    """Cross-entropy over the classifier's logits (ce), the text logits (text), or the sum (both); a stream
+    ensemble sums its networks' own losses, so each learns as it would alone."""
+    if out.members:
+        return torch.stack([_loss(member, y, criterion, objective) for member in out.members]).sum()
     if objective == "ce":
         return criterion(out.logits.float(), y)
     text = criterion(out.text_logits.float(), y)

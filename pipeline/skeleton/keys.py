@@ -44,6 +44,9 @@ NOT_IN_KEY = ("num_workers", "eval_batch_size", "temporal_features", "threads")
 # cross-entropy backbones stay those they had before the setting existed (and their cache stays valid).
 TEXT_ONLY = ("objective", "tau")
 OBJECTIVES = ("ce", "text", "both")
+# Settings added after backbones were cached: in the key only when they differ from these values (the
+# behaviour before they existed), so older keys stay valid.
+KEY_WHEN_CHANGED = {"optimizer": "sgd", "crop": 1.0, "multistream": False}
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,11 @@ def backbone_spec(
     the key of the text features it trains against (`text_key`, required then)."""
     text = uses_text(bcfg)
     settings = {
-        k: v for k, v in section_dict(bcfg).items() if k not in NOT_IN_KEY and (text or k not in TEXT_ONLY)
+        k: v
+        for k, v in section_dict(bcfg).items()
+        if k not in NOT_IN_KEY
+        and (text or k not in TEXT_ONLY)
+        and not (k in KEY_WHEN_CHANGED and v == KEY_WHEN_CHANGED[k])
     }
     spec = {
         "data": data_key,

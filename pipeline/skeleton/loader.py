@@ -67,9 +67,16 @@ def make_loader(
     return loader, sampler
 
 
-def augment(x: torch.Tensor, generator: torch.Generator, rotate_deg: float, scale: float) -> torch.Tensor:
-    """Per clip: a random rotation about the vertical (y) axis and a random scale; absent bodies stay zero."""
+def augment(
+    x: torch.Tensor, generator: torch.Generator, rotate_deg: float, scale: float, crop: float = 1.0
+) -> torch.Tensor:
+    """Per clip: a random temporal crop (a window of a fraction in [crop, 1] of the frames at a random
+    start, resampled back to every frame; clips are already resampled to a fixed length, so a window is
+    always real motion), a random rotation about the vertical (y) axis and a random scale; absent bodies
+    stay zero."""
     n = x.shape[0]
+    if crop < 1.0:
+        x = _crop(x, generator, crop)
     theta = (torch.rand(n, generator=generator) * 2 - 1) * math.radians(rotate_deg)
     s = 1 + (torch.rand(n, generator=generator) * 2 - 1) * scale
     cos, sin, zero, one = torch.cos(theta), torch.sin(theta), torch.zeros(n), torch.ones(n)
@@ -85,3 +92,17 @@ def augment(x: torch.Tensor, generator: torch.Generator, rotate_deg: float, scal
         * s[:, None, None]
     )  # (N, 3, 3)
     return torch.einsum("nmtvc,ndc->nmtvd", x, rot.to(x.device, x.dtype))
+
+
+def _crop(x: torch.Tensor, generator: torch.Generator, crop: float) -> torch.Tensor:
+    """A window of each clip's frames, linearly resampled to the clip's length (first and last kept)."""
+    n, t = x.shape[0], x.shape[2]
+    length = (crop + torch.rand(n, generator=generator) * (1 - crop)) * (t - 1)  # window span, in frames
+    start = torch.rand(n, generator=generator) * (t - 1 - length)
+    pos = (start[:, None] + torch.linspace(0, 1, t)[None] * length[:, None]).clamp(0, t - 1).to(x.device)
+    lo = pos.floor().long()
+    hi = (lo + 1).clamp(max=t - 1)
+    w = (pos - lo).to(x.dtype)[:, None, :, None, None]
+    index = lo[:, None, :, None, None].expand(n, x.shape[1], t, x.shape[3], x.shape[4])
+    upper = hi[:, None, :, None, None].expand_as(index)
+    return torch.gather(x, 2, index) * (1 - w) + torch.gather(x, 2, upper) * w

@@ -14,6 +14,12 @@ over the backbone's seen classes (objective `ce`, `both`) and, for a text object
 linear head to the text space, L2-normalised: the projection, whose cosines with the seen classes'
 (centred, fixed) text vectors over tau are the text logits. Objective `text` has no classifier; its
 logits are the text logits.
+
+Multi-stream (`skeleton.backbone.multistream`): one such network per input stream, each trained on its own
+loss over the same batches (so trained as separately as the field's joint / bone / motion ensembles), and
+fused late: the clip's feature is the concatenation of theirs, its logits the mean of theirs, and its
+projection the renormalised mean of their unit projections, so a class text's cosine with it ranks
+classes as the sum of the networks' cosines does.
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ class BackboneOutput(NamedTuple):
     temporal: torch.Tensor | None  # (N, T', D) pooled over joints and bodies only
     projection: torch.Tensor | None = None  # (N, d_text) the text head's output, L2-normalised
     text_logits: torch.Tensor | None = None  # (N, num_classes) cos(projection, class text) / tau
+    members: tuple[BackboneOutput, ...] = ()  # a stream ensemble's per-network outputs, each trained on its own
 
 
 class InputStreams(nn.Module):
@@ -223,6 +230,34 @@ class STGCN(nn.Module):
         return BackboneOutput(logits, feature, seq if temporal else None, projection, text_logits)
 
 
+class StreamEnsemble(nn.Module):
+    """One STGCN per input stream; the outputs fused late (module docstring)."""
+
+    def __init__(self, networks: list[STGCN]) -> None:
+        super().__init__()
+        self.networks = nn.ModuleList(networks)
+        self.embed_dim = sum(net.embed_dim for net in networks)
+
+    def set_class_text(self, text: torch.Tensor) -> None:
+        for net in self.networks:
+            net.set_class_text(text)
+
+    def forward(self, x: torch.Tensor, temporal: bool = False) -> BackboneOutput:
+        outs = tuple(net(x, temporal) for net in self.networks)
+        projection = text_logits = None
+        if outs[0].projection is not None:
+            projection = nn.functional.normalize(torch.stack([o.projection for o in outs]).mean(0), dim=1)
+            text_logits = torch.stack([o.text_logits for o in outs]).mean(0)
+        return BackboneOutput(
+            logits=torch.stack([o.logits for o in outs]).mean(0),
+            feature=torch.cat([o.feature for o in outs], dim=1),
+            temporal=torch.cat([o.temporal for o in outs], dim=2) if temporal else None,
+            projection=projection,
+            text_logits=text_logits,
+            members=outs,
+        )
+
+
 def build_model(
     layout: Layout,
     num_classes: int,
@@ -233,15 +268,23 @@ def build_model(
     objective: str = "ce",
     text_dim: int = 0,
     tau: float = 0.1,
-) -> STGCN:
-    return STGCN(
-        layout,
-        num_classes,
-        preset=preset,
-        embed_dim=embed_dim,
-        inputs=tuple(inputs),
-        dropout=dropout,
-        objective=objective,
-        text_dim=text_dim,
-        tau=tau,
-    )
+    multistream: bool = False,
+) -> STGCN | StreamEnsemble:
+    """The backbone; with `multistream`, a StreamEnsemble of one network per input stream."""
+
+    def network(streams: tuple[str, ...]) -> STGCN:
+        return STGCN(
+            layout,
+            num_classes,
+            preset=preset,
+            embed_dim=embed_dim,
+            inputs=streams,
+            dropout=dropout,
+            objective=objective,
+            text_dim=text_dim,
+            tau=tau,
+        )
+
+    if multistream:
+        return StreamEnsemble([network((stream,)) for stream in inputs])
+    return network(tuple(inputs))

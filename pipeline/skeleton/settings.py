@@ -48,9 +48,11 @@ class BackboneConfig:
     each): on the 55/5 split, 10 epochs of batch 32 reach ~85% seen-class test accuracy. For NTU on a
     GPU use preset=base, epochs=50-80, batch_size=64-256 (scale lr with it), num_workers=8.
     `inputs` picks the input streams stacked as channels: joint (coordinates), bone (joint minus its
-    parent towards the centre), velocity (next frame minus this frame). Augmentation while training:
-    a random rotation about the vertical (y) axis within +-rotate_deg and a random scale in
-    [1 - scale, 1 + scale], drawn per clip from (seed, epoch). `amp` is autocast on CUDA only.
+    parent towards the centre), velocity (next frame minus this frame), or with `multistream` one network
+    per stream, fused late (model.py). Augmentation while training: a random temporal crop of a fraction
+    in [crop, 1] of the frames (resampled back to every frame; crop = 1 is none), a random rotation about
+    the vertical (y) axis within +-rotate_deg and a random scale in [1 - scale, 1 + scale], drawn per
+    clip from (seed, epoch). `amp` is autocast on CUDA only.
     `objective`: `ce` (a linear classifier over the seen classes), `text` (a linear head from the pooled
     feature to the text space, trained by cross-entropy over cos(head(z), t_c) / tau against the seen
     classes' fused text vectors t_c, fixed, centred on their mean and renormalised), or `both` (the sum
@@ -61,8 +63,10 @@ class BackboneConfig:
     preset: str = "small"
     embed_dim: int = 256
     inputs: list[str] = field(default_factory=lambda: ["joint"])
+    multistream: bool = False  # one network per input (trained on its own loss), fused late
     epochs: int = 65  # CTR-GCN's NTU schedule; `zssar demo` uses a labelled short schedule
     batch_size: int = 32
+    optimizer: str = "sgd"  # sgd (Nesterov momentum 0.9) | adamw
     lr: float = 0.1
     weight_decay: float = 5e-4
     warmup_epochs: int = 5
@@ -70,6 +74,7 @@ class BackboneConfig:
     dropout: float = 0.1
     rotate_deg: float = 15.0
     scale: float = 0.1
+    crop: float = 1.0  # shortest temporal crop, as a fraction of the frames (1: no crop)
     eval_batch_size: int = 256
     num_workers: int = 0
     threads: int = 0  # CPU threads for torch (0: torch's default, every core; under torchrun: the
