@@ -184,9 +184,16 @@ def _apply_mapping(cfg: Config, mapping: dict[str, Any], prefix: str, source: st
             set_value(cfg, dotted, value, source)
 
 
-def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> Config:
-    """Defaults, then the TOML file (explicit path, or ./zssar.toml when present), then `key=value` overrides."""
+def load_config(
+    path: str | Path | None = None,
+    overrides: list[str] | None = None,
+    defaults: dict[str, Any] | None = None,
+) -> Config:
+    """Defaults, then `defaults` (dotted key -> value: those of a kind of dataset, pipeline/folder_defaults.py),
+    then the TOML file (explicit path, or ./zssar.toml when present), then `key=value` overrides."""
     cfg = Config()
+    for key, value in (defaults or {}).items():
+        set_value(cfg, key, value, "dataset-folder defaults")
     file = Path(path) if path else Path(DEFAULT_CONFIG_FILE)
     if path and not file.is_file():
         raise PipelineError(f"{file}: config file not found")

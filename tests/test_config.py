@@ -26,3 +26,25 @@ def test_bad_values_are_named(tmp_path):
         load_config(f)
     with pytest.raises(PipelineError, match="not found"):
         load_config(tmp_path / "missing.toml")
+
+
+def test_dataset_folders_get_their_defaults_below_the_file_and_the_command_line(tmp_path, monkeypatch):
+    """A dataset folder runs the project's small-data configuration unless the user says otherwise; NTU
+    and the synthetic data keep the code defaults (the papers' recipes)."""
+    from test_prepare import write_folder_dataset
+
+    from pipeline.catalog import get_dataset
+    from pipeline.cli.common import config_from
+    from pipeline.folder_defaults import FOLDER_DEFAULTS
+
+    monkeypatch.chdir(tmp_path)
+    write_folder_dataset(tmp_path / "toy")
+    folder = get_dataset(str(tmp_path / "toy"))
+    cfg = config_from(None, None, folder)
+    assert cfg.skeleton.backbone.multistream and cfg.skeleton.backbone.optimizer == "adamw"
+    assert cfg.skeleton.prepare.frames == FOLDER_DEFAULTS["skeleton.prepare.frames"]
+    assert config_from(None, None, get_dataset("synthetic60")).skeleton.backbone.optimizer == "sgd"
+    (tmp_path / "c.toml").write_text("[skeleton.backbone]\nepochs = 7\n")
+    cfg = config_from(tmp_path / "c.toml", ["skeleton.backbone.optimizer=sgd"], folder)
+    assert cfg.skeleton.backbone.epochs == 7 and cfg.skeleton.backbone.optimizer == "sgd"
+    assert cfg.skeleton.backbone.crop == FOLDER_DEFAULTS["skeleton.backbone.crop"]

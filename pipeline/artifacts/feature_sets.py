@@ -79,7 +79,7 @@ def write_part(folder: Path, name: str, part: Part, info: dict[str, Any] | None 
     if part.temporal is not None:
         t = np.asarray(part.temporal, dtype=np.float32)
         meta["temporal_shape"] = list(t.shape[1:])
-        cols["temporal"] = t.reshape(len(t), -1)
+        cols["temporal"] = t.reshape(len(t), int(np.prod(t.shape[1:])))
     if part.projection is not None:
         cols["projection"] = np.asarray(part.projection, dtype=np.float32)
     write_table(folder / f"{name}.parquet", cols, meta)

@@ -34,8 +34,8 @@ def describe(
         from pipeline.catalog import get_dataset
         from pipeline.stages.describe import describe_dataset
 
-        cfg = config_from(config, set_, describe__model=model)
-        describe_dataset(get_dataset(dataset), cfg, out=out)
+        ds = get_dataset(dataset)
+        describe_dataset(ds, config_from(config, set_, ds, describe__model=model), out=out)
 
     run(go)
 
@@ -55,8 +55,8 @@ def embed(
         from pipeline.catalog import get_dataset
         from pipeline.stages.embed import embed_dataset
 
-        cfg = config_from(config, set_, embed__encoder=encoder)
-        embed_dataset(get_dataset(dataset), cfg)
+        ds = get_dataset(dataset)
+        embed_dataset(ds, config_from(config, set_, ds, embed__encoder=encoder))
 
     run(go)
 
@@ -85,8 +85,8 @@ def train(
         from pipeline.catalog import get_dataset, get_split
         from pipeline.stages.train import train_split
 
-        cfg = config_from(config, set_, train__method=method, train__seeds=seeds, train__preset=preset)
         ds = get_dataset(dataset)
+        cfg = config_from(config, set_, ds, train__method=method, train__seeds=seeds, train__preset=preset)
         train_split(ds, get_split(ds, split), cfg, features=features)
 
     run(go)
@@ -114,9 +114,10 @@ def evaluate(
         from pipeline.catalog import get_dataset
         from pipeline.stages.evaluate import evaluate as run_evaluate
 
-        cfg = config_from(config, set_, train__seeds=seeds, train__preset=preset)
+        ds = get_dataset(dataset)
+        cfg = config_from(config, set_, ds, train__seeds=seeds, train__preset=preset)
         names = [m.strip() for m in methods.split(",") if m.strip()]
-        run_evaluate(get_dataset(dataset), cfg, splits, names)
+        run_evaluate(ds, cfg, splits, names)
 
     run(go)
 

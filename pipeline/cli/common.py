@@ -85,10 +85,13 @@ def run(fn, *args, **kwargs):
         raise typer.Exit(interrupts.EXIT_CODE) from None
 
 
-def config_from(config: Optional[Path], sets: Optional[list[str]], **overrides):
+def config_from(config: Optional[Path], sets: Optional[list[str]], dataset=None, **overrides):
+    """The run's configuration: code defaults, those of dataset folders when `dataset` is one, the config
+    file, `--set`, then the command's own options."""
     from pipeline.config import load_config, set_value
+    from pipeline.folder_defaults import defaults_for
 
-    cfg = load_config(config, sets)
+    cfg = load_config(config, sets, defaults_for(dataset) if dataset is not None else None)
     for dotted, value in overrides.items():
         if value is not None:
             set_value(cfg, dotted.replace("__", "."), value)

@@ -32,7 +32,8 @@ def skeleton_prepare(
         from pipeline.catalog import get_dataset
         from pipeline.stages.skeleton import prepare_dataset
 
-        prepare_dataset(get_dataset(dataset), config_from(config, set_), source=source)
+        ds = get_dataset(dataset)
+        prepare_dataset(ds, config_from(config, set_, ds), source=source)
 
     run(go)
 
@@ -46,7 +47,7 @@ def skeleton_fit(dataset: DatasetOpt, split: SplitOpt, config: ConfigOpt = None,
         from pipeline.stages.skeleton import fit_backbones
 
         ds = get_dataset(dataset)
-        fit_backbones(ds, get_split(ds, split), config_from(config, set_))
+        fit_backbones(ds, get_split(ds, split), config_from(config, set_, ds))
 
     run(go)
 
@@ -60,7 +61,7 @@ def skeleton_extract(dataset: DatasetOpt, split: SplitOpt, config: ConfigOpt = N
         from pipeline.stages.skeleton import extract_features
 
         ds = get_dataset(dataset)
-        extract_features(ds, get_split(ds, split), config_from(config, set_))
+        extract_features(ds, get_split(ds, split), config_from(config, set_, ds))
 
     run(go)
 
@@ -80,6 +81,6 @@ def skeleton_import_dump(
         from pipeline.stages.skeleton import import_dump
 
         ds = get_dataset(dataset)
-        import_dump(folder, ds, get_split(ds, split), config_from(config, set_))
+        import_dump(folder, ds, get_split(ds, split), config_from(config, set_, ds))
 
     run(go)

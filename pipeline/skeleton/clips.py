@@ -41,8 +41,9 @@ class Prepared:
         return len(self.label)
 
     def select(self, classes: tuple[int, ...] | list[int], subjects: str) -> np.ndarray:
-        """Indices of clips of the given classes from the `train` subjects, the `test` ones, or `all`."""
-        mask = np.isin(self.label, np.asarray(classes))
+        """Indices of clips of the given classes from the `train` subjects, the `test` ones, `all`, or
+        `none` (a part that takes no clip)."""
+        mask = np.isin(self.label, np.asarray(classes)) & (subjects != "none")
         if subjects != "all":
             in_train = np.isin(self.subject, np.asarray(self.train_subjects))
             mask &= in_train if subjects == "train" else ~in_train

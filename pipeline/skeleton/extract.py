@@ -25,7 +25,7 @@ from pipeline.hardware import torch_threads
 from pipeline.skeleton.clips import Prepared
 from pipeline.skeleton.device import Runtime, runtime
 from pipeline.skeleton.fit import backbone_threads, load_backbone
-from pipeline.skeleton.keys import features_spec, roles
+from pipeline.skeleton.keys import features_spec, roles, seen_subjects
 from pipeline.skeleton.loader import make_loader
 from pipeline.store import Store
 
@@ -66,7 +66,9 @@ def _extract(
     models = {}
     for role, (classes, _) in roles(split).items():
         model, binfo = load_backbone(store, backbones[role], rt.device)
-        _check_backbone(binfo, role, classes, prepared, data_key, store.path(BACKBONE, backbones[role]))
+        _check_backbone(
+            binfo, role, classes, prepared, data_key, store.path(BACKBONE, backbones[role]), seen_subjects(cfg)
+        )
         models[role] = (model, tuple(binfo["classes"]))
     selected = {name: prepared.select(p["classes"], p["subjects"]) for name, p in parts.items()}
     for name in ("train", "val_train"):
@@ -90,7 +92,7 @@ def _extract(
         for name, p in parts.items():
             model, seen = models[p["backbone"]]
             indices = selected[name]
-            if len(indices) == 0:
+            if len(indices) == 0 and p["subjects"] != "none":
                 warn(f"part {name}: no clips of its classes from the {p['subjects']} subjects; writing it empty")
             out = run_backbone(
                 model,
@@ -124,14 +126,25 @@ def _extract(
 
 
 def _check_backbone(
-    binfo: dict[str, Any], role: str, classes: tuple[int, ...], prepared: Prepared, data_key: str, where: Any
+    binfo: dict[str, Any],
+    role: str,
+    classes: tuple[int, ...],
+    prepared: Prepared,
+    data_key: str,
+    where: Any,
+    subjects: str,
 ) -> None:
     """The checkpoint must have learned exactly the classes and subjects the split says, on this data."""
     problems = []
     if tuple(binfo.get("classes", ())) != tuple(classes):
         problems.append(f"classes {binfo.get('classes')} != the split's {list(classes)}")
-    if [int(s) for s in binfo.get("subjects", ())] != [int(s) for s in prepared.train_subjects]:
-        problems.append(f"subjects {binfo.get('subjects')} != training subjects {list(prepared.train_subjects)}")
+    learned = binfo.get("subjects", ())
+    if subjects == "all" and learned != "all":
+        problems.append(f"subjects {learned} != every subject (skeleton.seen_train = all)")
+    if subjects == "train" and (
+        learned == "all" or [int(s) for s in learned] != [int(s) for s in prepared.train_subjects]
+    ):
+        problems.append(f"subjects {learned} != training subjects {list(prepared.train_subjects)}")
     if binfo.get("data") != data_key:
         problems.append(f"data {binfo.get('data')} != {data_key}")
     if problems:

@@ -40,7 +40,15 @@ from pipeline.errors import PipelineError
 from pipeline.hardware import torch_threads
 from pipeline.skeleton.clips import Prepared
 from pipeline.skeleton.device import Runtime, runtime
-from pipeline.skeleton.keys import ARCH_VERSION, ClassTexts, backbone_keys, backbone_spec, roles, uses_text
+from pipeline.skeleton.keys import (
+    ARCH_VERSION,
+    ClassTexts,
+    backbone_keys,
+    backbone_spec,
+    roles,
+    seen_subjects,
+    uses_text,
+)
 from pipeline.skeleton.layouts import BUILTIN_LAYOUTS, Layout, get_layout
 from pipeline.skeleton.loader import augment, make_loader
 from pipeline.skeleton.model import STGCN, BackboneOutput, StreamEnsemble, build_model
@@ -113,12 +121,13 @@ def _fit_one(
 ) -> str:
     classes, forbidden = roles(split)[role]
     bcfg = cfg.skeleton.backbone
-    spec = backbone_spec(data_key, classes, split.name, bcfg, cfg.seed, text.key if text else None)
+    subjects = seen_subjects(cfg)
+    spec = backbone_spec(data_key, classes, split.name, bcfg, cfg.seed, text.key if text else None, subjects)
     if store.has(BACKBONE, key):
         if rt.main:
             summary(f"backbone {role}: cached, {len(classes)} classes, key {key}")
         return key
-    indices = prepared.select(classes, "train")
+    indices = prepared.select(classes, subjects)
     leaked = np.isin(prepared.label[indices], np.asarray(forbidden, dtype=np.int64))
     if leaked.any() or not np.isin(prepared.label[indices], np.asarray(classes)).all():
         raise PipelineError(
@@ -143,7 +152,7 @@ def _fit_one(
         info_ = {
             "role": role,
             "classes": list(classes),
-            "subjects": [int(s) for s in prepared.train_subjects],
+            "subjects": [int(s) for s in prepared.train_subjects] if subjects == "train" else "all",
             "data": data_key,
             "layout": layout.to_dict(),
             "preset": bcfg.preset,

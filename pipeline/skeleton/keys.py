@@ -89,9 +89,11 @@ def backbone_spec(
     bcfg: BackboneConfig,
     seed: int,
     text_key: str | None = None,
+    subjects: str = "train",
 ) -> dict[str, Any]:
     """Everything that determines a backbone's weights; its hash is the store key. A text objective adds
-    the key of the text features it trains against (`text_key`, required then)."""
+    the key of the text features it trains against (`text_key`, required then); training on every
+    subject's clips (`subjects` all) adds that, so keys of backbones on the training subjects stay."""
     text = uses_text(bcfg)
     settings = {
         k: v
@@ -114,6 +116,8 @@ def backbone_spec(
                 f"skeleton.backbone.objective = {bcfg.objective}: the backbone needs the class text features"
             )
         spec["text"] = text_key
+    if subjects != "train":
+        spec["subjects"] = subjects
     return spec
 
 
@@ -125,7 +129,9 @@ def backbone_key(data_key: str, split: Split, role: str, cfg: Config, text_key: 
             f"split {split.name}: classes {sorted(set(classes) & set(forbidden))} are both seen "
             f"and unseen for the {role} backbone"
         )
-    spec = backbone_spec(data_key, classes, split.name, cfg.skeleton.backbone, cfg.seed, text_key)
+    spec = backbone_spec(
+        data_key, classes, split.name, cfg.skeleton.backbone, cfg.seed, text_key, seen_subjects(cfg)
+    )
     return hash_spec(BACKBONE_KIND, spec)
 
 
@@ -135,6 +141,15 @@ def backbone_keys(data_key: str, split: Split, cfg: Config, text_key: str | None
 
 
 UNSEEN_TEST = ("auto", "all", "test")
+SEEN_TRAIN = ("train", "all")
+
+
+def seen_subjects(cfg: Config) -> str:
+    """`skeleton.seen_train`, checked: the subjects whose seen-class clips the backbones train on."""
+    choice = cfg.skeleton.seen_train
+    if choice not in SEEN_TRAIN:
+        raise PipelineError(f"skeleton.seen_train = {choice!r}: choose one of {', '.join(SEEN_TRAIN)}")
+    return choice
 
 
 def unseen_subjects(cfg: Config, dataset: Dataset) -> str:
@@ -147,19 +162,21 @@ def unseen_subjects(cfg: Config, dataset: Dataset) -> str:
     return choice
 
 
-def parts_spec(split: Split, unseen: str = "test") -> dict[str, dict[str, Any]]:
+def parts_spec(split: Split, unseen: str = "test", seen: str = "train") -> dict[str, dict[str, Any]]:
     """Part name -> which backbone, which classes and which subjects (see the module docstring); `unseen`
-    is the subjects of the unseen test part."""
+    is the subjects of the unseen test part, `seen` those the seen classes train on (with `all`, the seen
+    test parts take no subject: `none`)."""
+    tested = "test" if seen == "train" else "none"
 
     def part(role: str, classes: tuple[int, ...], subjects: str) -> dict[str, Any]:
         return {"backbone": role, "classes": sorted(classes), "subjects": subjects}
 
     return {
-        "train": part("main", split.seen, "train"),
-        "test_seen": part("main", split.seen, "test"),
+        "train": part("main", split.seen, seen),
+        "test_seen": part("main", split.seen, tested),
         "test_unseen": part("main", split.unseen, unseen),
-        "val_train": part("val", split.val_seen, "train"),
-        "val_test_seen": part("val", split.val_seen, "test"),
+        "val_train": part("val", split.val_seen, seen),
+        "val_test_seen": part("val", split.val_seen, tested),
         "val_test_unseen": part("val", split.val_unseen, "all"),
     }
 
@@ -172,7 +189,7 @@ def features_spec(
     spec = {
         "backbones": backbones,
         "data": data_key,
-        "parts": parts_spec(split, unseen),
+        "parts": parts_spec(split, unseen, seen_subjects(cfg)),
         "temporal": cfg.skeleton.backbone.temporal_features,
         "version": EXTRACT_VERSION,
     }

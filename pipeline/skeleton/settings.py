@@ -96,3 +96,7 @@ class SkeletonConfig:
     # `auto`: `all` for dataset folders, which have no official protocol, and `test` for NTU, PKU-MMD and
     # the synthetic data, whose cross-subject protocols the papers report.
     unseen_test: str = "auto"
+    # Which subjects' clips of the seen classes the backbones (and the zero-shot models) train on: `train`
+    # (the training subjects; the others are the seen test part GZSL needs) or `all` (every subject's, as
+    # zero-shot tools without a GZSL protocol do: ZSL only, no seen test part, no GZSL figures).
+    seen_train: str = "train"

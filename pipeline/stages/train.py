@@ -172,7 +172,10 @@ def _protocol(fs: FeatureSet, origin: str) -> str:
         return "imported dump"
     if "data" not in meta_info:
         return "unspecified"
-    subjects = fs.meta.get("spec", {}).get("parts", {}).get("test_unseen", {}).get("subjects", "test")
+    parts = fs.meta.get("spec", {}).get("parts", {})
+    if parts.get("train", {}).get("subjects") == "all":
+        return "every subject's seen clips trained on (ZSL only); unseen test: all subjects"
+    subjects = parts.get("test_unseen", {}).get("subjects", "test")
     return "cross-subject (extracted)" + ("; unseen test: all subjects" if subjects == "all" else "")
 
 

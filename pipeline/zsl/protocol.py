@@ -110,6 +110,21 @@ def run_seed(
         )
     selected = int(np.argmax([e.zsl_top1 for e in val_evals]))  # the first best cycle
     v = val_evals[selected]
+    if not (len(main.test_seen["class_idx"]) and len(val.test_seen["class_idx"])):
+        # no seen test part (skeleton.seen_train = all): ZSL only, nothing to fit a gate on or to score
+        return SeedOutcome(
+            main_evals,
+            val_evals,
+            main,
+            selected,
+            test_selected,
+            None,
+            None,
+            None,
+            _latents(main, main_evals[selected], sample),
+            model=states[selected] if states else None,
+            val_branch=val,
+        )
     gate = fit_gate(
         GateData(val.test_seen["class_idx"], val.test_seen["seen_logits"], v.probs_seen),
         GateData(val.test_unseen["class_idx"], val.test_unseen["seen_logits"], v.probs_unseen),
@@ -241,7 +256,8 @@ def check_feature_set(fs: FeatureSet, split: Split, hp: Hyper) -> None:
                 f"{where}: part {name} has classes {stray[:10]} outside split {split.name}'s "
                 f"{'unseen' if 'unseen' in name else 'seen'} classes; extract features for this split"
             )
-        if len(part) == 0:
+        declared = fs.meta.get("spec", {}).get("parts", {}).get(name, {}).get("subjects")
+        if len(part) == 0 and declared != "none":  # `none`: no seen test part (skeleton.seen_train = all)
             raise PipelineError(f"{where}: part {name} is empty")
         backbone_seen = split.val_seen if name.startswith("val_") else split.seen
         if part.logits is not None and sorted(part.seen_classes or backbone_seen) != sorted(backbone_seen):
