@@ -16,9 +16,9 @@ from pipeline.catalog import Dataset
 
 FOLDER_DEFAULTS: dict[str, Any] = {
     "skeleton.prepare.frames": 32,
-    # three networks (joint, bone, velocity), each trained on its own loss, fused late
+    # joint, bone and velocity stacked as channels of one network (`multistream` trains one network per
+    # stream at three times the cost; it did not pay on these datasets: bench/NOTES.md)
     "skeleton.backbone.inputs": ["joint", "bone", "velocity"],
-    "skeleton.backbone.multistream": True,
     # learn the seen classes and their texts at once: features that serve ridge and the direct classifier
     "skeleton.backbone.objective": "both",
     "skeleton.backbone.optimizer": "adamw",

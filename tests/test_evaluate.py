@@ -95,20 +95,22 @@ def test_every_seen_clip_trained_on_gives_zsl_only(tmp_path):
     cfg.results = str(tmp_path / "results")
     cfg.skeleton.synthetic.samples_per_class = 4
     cfg.skeleton.synthetic.frames = cfg.skeleton.prepare.frames = 16
-    cfg.train.seeds, cfg.train.processes = 1, 1
+    cfg.train.seeds, cfg.train.cycles, cfg.train.steps_per_cycle = 1, 2, 40
+    cfg.train.classifier_epochs, cfg.train.processes = 20, 1
     cfg.skeleton.seen_train = "all"
     dataset = get_dataset("synthetic60")
-    record = evaluate(dataset, cfg, ["random:5:0"], ["ridge"])
-    row = record["rows"][0]
-    assert row["zsl"]["n"] == 1 and row["h"]["n"] == 0
+    record = evaluate(dataset, cfg, ["random:5:0"], ["ridge", "fsvae"])
+    for row in record["rows"]:
+        assert row["zsl"]["n"] == 1 and row["h"]["n"] == 0
     store = Store(cfg.store)
     fs = load_feature_set(store, extract_features(dataset, get_split(dataset, "random:5:0"), cfg))
     assert len(fs["test_seen"]) == 0 and len(fs["val_test_seen"]) == 0
     assert len(set(fs["train"].sample_id)) == len(fs["train"]) and len(fs["train"]) == 55 * 4
     main = fs.meta["spec"]["backbones"]["main"]
     assert store.meta(BACKBONE, main)["info"]["subjects"] == "all"
-    result = json.loads(next((Path(cfg.results)).rglob("ridge/*.json")).read_text())
-    assert result["gzsl"] is None and "every subject" in result["protocol"]
+    for method in ("ridge", "fsvae"):
+        result = json.loads(next((Path(cfg.results)).rglob(f"{method}/*.json")).read_text())
+        assert result["gzsl"] is None and "every subject" in result["protocol"]
     cfg.skeleton.seen_train = "some"
     with pytest.raises(PipelineError, match="seen_train = 'some'"):
         evaluate(dataset, cfg, ["random:5:0"], ["ridge"])

@@ -424,14 +424,18 @@ def test_a_second_store_pulls_features_and_models_from_the_remote(trained, tmp_p
     assert again["feature_key"] == features[1] and again["zsl_top1"] == trained["ridge"]["zsl_top1"]
 
 
-def test_direct_models_of_a_text_trained_backbone_label_clips(trained, tmp_path):
-    """A backbone trained against the class texts (skeleton.backbone.objective=text), its `direct` model:
-    predict reproduces the evaluated ZSL, labels new clips with any class list, and routes through the gate."""
+@pytest.mark.parametrize("objective, multistream", [("text", False), ("both", True)])
+def test_direct_models_of_a_text_trained_backbone_label_clips(trained, tmp_path, objective, multistream):
+    """A backbone trained against the class texts (skeleton.backbone.objective=text, or both with one
+    network per input stream), its `direct` model: predict reproduces the evaluated ZSL, labels new clips
+    with any class list, and routes through the gate."""
     from pipeline.skeleton.prepare import prepared_for
     from pipeline.stages.skeleton import extract_features
 
     cfg, dataset, split = _config(trained["root"]), trained["dataset"], trained["split"]
-    cfg.skeleton.backbone.objective, cfg.skeleton.backbone.epochs = "text", 4
+    cfg.skeleton.backbone.objective, cfg.skeleton.backbone.epochs = objective, 4
+    if multistream:
+        cfg.skeleton.backbone.inputs, cfg.skeleton.backbone.multistream = ["joint", "velocity"], True
     cfg.train.method, cfg.train.cycles = "direct", None
     store = Store(cfg.store)
     features_ref = feature_ref(dataset.name, split.slug)

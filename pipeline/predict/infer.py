@@ -268,7 +268,7 @@ def load_predictor(
         )
     device = resolve_device(cfg.device)
     backbone, _ = load_backbone(store, saved.info["backbone"], device)
-    if saved.uses_projection and backbone.text_head is None:
+    if saved.uses_projection and not backbone.projects:
         raise PipelineError(
             f"model {saved.key} ({saved.info['method']}) scores the backbone's text projection, but backbone "
             f"{saved.info['backbone']} was trained with skeleton.backbone.objective=ce and has none"

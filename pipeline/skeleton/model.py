@@ -206,6 +206,11 @@ class STGCN(nn.Module):
         """The (centred, unit) text vectors of the seen classes, in classifier-output order."""
         self.class_text.copy_(text)
 
+    @property
+    def projects(self) -> bool:
+        """Whether the network outputs a projection into the text space (a text objective)."""
+        return self.text_head is not None
+
     def forward(self, x: torch.Tensor, temporal: bool = False) -> BackboneOutput:
         n, m, t, v, c = x.shape
         present = x.reshape(n, m, -1).abs().amax(dim=-1) > 0
@@ -241,6 +246,10 @@ class StreamEnsemble(nn.Module):
     def set_class_text(self, text: torch.Tensor) -> None:
         for net in self.networks:
             net.set_class_text(text)
+
+    @property
+    def projects(self) -> bool:
+        return all(net.projects for net in self.networks)
 
     def forward(self, x: torch.Tensor, temporal: bool = False) -> BackboneOutput:
         outs = tuple(net(x, temporal) for net in self.networks)
