@@ -41,7 +41,7 @@ def test_dataset_folders_get_their_defaults_below_the_file_and_the_command_line(
     write_folder_dataset(tmp_path / "toy")
     folder = get_dataset(str(tmp_path / "toy"))
     cfg = config_from(None, None, folder)
-    assert cfg.skeleton.backbone.objective == "both" and cfg.skeleton.backbone.optimizer == "adamw"
+    assert cfg.skeleton.backbone.multistream and cfg.skeleton.backbone.optimizer == "adamw"
     assert cfg.skeleton.prepare.frames == FOLDER_DEFAULTS["skeleton.prepare.frames"]
     assert config_from(None, None, get_dataset("synthetic60")).skeleton.backbone.optimizer == "sgd"
     (tmp_path / "c.toml").write_text("[skeleton.backbone]\nepochs = 7\n")
