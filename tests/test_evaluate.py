@@ -38,7 +38,9 @@ def test_evaluate_two_splits_two_methods_then_all_cached(tmp_path, monkeypatch, 
     assert record["splits"] == ["random:5:0", "random:5:1"] and [r["method"] for r in record["rows"]] == [
         "ridge",
         "fsvae",
+        "best on carve",
     ]
+    assert record["methods"] == ["ridge", "fsvae"]
     for row in record["rows"]:
         assert row["zsl"]["n"] == 4 and row["zsl_over_splits"]["n"] == 2
         for s in record["splits"]:
@@ -82,6 +84,20 @@ def test_cli_evaluate_refuses_bad_ranges_and_methods(tmp_path):
     assert not (tmp_path / "store").exists() and not (tmp_path / "results").exists()
 
 
+def test_the_carve_row_takes_each_seeds_best_method_on_the_carve():
+    """For every split and seed, the test figures of the method whose pick scored best on the validation
+    carve (the first listed on a tie); a seed without a carve figure is left out."""
+    from pipeline.stages.evaluate import CARVE_ROW, Cell, _carve_selected
+
+    cells = {
+        ("s", "ridge"): Cell(zsl=[50.0, 60.0, 70.0], h=[10.0, None, 30.0], val=[40.0, 45.0, None]),
+        ("s", "direct"): Cell(zsl=[55.0, 20.0, 90.0], h=[11.0, 12.0, 13.0], val=[41.0, 45.0, 50.0]),
+    }
+    _carve_selected(["s"], ["ridge", "direct"], cells)
+    row = cells[("s", CARVE_ROW)]
+    assert row.zsl == [55.0, 60.0] and row.h == [11.0, None] and row.val == [41.0, 45.0]
+
+
 def test_every_seen_clip_trained_on_gives_zsl_only(tmp_path):
     """skeleton.seen_train = all: the backbones and the methods train on every subject's seen clips, the
     seen test parts are empty, and the results say so and carry no GZSL figures."""
@@ -100,7 +116,7 @@ def test_every_seen_clip_trained_on_gives_zsl_only(tmp_path):
     cfg.skeleton.seen_train = "all"
     dataset = get_dataset("synthetic60")
     record = evaluate(dataset, cfg, ["random:5:0"], ["ridge", "fsvae"])
-    for row in record["rows"]:
+    for row in record["rows"]:  # ridge, fsvae and the carve's pick of them
         assert row["zsl"]["n"] == 1 and row["h"]["n"] == 0
     store = Store(cfg.store)
     fs = load_feature_set(store, extract_features(dataset, get_split(dataset, "random:5:0"), cfg))
