@@ -8,7 +8,7 @@ from backbone_data import tiny_config
 
 from pipeline.catalog import get_dataset
 from pipeline.errors import PipelineError
-from pipeline.stages.evaluate import evaluate, expand_splits
+from pipeline.stages.evaluate import evaluate, expand_splits, markdown
 from pipeline.stages.report import build_report
 
 
@@ -58,6 +58,27 @@ def test_evaluate_two_splits_two_methods_then_all_cached(tmp_path, monkeypatch, 
     assert evaluate(dataset, cfg, ["random:5:0-1"], ["ridge", "fsvae"])["rows"] == record["rows"]
     report = build_report(cfg)["report.md"].read_text()
     assert "## Evaluations" in report and f"evaluation {record['key']}" in report
+
+
+def test_backbone_seeds_train_a_backbone_each_and_pool_their_runs(tmp_path):
+    """--backbone-seeds 2: two backbones per split (seeds 0 and 1000), the methods' runs on both pooled."""
+    from pipeline.artifacts.kinds import BACKBONE
+    from pipeline.stages.evaluate import backbone_seed
+    from pipeline.store import Store
+
+    cfg = tiny_config(tmp_path / "store", epochs=1)
+    cfg.results = str(tmp_path / "results")
+    cfg.skeleton.synthetic.samples_per_class = 4
+    cfg.skeleton.synthetic.frames = cfg.skeleton.prepare.frames = 16
+    cfg.train.seeds, cfg.train.processes = 2, 1
+    dataset = get_dataset("synthetic60")
+    record = evaluate(dataset, cfg, ["random:5:0"], ["ridge"], backbone_seeds=2)
+    assert record["backbone_seeds"] == 2 and record["rows"][0]["zsl"]["n"] == 4
+    assert "x 2 backbones" in markdown(record)
+    seeds = sorted(meta["spec"]["seed"] for meta in Store(cfg.store).entries(BACKBONE))
+    assert seeds == [0, 0, backbone_seed(0, 1), backbone_seed(0, 1)]  # main and val of each
+    with pytest.raises(PipelineError, match="backbone-seeds 0"):
+        evaluate(dataset, cfg, ["random:5:0"], ["ridge"], backbone_seeds=0)
 
 
 def test_unknown_method_or_split_fails_before_any_work(tmp_path):

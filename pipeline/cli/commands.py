@@ -104,6 +104,9 @@ def evaluate(
     ],
     methods: Annotated[str, typer.Option(help="Methods, comma-separated.")] = "ridge,fsvae,cadavae",
     seeds: Annotated[Optional[int], typer.Option(help="Seeds per split and method.")] = None,
+    backbone_seeds: Annotated[
+        int, typer.Option(help="Backbones per split, each with its own seed (the methods' seeds follow it).")
+    ] = 1,
     preset: Annotated[Optional[str], typer.Option(help="Hyperparameter preset.")] = None,
     config: ConfigOpt = None,
     set_: SetOpt = None,
@@ -117,7 +120,7 @@ def evaluate(
         ds = get_dataset(dataset)
         cfg = config_from(config, set_, ds, train__seeds=seeds, train__preset=preset)
         names = [m.strip() for m in methods.split(",") if m.strip()]
-        run_evaluate(ds, cfg, splits, names)
+        run_evaluate(ds, cfg, splits, names, backbone_seeds)
 
     run(go)
 

@@ -53,9 +53,15 @@ def expand_splits(specs: list[str]) -> list[str]:
     return out
 
 
-def evaluate(dataset: Dataset, cfg: Config, splits: list[str], methods: list[str]) -> dict[str, Any]:
-    """Run every method on every split for cfg.train.seeds seeds (text features, skeleton data, backbones
-    and features made or found first); print and write the table."""
+def evaluate(
+    dataset: Dataset, cfg: Config, splits: list[str], methods: list[str], backbone_seeds: int = 1
+) -> dict[str, Any]:
+    """Run every method on every split for cfg.train.seeds seeds on each of `backbone_seeds` backbones
+    per split (text features, skeleton data, backbones and features made or found first); print and
+    write the table. The backbone dominates the spread on small data, and a closed-form method gives
+    the same figure for every seed of one backbone, so its spread is only seen over backbone seeds."""
+    if backbone_seeds < 1:
+        raise PipelineError(f"--backbone-seeds {backbone_seeds}: must be at least 1")
     from pipeline.stages.embed import embed_dataset
     from pipeline.stages.skeleton import extract_features, prepare_dataset
     from pipeline.stages.train import train_split
@@ -69,24 +75,30 @@ def evaluate(dataset: Dataset, cfg: Config, splits: list[str], methods: list[str
     if dataset.synthetic or dataset.path is not None:  # NTU and PKU-MMD are prepared once, from their --source
         prepare_dataset(dataset, cfg)
     cells: dict[tuple[str, str], Cell] = {}
-    jobs = [(split, method) for split in parsed for method in methods]
-    extracted: set[str] = set()
-    for split, method in track(jobs, f"evaluate {dataset.name}", total=len(jobs)):
-        if split.name not in extracted:
-            extract_features(dataset, split, cfg)
-            extracted.add(split.name)
+    jobs = [(split, b, method) for split in parsed for b in range(backbone_seeds) for method in methods]
+    extracted: dict[tuple[str, int], str] = {}  # (split, backbone) -> feature-set key
+    for split, b, method in track(jobs, f"evaluate {dataset.name}", total=len(jobs)):
         run = copy.deepcopy(cfg)
+        run.seed = backbone_seed(cfg.seed, b)
+        if (split.name, b) not in extracted:
+            extracted[(split.name, b)] = extract_features(dataset, split, run)
         run.train.method = method
         cell = cells.setdefault((split.name, method), Cell())
-        for result in train_split(dataset, split, run, reuse=True):
+        for result in train_split(dataset, split, run, features=extracted[(split.name, b)], reuse=True):
             cell.zsl.append(result["zsl_top1"])
             cell.h.append(result["gzsl"]["h"] if result["gzsl"] else None)
             cell.val.append((result.get("selection") or {}).get("val_zsl_top1"))
     if len(methods) > 1:
         _carve_selected(names, methods, cells)
-    record = _record(dataset, cfg, names, methods, cells)
+    record = _record(dataset, cfg, names, methods, cells, backbone_seeds)
     _write(cfg, record)
     return record
+
+
+def backbone_seed(seed: int, b: int) -> int:
+    """The run seed of a split's b-th backbone: its methods' seeds follow it (seed + i), so seeds stay
+    distinct for up to 1000 seeds per backbone, and b = 0 is the plain run."""
+    return seed + 1000 * b
 
 
 CARVE_ROW = "best on carve"
@@ -120,7 +132,12 @@ def _stats(values: list[float | None]) -> dict[str, float | int | None]:
 
 
 def _record(
-    dataset: Dataset, cfg: Config, splits: list[str], methods: list[str], cells: dict[tuple[str, str], Cell]
+    dataset: Dataset,
+    cfg: Config,
+    splits: list[str],
+    methods: list[str],
+    cells: dict[tuple[str, str], Cell],
+    backbone_seeds: int = 1,
 ) -> dict[str, Any]:
     rows = []
     carve = [CARVE_ROW] if (splits[0], CARVE_ROW) in cells else []
@@ -145,11 +162,14 @@ def _record(
         "splits": splits,
         "methods": methods,
         "seeds": cfg.train.seeds,
+        "backbone_seeds": backbone_seeds,
         "preset": cfg.train.preset,
         "rows": rows,
         "config": config,
         "key": hash_spec(
-            "zssar-evaluate", {"dataset": dataset.name, "splits": splits, "methods": methods, "config": config}
+            "zssar-evaluate",
+            {"dataset": dataset.name, "splits": splits, "methods": methods, "config": config}
+            | ({"backbone_seeds": backbone_seeds} if backbone_seeds > 1 else {}),
         )[:8],
     }
 
@@ -162,7 +182,9 @@ def markdown(record: dict[str, Any]) -> str:
     """Two tables (ZSL top-1, GZSL H): a row per method, a column per split (mean ± std over seeds), and
     the mean ± std over all runs and over the split means."""
     lines = [
-        f"### {record['dataset']}: {len(record['splits'])} splits x {record['seeds']} seeds "
+        f"### {record['dataset']}: {len(record['splits'])} splits x {record['seeds']} seeds"
+        + (f" x {record['backbone_seeds']} backbones" if record.get("backbone_seeds", 1) > 1 else "")
+        + " "
         f"(preset {record['preset']}, evaluation {record['key']})"
         + (" — synthetic data" if record["synthetic"] else ""),
         "",
