@@ -263,7 +263,8 @@ def load_predictor(
         )
     if generalized and saved.gate is None:
         raise PipelineError(
-            f"model {saved.key} has no GZSL gate (its features had no validation carve); predict "
+            f"model {saved.key} has no GZSL gate (its features had no validation carve, or no seen test "
+            f"part: skeleton.seen_train = all); predict "
             f"without --generalized"
         )
     device = resolve_device(cfg.device)
