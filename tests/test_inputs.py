@@ -392,3 +392,19 @@ def test_fingerprint_rehashes_only_changed_files(tmp_path: Path, monkeypatch) ->
     os.utime(root / "b.bin", ns=(10**18 + 1, 10**18 + 1))
     second = fingerprint.source_fingerprint(root, cache)
     assert hashed[2:] == ["b.bin"] and second["digest"] != first["digest"] and second["bytes"] == first["bytes"]
+
+
+def test_no_message_of_the_package_carries_rich_markup():
+    """The console prints every message as written (user text is never markup), so a markup tag in the
+    package's own messages would reach the terminal as literal brackets."""
+    import re
+
+    package = Path(__file__).resolve().parents[1] / "pipeline"
+    tags = re.compile(r"\[/?(bold|italic|dim|red|green|yellow|blue|cyan|magenta)\]")
+    found = [
+        f"{p.relative_to(package)}:{i}"
+        for p in package.rglob("*.py")
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if tags.search(line)
+    ]
+    assert found == []

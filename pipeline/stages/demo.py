@@ -27,22 +27,19 @@ def run_demo(cfg: Config) -> None:
     dataset = get_dataset(cfg.demo.dataset)
     split = get_split(dataset, cfg.demo.split)
     descriptions = load_descriptions(dataset, cfg.descriptions_dir)
-    info(
-        f"[bold]1/5 descriptions[/bold]: {descriptions.path} ({len(descriptions.records)} classes, "
-        f"authored, no LLM needed)"
-    )
-    info("[bold]2/5 text features[/bold]")
+    info(f"1/5 descriptions: {descriptions.path} ({len(descriptions.records)} classes, authored, no LLM needed)")
+    info("2/5 text features")
     embed_dataset(dataset, cfg)
-    info("[bold]3/5 synthetic skeleton data[/bold] (a test bed, not a claim about real accuracy)")
+    info("3/5 synthetic skeleton data (a test bed, not a claim about real accuracy)")
     prepare_dataset(dataset, cfg)
     info(
-        f"[bold]4/5 backbone and features[/bold] on split {split.name}: {len(split.seen)} seen, "
+        f"4/5 backbone and features on split {split.name}: {len(split.seen)} seen, "
         f"{len(split.unseen)} unseen classes; demo schedule {cfg.demo.backbone_epochs} epochs (default "
         f"{type(cfg.skeleton.backbone)().epochs})"
     )
     extract_features(dataset, split, cfg)
     info(
-        f"[bold]5/5 zero-shot training[/bold]: demo schedule {cfg.demo.cycles} cycles x "
+        f"5/5 zero-shot training: demo schedule {cfg.demo.cycles} cycles x "
         f"{cfg.demo.steps_per_cycle} steps (the released schedule is 10 x 1700)"
     )
     for method in cfg.demo.methods:
