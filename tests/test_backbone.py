@@ -461,3 +461,6 @@ def test_unknown_optimiser_is_refused(tmp_path):
     cfg.skeleton.backbone.optimizer = "lbfgs"
     with pytest.raises(PipelineError, match="optimizer = 'lbfgs': choose sgd or adamw"):
         fit_prepared(prepared, DATA_KEY, split, cfg)
+    cfg.skeleton.backbone.optimizer, cfg.skeleton.backbone.crop = "sgd", 1.5
+    with pytest.raises(PipelineError, match=r"crop = 1.5: a fraction of the frames, in \(0, 1\]"):
+        fit_prepared(prepared, DATA_KEY, split, cfg)

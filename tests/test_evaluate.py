@@ -12,6 +12,17 @@ from pipeline.stages.evaluate import evaluate, expand_splits, markdown
 from pipeline.stages.report import build_report
 
 
+def tiny_evaluation(tmp_path: Path, seeds: int):
+    """A one-epoch backbone on 4 synthetic clips per class, and a two-cycle schedule of 40 steps."""
+    cfg = tiny_config(tmp_path / "store", epochs=1)
+    cfg.results = str(tmp_path / "results")
+    cfg.skeleton.synthetic.samples_per_class = 4
+    cfg.skeleton.synthetic.frames = cfg.skeleton.prepare.frames = 16
+    cfg.train.seeds, cfg.train.cycles, cfg.train.steps_per_cycle = seeds, 2, 40
+    cfg.train.classifier_epochs, cfg.train.processes = 20, 1
+    return cfg
+
+
 def test_split_ranges_expand_and_duplicates_are_refused():
     assert expand_splits(["random:5:0-2", "unseen:1,2"]) == [
         "random:5:0",
@@ -27,12 +38,7 @@ def test_split_ranges_expand_and_duplicates_are_refused():
 
 
 def test_evaluate_two_splits_two_methods_then_all_cached(tmp_path, monkeypatch, capsys):
-    cfg = tiny_config(tmp_path / "store", epochs=1)
-    cfg.results = str(tmp_path / "results")
-    cfg.skeleton.synthetic.samples_per_class = 4
-    cfg.skeleton.synthetic.frames = cfg.skeleton.prepare.frames = 16
-    cfg.train.seeds, cfg.train.cycles, cfg.train.steps_per_cycle = 2, 2, 40
-    cfg.train.classifier_epochs, cfg.train.processes = 20, 1
+    cfg = tiny_evaluation(tmp_path, seeds=2)
     dataset = get_dataset("synthetic60")
     record = evaluate(dataset, cfg, ["random:5:0-1"], ["ridge", "fsvae"])
     assert record["splits"] == ["random:5:0", "random:5:1"] and [r["method"] for r in record["rows"]] == [
@@ -66,11 +72,7 @@ def test_backbone_seeds_train_a_backbone_each_and_pool_their_runs(tmp_path):
     from pipeline.stages.evaluate import backbone_seed
     from pipeline.store import Store
 
-    cfg = tiny_config(tmp_path / "store", epochs=1)
-    cfg.results = str(tmp_path / "results")
-    cfg.skeleton.synthetic.samples_per_class = 4
-    cfg.skeleton.synthetic.frames = cfg.skeleton.prepare.frames = 16
-    cfg.train.seeds, cfg.train.processes = 2, 1
+    cfg = tiny_evaluation(tmp_path, seeds=2)
     dataset = get_dataset("synthetic60")
     record = evaluate(dataset, cfg, ["random:5:0"], ["ridge"], backbone_seeds=2)
     assert record["backbone_seeds"] == 2 and record["rows"][0]["zsl"]["n"] == 4
@@ -128,12 +130,7 @@ def test_every_seen_clip_trained_on_gives_zsl_only(tmp_path):
     from pipeline.stages.skeleton import extract_features
     from pipeline.store import Store
 
-    cfg = tiny_config(tmp_path / "store", epochs=1)
-    cfg.results = str(tmp_path / "results")
-    cfg.skeleton.synthetic.samples_per_class = 4
-    cfg.skeleton.synthetic.frames = cfg.skeleton.prepare.frames = 16
-    cfg.train.seeds, cfg.train.cycles, cfg.train.steps_per_cycle = 1, 2, 40
-    cfg.train.classifier_epochs, cfg.train.processes = 20, 1
+    cfg = tiny_evaluation(tmp_path, seeds=1)
     cfg.skeleton.seen_train = "all"
     dataset = get_dataset("synthetic60")
     record = evaluate(dataset, cfg, ["random:5:0"], ["ridge", "fsvae"])

@@ -38,6 +38,7 @@ from pipeline.config import Config
 from pipeline.console import info, summary, track, warn
 from pipeline.errors import PipelineError
 from pipeline.hardware import torch_threads
+from pipeline.skeleton.checkpoint import load_resume, save_resume
 from pipeline.skeleton.clips import Prepared
 from pipeline.skeleton.device import Runtime, runtime
 from pipeline.skeleton.keys import (
@@ -54,7 +55,6 @@ from pipeline.skeleton.loader import augment, make_loader
 from pipeline.skeleton.model import STGCN, BackboneOutput, StreamEnsemble, build_model
 from pipeline.skeleton.settings import BackboneConfig
 from pipeline.store import Store
-from pipeline.store.atomic import atomic_path
 
 
 @dataclass
@@ -264,6 +264,8 @@ def train_backbone(
     torch.manual_seed(seed)
     if uses_text(bcfg) and class_text is None:
         raise PipelineError(f"skeleton.backbone.objective = {bcfg.objective}: no class text vectors given")
+    if not 0 < bcfg.crop <= 1:
+        raise PipelineError(f"skeleton.backbone.crop = {bcfg.crop}: a fraction of the frames, in (0, 1]")
     text_model = _text_model(bcfg, class_text if uses_text(bcfg) else None)
     model = build_model(
         layout,
@@ -290,7 +292,7 @@ def train_backbone(
     )
     scaler = torch.amp.GradScaler(rt.device.type, enabled=rt.amp_dtype == torch.float16)
     criterion = nn.CrossEntropyLoss(label_smoothing=bcfg.label_smoothing)
-    start, acc = _resume(resume, model, optimiser, scheduler, scaler, rt)
+    start, acc = load_resume(resume, model, optimiser, scheduler, scaler, rt)
     if start and rt.main:
         info(f"backbone {label}: resuming after epoch {start}/{bcfg.epochs} from {resume}")
     for epoch in range(start, bcfg.epochs):
@@ -308,7 +310,7 @@ def train_backbone(
             description=f"{label} {epoch + 1}/{bcfg.epochs}",
         )
         if resume is not None and rt.main:
-            _save_resume(resume, model, optimiser, scheduler, scaler, epoch + 1, acc)
+            save_resume(resume, model, optimiser, scheduler, scaler, epoch + 1, acc)
         rt.barrier()
     if rt.world > 1:  # parameters agree already; BN running statistics are per process until here
         for buffer in model.buffers():
@@ -380,57 +382,3 @@ def _loss(out: BackboneOutput, y: torch.Tensor, criterion: nn.Module, objective:
         return criterion(out.logits.float(), y)
     text = criterion(out.text_logits.float(), y)
     return text if objective == "text" else text + criterion(out.logits.float(), y)
-
-
-def _save_resume(
-    path: Path,
-    model: nn.Module,
-    optimiser: torch.optim.Optimizer,
-    scheduler: torch.optim.lr_scheduler.LRScheduler,
-    scaler: torch.amp.GradScaler,
-    epoch: int,
-    acc: float,
-) -> None:
-    state = {
-        "epoch": epoch,
-        "train_acc": acc,
-        "model": model.state_dict(),
-        "optimiser": optimiser.state_dict(),
-        "scheduler": scheduler.state_dict(),
-        "scaler": scaler.state_dict(),
-    }
-    with atomic_path(path) as tmp:
-        torch.save(state, tmp)
-
-
-def _resume(
-    path: Path | None,
-    model: nn.Module,
-    optimiser: torch.optim.Optimizer,
-    scheduler: torch.optim.lr_scheduler.LRScheduler,
-    scaler: torch.amp.GradScaler,
-    rt: Runtime,
-) -> tuple[int, float]:
-    """Load a resumable checkpoint into the training state; (epochs done, their last accuracy).
-
-    An unreadable file (a crash can leave none half-written, but disks fail) means a fresh start; one
-    that reads but does not fit this network is an error, since its name says it should.
-    """
-    if path is None or not path.is_file():
-        return 0, 0.0
-    try:
-        state = torch.load(path, map_location=rt.device, weights_only=True)
-    except (RuntimeError, OSError, EOFError, ValueError) as exc:
-        if rt.main:
-            warn(f"{path}: unreadable resume checkpoint ({exc}); training from scratch")
-        return 0, 0.0
-    try:
-        model.load_state_dict(state["model"])
-        optimiser.load_state_dict(state["optimiser"])
-        scheduler.load_state_dict(state["scheduler"])
-        scaler.load_state_dict(state["scaler"])
-        return int(state["epoch"]), float(state["train_acc"])
-    except (RuntimeError, KeyError, ValueError, TypeError) as exc:
-        raise PipelineError(
-            f"{path}: resume checkpoint does not match this backbone ({exc}); delete it to train from scratch"
-        ) from None

@@ -94,47 +94,24 @@ def run_seed(
         (main_evals, states), val_evals = train_branches(main, val, build_val, hp, seed, sample, processes)
 
     test_selected = int(np.argmax([e.zsl_top1 for e in main_evals]))
-    if val_evals is None:
-        selected = len(main_evals) - 1
-        return SeedOutcome(
-            main_evals,
-            None,
-            main,
-            selected,
-            test_selected,
-            None,
-            None,
-            None,
-            _latents(main, main_evals[selected], sample),
-            model=states[selected] if states else None,
+    # without a carve the last cycle; with one, its first best cycle
+    selected = len(main_evals) - 1 if val_evals is None else int(np.argmax([e.zsl_top1 for e in val_evals]))
+    gate = gzsl = gzsl_test_selected = None
+    # a gate needs the carve's seen test part, and GZSL the split's (none with skeleton.seen_train = all)
+    if val is not None and len(val.test_seen["class_idx"]) and len(main.test_seen["class_idx"]):
+        v = val_evals[selected]
+        gate = fit_gate(
+            GateData(val.test_seen["class_idx"], val.test_seen["seen_logits"], v.probs_seen),
+            GateData(val.test_unseen["class_idx"], val.test_unseen["seen_logits"], v.probs_unseen),
+            k=min(len(split.unseen), len(split.val_unseen), len(val.seen_classes)),
+            forbidden=split.unseen,
+            seed=derive(seed, "gate", "split"),
+            temperature=hp.gate_temperature,
+            threshold=hp.gate_threshold,
+            balanced=hp.gate == "balanced",
         )
-    selected = int(np.argmax([e.zsl_top1 for e in val_evals]))  # the first best cycle
-    v = val_evals[selected]
-    if not (len(main.test_seen["class_idx"]) and len(val.test_seen["class_idx"])):
-        # no seen test part (skeleton.seen_train = all): ZSL only, nothing to fit a gate on or to score
-        return SeedOutcome(
-            main_evals,
-            val_evals,
-            main,
-            selected,
-            test_selected,
-            None,
-            None,
-            None,
-            _latents(main, main_evals[selected], sample),
-            model=states[selected] if states else None,
-            val_branch=val,
-        )
-    gate = fit_gate(
-        GateData(val.test_seen["class_idx"], val.test_seen["seen_logits"], v.probs_seen),
-        GateData(val.test_unseen["class_idx"], val.test_unseen["seen_logits"], v.probs_unseen),
-        k=min(len(split.unseen), len(split.val_unseen), len(val.seen_classes)),
-        forbidden=split.unseen,
-        seed=derive(seed, "gate", "split"),
-        temperature=hp.gate_temperature,
-        threshold=hp.gate_threshold,
-        balanced=hp.gate == "balanced",
-    )
+        gzsl = _gzsl(gate, main, main_evals[selected])
+        gzsl_test_selected = _gzsl(gate, main, main_evals[test_selected])
     return SeedOutcome(
         main_evals,
         val_evals,
@@ -142,8 +119,8 @@ def run_seed(
         selected,
         test_selected,
         gate,
-        _gzsl(gate, main, main_evals[selected]),
-        _gzsl(gate, main, main_evals[test_selected]),
+        gzsl,
+        gzsl_test_selected,
         _latents(main, main_evals[selected], sample),
         model=states[selected] if states else None,
         val_branch=val,
