@@ -2,14 +2,17 @@
 new class list).
 
 `zsl-model`: `model.pt` is a torch dict of tensors: `text` (the fused f_t of every class of the dataset)
-and either `vae` (the state dict) and `classifier` (`weight`, `bias` of the ZSL classifier over the
-split's unseen classes), `ridge` (`mean`, `std`, `map`) or `direct` (`center`, the mean seen-class text
-the class texts are centred on; its latents are the backbone's projection). The info records everything
+and either `members`, a list of the seed's VAE models (one, or one per cycle when its cycles were
+averaged), each a dict of `vae` (the state dict) and `classifier` (`weight`, `bias` of the ZSL classifier
+over the split's unseen classes; models saved before ensembles hold these two at the top level),
+`ridge` (`mean`, `std`, `map`) or `direct` (`center`, the mean seen-class text the class texts are
+centred on; its latents are the backbone's projection). The info records everything
 inference needs: the backbone's key and seen classes, the skeleton layout, the preprocessing (frames,
 bodies), the text encoder and fused fields, the resolved hyperparameters, the GZSL gate, the headline
 numbers and the resolved config.
 
-`zsl-classifier`: `scorer.npz` holds `weight` (C, d) and `bias` (C,) of a linear scorer over latents.
+`zsl-classifier`: `scorer.npz` holds `weight` (C, d) and `bias` (C,) of a linear scorer over latents, or
+(M, C, d) and (M, C) for a model of M members.
 
 Refs: `models/<dataset>/<split>/<method>/<preset>/seed<seed>` names each model (so `cache gc` keeps it and
 what it was made from), and `models/latest` the model most recently trained; `latest` resolves through

@@ -2,7 +2,8 @@
 
 The skeleton side is a latent map (the VAE's skeleton encoder, ridge's projection, or for `direct` the
 backbone's own text projection, unchanged) and the class side a linear `Scorer` over those latents: for a
-VAE the ZSL classifier, for ridge the cosine with each class's normalised f_t over the baseline's
+VAE the ZSL classifier (for a seed that averaged its cycles, one encoder and classifier per cycle, their
+logits averaged), for ridge the cosine with each class's normalised f_t over the baseline's
 temperature, for `direct` the cosine with each class's f_t centred on the mean seen-class text. A new
 class list gets a scorer fitted the same way.
 """
@@ -33,15 +34,20 @@ if TYPE_CHECKING:
 
 @dataclass
 class Scorer:
-    """Class probabilities from skeleton latents: softmax(latents @ weight.T + bias), one row per class."""
+    """Class probabilities from skeleton latents: softmax(latents @ weight.T + bias), one row per class;
+    for M members (latents (N, M, d), weight (M, C, d), bias (M, C)) the members' logits averaged, which
+    is the softmax of their mean log-probabilities, as the seed was scored (cycles.ensemble)."""
 
-    weight: np.ndarray  # (C, d)
-    bias: np.ndarray  # (C,)
+    weight: np.ndarray  # (C, d), or (M, C, d)
+    bias: np.ndarray  # (C,), or (M, C)
     relu: bool = False  # logits ReLU(W z + b), as the released classifier of the model's preset computes them
 
     def probs(self, latents: np.ndarray) -> np.ndarray:
-        logits = latents @ self.weight.T + self.bias
-        return softmax(np.maximum(logits, 0.0) if self.relu else logits, 1.0)
+        z = latents if latents.ndim == 3 else latents[:, None]
+        w = self.weight if self.weight.ndim == 3 else self.weight[None]
+        b = self.bias if self.bias.ndim == 2 else self.bias[None]
+        logits = np.einsum("nmd,mcd->nmc", z, w) + b
+        return softmax((np.maximum(logits, 0.0) if self.relu else logits).mean(axis=1), 1.0)
 
 
 @dataclass
@@ -53,7 +59,7 @@ class SavedModel:
     text: np.ndarray  # fused f_t of every class of the training dataset
     unseen_scorer: Scorer  # the split's unseen classes, as evaluated
     gate: Gate | None  # None without a validation carve
-    vae: FSVAE | None = None  # VAE methods
+    vaes: list[FSVAE] | None = None  # VAE methods: the seed's models (one, or one per averaged cycle)
     hyper: Hyper | None = None
     ridge: dict[str, torch.Tensor] | None = None
     direct: dict[str, torch.Tensor] | None = None  # `center`: the mean seen-class text
@@ -81,8 +87,8 @@ class SavedModel:
         with torch.inference_mode():
             if self.direct is not None:
                 return torch.nn.functional.normalize(inputs, dim=1).numpy()
-            if self.vae is not None:
-                return self.vae.skeleton_encoder(inputs)[0].numpy()
+            if self.vaes is not None:
+                return torch.stack([vae.skeleton_encoder(inputs)[0] for vae in self.vaes], dim=1).numpy()
             from pipeline.zsl.ridge import project
 
             r = self.ridge
@@ -95,22 +101,29 @@ class SavedModel:
 
         if self.direct is not None:
             return _direct_scorer(text, self.direct["center"].numpy())
-        if self.vae is None or self.hyper is None:
+        if self.vaes is None or self.hyper is None:
             return _ridge_scorer(text)
         from pipeline.zsl.classifier import fit_zsl_classifier
 
         hp = self.hyper
         gen = torch.Generator().manual_seed(seed)
-        cls = fit_zsl_classifier(
-            self.vae,
-            torch.as_tensor(text, dtype=torch.float32),
-            np.arange(len(text)),
-            hp.classifier_samples,
-            hp.classifier_epochs,
-            hp.classifier_lr,
-            gen,
+        fitted = [
+            fit_zsl_classifier(
+                vae,
+                torch.as_tensor(text, dtype=torch.float32),
+                np.arange(len(text)),
+                hp.classifier_samples,
+                hp.classifier_epochs,
+                hp.classifier_lr,
+                gen,
+            ).linear
+            for vae in self.vaes
+        ]
+        return Scorer(
+            np.stack([c.weight.detach().numpy() for c in fitted]),
+            np.stack([c.bias.detach().numpy() for c in fitted]),
+            hp.classifier_relu,
         )
-        return Scorer(cls.linear.weight.detach().numpy().copy(), cls.linear.bias.detach().numpy().copy(), cls.relu)
 
 
 def _ridge_scorer(text: np.ndarray) -> Scorer:
@@ -142,10 +155,16 @@ def load_model(store: Store, name: str, remote: str | None = None) -> SavedModel
         return SavedModel(key, info, text, _direct_scorer(unseen_text, center), gate, direct=weights["direct"])
     if "ridge" in weights:
         return SavedModel(key, info, text, _ridge_scorer(unseen_text), gate, ridge=weights["ridge"])
-    hp, vae = _rebuild(info, weights["vae"], text, path)
-    cls = weights["classifier"]
-    scorer = Scorer(cls["weight"].numpy(), cls["bias"].numpy(), hp.classifier_relu)
-    return SavedModel(key, info, text, scorer, gate, vae=vae, hyper=hp)
+    # a model saved before ensembles holds its one member's `vae` and `classifier` at the top level
+    members = weights.get("members") or [{"vae": weights["vae"], "classifier": weights["classifier"]}]
+    rebuilt = [_rebuild(info, m["vae"], text, path) for m in members]
+    hp = rebuilt[0][0]
+    scorer = Scorer(
+        np.stack([m["classifier"]["weight"].numpy() for m in members]),
+        np.stack([m["classifier"]["bias"].numpy() for m in members]),
+        hp.classifier_relu,
+    )
+    return SavedModel(key, info, text, scorer, gate, vaes=[vae for _, vae in rebuilt], hyper=hp)
 
 
 def _pull_model(store: Store, remote: str, name: str) -> None:

@@ -35,7 +35,7 @@ from pipeline.stages.saved_model import save_trained_model
 from pipeline.store import Store, hash_spec
 from pipeline.store.sync import pull_if_configured, pull_ref_if_configured
 from pipeline.zsl.methods import METHODS
-from pipeline.zsl.presets import Hyper, resolve
+from pipeline.zsl.presets import Hyper, candidates, resolve
 
 if TYPE_CHECKING:
     from pipeline.zsl.protocol import SeedOutcome
@@ -65,7 +65,8 @@ def train_split(
     `reuse`, a seed whose result (same configuration hash) is on disk is read back instead of trained."""
     from pipeline.zsl.protocol import check_feature_set, run_seed
 
-    hp = resolve(cfg.train, dataset)
+    grid = candidates(cfg.train, dataset)
+    hp = grid[0] if grid else resolve(cfg.train, dataset)
     store = Store(cfg.store)
     fs, origin = _feature_set(store, dataset, split, cfg, features, temporal=hp.frequency == "temporal")
     if text is None:
@@ -80,9 +81,10 @@ def train_split(
         )
     check_feature_set(fs, split, hp)
     device = resolve_device(cfg.train.device if cfg.train.device != "auto" else cfg.device)
-    config_hash = hash_spec("zssar-train", {"train": hp.to_dict(), "feature_key": fs.key, "text_key": text.key})[
-        :8
-    ]
+    spec = {"train": hp.to_dict(), "feature_key": fs.key, "text_key": text.key}
+    if len(grid) > 1:
+        spec["candidates"] = [c.to_dict() for c in grid]
+    config_hash = hash_spec("zssar-train", spec)[:8]
     out_dir = results_dir(cfg.results, dataset.name, split.slug, hp.method)
     protocol = _protocol(fs, origin)
 
@@ -102,14 +104,14 @@ def train_split(
                 results.append(done)
                 continue
             start = time.perf_counter()
-            outcome = run_seed(fs, table, split, hp, device, seed, cfg.train.processes)
+            outcome = run_seed(fs, table, split, hp, device, seed, cfg.train.processes, grid)
             result = json.loads(
                 json.dumps(
                     _result(
                         dataset,
                         split,
                         cfg,
-                        hp,
+                        outcome.hp,
                         fs,
                         text,
                         protocol,
@@ -124,7 +126,7 @@ def train_split(
             path = write_result(out_dir, stem, result)
             # then the trained model, kept in the store for `zssar predict`
             result["model_key"] = save_trained_model(
-                store, dataset, split, hp, fs, text, table, outcome, result, path
+                store, dataset, split, outcome.hp, fs, text, table, outcome, result, path
             )
             write_result(out_dir, stem, result)
             info(_table_line(result))
@@ -195,7 +197,7 @@ def _result(
     from pipeline.zsl.evaluate import confusion, per_class_accuracy
 
     main = o.branch
-    sel = o.main[o.selected]
+    sel = o.chosen
     config = cfg.to_dict()
     config["train"] = {
         **hp.to_dict(),
@@ -212,7 +214,13 @@ def _result(
         per_class_gzsl = {str(c): a for c, a in per_class_accuracy(pred, true).items()}
         conf = confusion(true, pred)
     per_class_zsl = {str(c): a for c, a in per_class_accuracy(sel.zsl_pred, main.test_unseen["class_idx"]).items()}
-    rule = "validation carve" if o.val is not None else "last cycle (no validation carve)"
+    rule = (
+        "every cycle averaged"
+        if o.selected is None
+        else "validation carve"
+        if o.val is not None
+        else "last cycle (no validation carve)"
+    )
     return {
         "dataset": dataset.name,
         "synthetic": dataset.synthetic,
@@ -226,8 +234,9 @@ def _result(
         "selection": {
             "rule": rule,
             "cycle": o.selected,
-            "val_zsl_top1": round(o.val[o.selected].zsl_top1, 2) if o.val is not None else None,
+            "val_zsl_top1": round(o.val_chosen.zsl_top1, 2) if o.val_chosen is not None else None,
         },
+        "tuning": o.tuning,
         "cycle_average": _cycle_average(o),
         "test_selected": {
             "zsl_top1": round(o.main[o.test_selected].zsl_top1, 2),
@@ -266,32 +275,30 @@ def _result(
 
 
 def _cycle_average(o: SeedOutcome) -> dict[str, Any]:
-    """ZSL top-1 of the ZSL probabilities averaged over every cycle (every candidate, for a closed form), on
+    """ZSL top-1 of every cycle's models at once (every candidate, for a closed form; cycles.ensemble), on
     the test and on the validation carve: a figure no selection can make lucky or unlucky."""
-    from pipeline.zsl.evaluate import accuracy
-
-    def averaged(evals: list[Any], truth: np.ndarray, classes: np.ndarray) -> float:
-        probs = np.mean([e.probs_unseen for e in evals], axis=0)
-        return round(accuracy(classes[probs.argmax(1)], truth), 2)
+    from pipeline.zsl.cycles import ensemble
 
     b = o.branch
     val = None
     if o.val is not None and o.val_branch is not None:
-        val = averaged(o.val, o.val_branch.test_unseen["class_idx"], o.val_branch.unseen_classes)
+        v = o.val_branch
+        val = round(ensemble(o.val, v.test_unseen["class_idx"], v.unseen_classes).zsl_top1, 2)
     return {
-        "zsl_top1": averaged(o.main, b.test_unseen["class_idx"], b.unseen_classes),
+        "zsl_top1": round(ensemble(o.main, b.test_unseen["class_idx"], b.unseen_classes).zsl_top1, 2),
         "val_zsl_top1": val,
         "cycles": len(o.main),
-        "note": "probabilities averaged over every cycle; not selected",
+        "note": "log-probabilities averaged over every cycle; not selected",
     }
 
 
 def _table_line(r: dict[str, Any]) -> str:
     g = r["gzsl"]
     gz = f"S {g['seen']:5.1f} U {g['unseen']:5.1f} H {g['h']:5.1f}" if g else "GZSL n/a"
-    how = "val" if r["selection"]["rule"] == "validation carve" else "last"
+    rule, cycle = r["selection"]["rule"], r["selection"]["cycle"]
+    how = "val" if rule == "validation carve" else "last" if cycle is not None else "averaged"
     return (
-        f"  seed {r['seed']}  ZSL {r['zsl_top1']:5.1f}  {gz}  cycle {r['selection']['cycle']} ({how}; "
+        f"  seed {r['seed']}  ZSL {r['zsl_top1']:5.1f}  {gz}  cycle {'all' if cycle is None else cycle} ({how}; "
         f"test-selected ZSL {r['test_selected']['zsl_top1']:.1f})  {r['wall_time_s']:.0f}s"
     )
 

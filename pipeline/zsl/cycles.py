@@ -33,6 +33,30 @@ class CycleEval:
     loss: float
 
 
+def ensemble(evals: list[CycleEval], truth: np.ndarray, classes: np.ndarray) -> CycleEval:
+    """Every cycle's model at once: the ZSL log-probabilities averaged (the softmax of the mean logits for
+    linear classifiers), so no cycle is picked on a carve of a few dozen clips. Latents for the plots are
+    the last cycle's: one model's space."""
+    from pipeline.zsl.evaluate import accuracy
+    from pipeline.zsl.gate import softmax
+
+    def mean_log(probs: list[np.ndarray]) -> np.ndarray:
+        return softmax(np.mean([np.log(np.maximum(p, 1e-30)) for p in probs], axis=0), 1.0).astype(np.float32)
+
+    probs_u = mean_log([e.probs_unseen for e in evals])
+    pred = classes[probs_u.argmax(1)]
+    last = evals[-1]
+    return CycleEval(
+        accuracy(pred, truth),
+        pred,
+        mean_log([e.probs_seen for e in evals]),
+        probs_u,
+        last.skeleton_mu,
+        last.text_mu,
+        float(np.mean([e.loss for e in evals])),
+    )
+
+
 @dataclass
 class SelectedModel:
     """The main model as it was after the selected cycle, kept so `zssar predict` can use it."""
@@ -70,6 +94,28 @@ def train_branches(
         future = pool.submit(_train_branch_in_worker, build_val, hp, seed, torch.get_num_threads(), os.getpid())
         main_out = train_branch("main", main, hp, seed, sample, keep=True)
         return main_out, future.result()
+
+
+def train_validation_candidates(
+    val: Branch, build_val: Callable[[], Branch], candidates: list[Hyper], seed: int, processes: int
+) -> list[list[CycleEval]]:
+    """The validation model's evaluations under each candidate's values; on the CPU with `processes` >= 2,
+    that many candidates at a time, each in a worker process of its own that builds `val` again with
+    `build_val` (same results as in this one)."""
+    import torch
+
+    if processes < 2 or val.data.features.device.type != "cpu" or len(candidates) < 2:
+        return [train_branch("val", val, hp, seed)[0] for hp in candidates]
+    import concurrent.futures
+    import multiprocessing
+
+    workers = min(processes, len(candidates))
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [
+            pool.submit(_train_branch_in_worker, build_val, hp, seed, torch.get_num_threads(), os.getpid())
+            for hp in candidates
+        ]
+        return [f.result() for f in futures]
 
 
 def _train_branch_in_worker(

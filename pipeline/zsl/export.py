@@ -1,8 +1,9 @@
 """What a trained seed leaves for inference: the tensors of its selected model, ready to be saved.
 
-VAE methods: the main model's state after the selected cycle, and the ZSL classifier over the split's
-unseen classes refitted from the generator state that cycle's evaluation used, so it is exactly the
-classifier the result was scored with. Methods that train nothing (ridge, direct) say what they save
+VAE methods: `members`, one per model the seed reports (the selected cycle's, or every cycle's with
+`train.select = average`), each the main model's state after its cycle and the ZSL classifier over the
+split's unseen classes refitted from the generator state that cycle's evaluation used, so it is exactly
+the classifier the result was scored with. Methods that train nothing (ridge, direct) say what they save
 themselves (`Method.weights`).
 """
 
@@ -23,26 +24,31 @@ def model_weights(outcome: SeedOutcome, hp: Hyper) -> dict[str, Any] | None:
     method = METHODS[hp.method]
     if method.weights is not None:
         return method.weights(main, outcome.selected)
-    if outcome.model is None:
+    if not outcome.models:
         return None
     from pipeline.zsl.classifier import fit_zsl_classifier
     from pipeline.zsl.train import build_model
 
-    model = build_model(main.data, hp, 0)
-    model.load_state_dict(outcome.model.state)
-    model.eval()
-    gen = torch.Generator(device=main.data.features.device)
-    gen.set_state(outcome.model.classifier_rng)
-    cls = fit_zsl_classifier(
-        model,
-        main.unseen_text,
-        main.unseen_classes,
-        hp.classifier_samples,
-        hp.classifier_epochs,
-        hp.classifier_lr,
-        gen,
-    )
-    return {
-        "vae": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-        "classifier": {"weight": cls.linear.weight.detach().cpu(), "bias": cls.linear.bias.detach().cpu()},
-    }
+    members = []
+    for kept in outcome.models:
+        model = build_model(main.data, hp, 0)
+        model.load_state_dict(kept.state)
+        model.eval()
+        gen = torch.Generator(device=main.data.features.device)
+        gen.set_state(kept.classifier_rng)
+        cls = fit_zsl_classifier(
+            model,
+            main.unseen_text,
+            main.unseen_classes,
+            hp.classifier_samples,
+            hp.classifier_epochs,
+            hp.classifier_lr,
+            gen,
+        )
+        members.append(
+            {
+                "vae": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+                "classifier": {"weight": cls.linear.weight.detach().cpu(), "bias": cls.linear.bias.detach().cpu()},
+            }
+        )
+    return {"members": members}

@@ -3,8 +3,11 @@
 The FS-VAE paper's table and its released scripts disagree, so both are offered (docs/architecture.md, "Presets"):
 `released` reproduces the scripts and `paper` the values the papers state (each method's module names
 its sources). A preset is chosen per method, preset name and dataset size (NTU-120 values for datasets of 120 or
-more
-classes); a field the user set (not None) wins.
+more classes); a field the user set (not None) wins.
+
+`tuned` is the project's own, for small real datasets: the released values with a few changed
+(methods/common.TUNED_VALUES) as if the user had set them, and a small grid of candidates
+(`candidates`, methods/common.TUNED_GRID) that the protocol chooses from on the validation carve.
 
 Each method's value tables and schedule live in its own module (pipeline/zsl/methods/).
 """
@@ -19,12 +22,15 @@ from pipeline.artifacts.text_features import FIELDS
 from pipeline.catalog import Dataset
 from pipeline.errors import PipelineError
 from pipeline.zsl.methods import METHODS, get_method
+from pipeline.zsl.methods.common import TUNED_GRID, TUNED_VALUES
 from pipeline.zsl.schedule import Ramp
 from pipeline.zsl.settings import TrainConfig
 
 FREQUENCY_MODES = ("feature", "temporal", "off")
 SAMPLERS = ("replacement", "fresh", "epoch")
 GATES = ("balanced", "released")
+SELECTIONS = ("carve", "average")
+TUNED = "tuned"
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,7 @@ class Hyper:
     batch_size: int
     sampler: str  # replacement | fresh (a new permutation every step) | epoch (see train.py)
     lr: float
+    weight_decay: float
     cycles: int
     steps_per_cycle: int
     calibrated_steps: int
@@ -53,6 +60,7 @@ class Hyper:
     irrelevant_dim: int  # SA-DVAE: size of the skeleton latent's semantic-irrelevant part z_v
     discriminator_every: int  # SA-DVAE: steps between updates of the total-correlation discriminator
     discriminator_always: bool  # SA-DVAE: D steps on its turn even while its weight is 0 (as released)
+    select: str  # carve | average (see protocol.py)
     classifier_samples: int
     classifier_epochs: int
     classifier_lr: float
@@ -73,10 +81,15 @@ class Hyper:
 def resolve(train: TrainConfig, dataset: Dataset) -> Hyper:
     """The preset's values for this method and dataset, overridden by every field the user set."""
     method = get_method(train.method)
-    if train.preset not in method.presets:
-        raise PipelineError(f"train.preset {train.preset!r}: choose one of {', '.join(method.presets)}")
-    small, large = method.presets[train.preset]
+    names = (*method.presets, TUNED)
+    if train.preset not in names:
+        raise PipelineError(f"train.preset {train.preset!r}: choose one of {', '.join(names)}")
+    base = "released" if train.preset == TUNED else train.preset
+    small, large = method.presets[base]
     preset = large if dataset.num_classes >= 120 else small
+    if train.preset == TUNED and method.trained:
+        unset = {k: v for k, v in TUNED_VALUES.items() if getattr(train, k) is None}
+        train = dataclasses.replace(train, **unset)
     v = dict(preset)
     for name in preset:
         if name != "recon" and getattr(train, name) is not None:
@@ -96,9 +109,25 @@ def resolve(train: TrainConfig, dataset: Dataset) -> Hyper:
         method=train.method,
         preset=train.preset,
         fields=tuple(train.fields),
-        schedule=method.schedule(train.preset, v, preset["steps_per_cycle"]),
+        schedule=method.schedule(base, v, preset["steps_per_cycle"]),
         **v,
     )
+
+
+def candidates(train: TrainConfig, dataset: Dataset) -> list[Hyper]:
+    """The tuned preset's candidates: each point of TUNED_GRID resolved over the preset, a value the user
+    set kept (so setting one drops that axis of the search); none for the other presets and the closed
+    forms, whose own candidates are their cycles."""
+    if train.preset != TUNED or not get_method(train.method).trained:
+        return []
+    out: list[Hyper] = []
+    for point in TUNED_GRID:
+        hp = resolve(
+            dataclasses.replace(train, **{k: v for k, v in point.items() if getattr(train, k) is None}), dataset
+        )
+        if hp not in out:
+            out.append(hp)
+    return out
 
 
 def _check(v: dict[str, Any], train: TrainConfig) -> None:
@@ -106,6 +135,13 @@ def _check(v: dict[str, Any], train: TrainConfig) -> None:
         raise PipelineError(f"train.frequency {v['frequency']!r}: choose one of {', '.join(FREQUENCY_MODES)}")
     if v["sampler"] not in SAMPLERS:
         raise PipelineError(f"train.sampler {v['sampler']!r}: choose one of {', '.join(SAMPLERS)}")
+    if v["select"] not in SELECTIONS:
+        raise PipelineError(f"train.select {v['select']!r}: choose one of {', '.join(SELECTIONS)}")
+    if v["select"] == "average" and not METHODS[train.method].trained:
+        raise PipelineError(
+            f"train.select = average: method {train.method} trains no cycles (its candidates are chosen on "
+            f"the validation carve); leave train.select unset"
+        )
     if v["gate"] not in GATES:
         raise PipelineError(f"train.gate {v['gate']!r}: choose one of {', '.join(GATES)}")
     if train.seeds < 1:
@@ -127,8 +163,10 @@ def _check(v: dict[str, Any], train: TrainConfig) -> None:
     for name in ("lr", "lam", "classifier_lr"):
         if v[name] <= 0:
             raise PipelineError(f"train.{name} = {v[name]}: must be positive")
-    if v["hidden_dim"] < 0 or v["alpha"] < 0 or v["strength"] < 0:
-        raise PipelineError("train.hidden_dim, train.alpha and train.strength must not be negative")
+    if v["hidden_dim"] < 0 or v["alpha"] < 0 or v["strength"] < 0 or v["weight_decay"] < 0:
+        raise PipelineError(
+            "train.hidden_dim, train.alpha, train.strength and train.weight_decay must not be negative"
+        )
     if not 0 <= v["calibrated_steps"] <= v["steps_per_cycle"]:
         raise PipelineError(
             f"train.calibrated_steps = {v['calibrated_steps']}: must be between 0 and "

@@ -6,12 +6,17 @@ features); on the CPU the validation model trains in a second process (`train.pr
 cycle each gets a fresh ZSL classifier and is evaluated: the main model on the test parts, the validation
 model on the carve's test parts.
 
-- Model selection: the cycle where the validation model's ZSL accuracy on its pseudo-unseen classes is
-  highest; the result reports the main model's test figures at that cycle. The cycle that is best on the
-  unseen test set (the released code's choice) is reported beside it as `test_selected`, labelled; its
-  GZSL figure uses the same gate, as the released scripts do.
-- GZSL gate: fit on the validation model's outputs at the selected cycle (never on unseen classes or test
-  data), then applied to the main model's test outputs.
+- Model selection (`train.select`): `carve`, the cycle where the validation model's ZSL accuracy on its
+  pseudo-unseen classes is highest, and the result reports the main model's test figures at that cycle;
+  or `average`, every cycle's models at once (their ZSL log-probabilities averaged, cycles.ensemble), for
+  the main and the validation model alike: a carve of a few dozen clips picks a lucky or an unlucky cycle,
+  an average has nothing to pick. The cycle that is best on the unseen test set (the released code's
+  choice) is reported beside it as `test_selected`, labelled; its GZSL figure uses the same gate, as the
+  released scripts do.
+- The `tuned` preset first chooses a few values on the validation carve (pipeline/zsl/tuning.py): only the
+  validation model trains for each candidate, and the chosen candidate's validation run is the one kept.
+- GZSL gate: fit on the validation model's outputs at the selected cycle (or their average; never on
+  unseen classes or test data), then applied to the main model's test outputs.
 - Without validation parts there is no honest selection or gate: the last cycle is reported and the GZSL
   fields are null.
 """
@@ -27,7 +32,7 @@ import numpy as np
 from pipeline.artifacts.feature_sets import FeatureSet, Part
 from pipeline.catalog import Split
 from pipeline.errors import PipelineError
-from pipeline.zsl.cycles import CycleEval, SelectedModel, derive, train_branches
+from pipeline.zsl.cycles import CycleEval, SelectedModel, derive, ensemble, train_branch, train_branches
 from pipeline.zsl.methods import METHODS
 from pipeline.zsl.presets import Hyper
 
@@ -51,20 +56,32 @@ class SeedOutcome:
     main: list[CycleEval]
     val: list[CycleEval] | None
     branch: Branch
-    selected: int
+    hp: Hyper  # the values trained with: the preset's, or the tuned search's choice
+    chosen: CycleEval  # what the seed reports: the selected cycle's evaluation, or the cycles' average
+    val_chosen: CycleEval | None
+    selected: int | None  # the selected cycle; None when every cycle is averaged
     test_selected: int
     gate: Any
     gzsl: dict[str, Any] | None
     gzsl_test_selected: dict[str, Any] | None
     latents: dict[str, np.ndarray]
-    model: SelectedModel | None = None  # None for methods without a trained model (ridge, direct)
+    models: list[SelectedModel]  # the selected cycle's model, or every cycle's; none for ridge and direct
     val_branch: Branch | None = None  # the validation carve's data, when there is one
+    tuning: dict[str, Any] | None = None  # the tuned preset's search on the carve
 
 
 def run_seed(
-    fs: FeatureSet, table: np.ndarray, split: Split, hp: Hyper, device: Any, seed: int, processes: int = 1
+    fs: FeatureSet,
+    table: np.ndarray,
+    split: Split,
+    hp: Hyper,
+    device: Any,
+    seed: int,
+    processes: int = 1,
+    candidates: list[Hyper] | None = None,
 ) -> SeedOutcome:
-    """Train the main and the validation model, evaluate each after every cycle, select, gate."""
+    """Train the main and the validation model, evaluate each after every cycle, select, gate; with several
+    `candidates` (the tuned preset), first choose between them on the validation carve."""
     from pipeline.zsl.gate import GateData, fit_gate
 
     main = _branch(fs, ("train", "test_seen", "test_unseen"), split.seen, split.unseen, table, hp, device, seed)
@@ -87,22 +104,45 @@ def run_seed(
     val = build_val() if build_val is not None else None
     sample = _latent_subsample(main.test_unseen["class_idx"], seed)
     method = METHODS[hp.method]
+    tuning = None
     if method.outputs is not None:  # a closed form: its candidates stand in for the cycles
         main_evals, states = method.outputs(main, sample), []
         val_evals = method.outputs(val, None) if val is not None else None
+    elif candidates and len(candidates) > 1 and val is not None and build_val is not None:
+        from pipeline.zsl.tuning import search
+
+        hp, val_evals, tuning = search(val, build_val, candidates, seed, processes)
+        main_evals, states = train_branch("main", main, hp, seed, sample, keep=True)
     else:
         (main_evals, states), val_evals = train_branches(main, val, build_val, hp, seed, sample, processes)
 
     test_selected = int(np.argmax([e.zsl_top1 for e in main_evals]))
-    # without a carve the last cycle; with one, its first best cycle
-    selected = len(main_evals) - 1 if val_evals is None else int(np.argmax([e.zsl_top1 for e in val_evals]))
+    selected: int | None
+    if hp.select == "average":
+        selected = None
+        chosen = ensemble(main_evals, main.test_unseen["class_idx"], main.unseen_classes)
+        val_chosen = (
+            ensemble(val_evals, val.test_unseen["class_idx"], val.unseen_classes)
+            if val is not None and val_evals is not None
+            else None
+        )
+        models = states
+    else:  # without a carve the last cycle; with one, its first best cycle
+        selected = len(main_evals) - 1 if val_evals is None else int(np.argmax([e.zsl_top1 for e in val_evals]))
+        chosen = main_evals[selected]
+        val_chosen = val_evals[selected] if val_evals is not None else None
+        models = [states[selected]] if states else []
     gate = gzsl = gzsl_test_selected = None
     # a gate needs the carve's seen test part, and GZSL the split's (none with skeleton.seen_train = all)
-    if val is not None and len(val.test_seen["class_idx"]) and len(main.test_seen["class_idx"]):
-        v = val_evals[selected]
+    if (
+        val is not None
+        and val_chosen is not None
+        and len(val.test_seen["class_idx"])
+        and len(main.test_seen["class_idx"])
+    ):
         gate = fit_gate(
-            GateData(val.test_seen["class_idx"], val.test_seen["seen_logits"], v.probs_seen),
-            GateData(val.test_unseen["class_idx"], val.test_unseen["seen_logits"], v.probs_unseen),
+            GateData(val.test_seen["class_idx"], val.test_seen["seen_logits"], val_chosen.probs_seen),
+            GateData(val.test_unseen["class_idx"], val.test_unseen["seen_logits"], val_chosen.probs_unseen),
             k=min(len(split.unseen), len(split.val_unseen), len(val.seen_classes)),
             forbidden=split.unseen,
             seed=derive(seed, "gate", "split"),
@@ -110,20 +150,24 @@ def run_seed(
             threshold=hp.gate_threshold,
             balanced=hp.gate == "balanced",
         )
-        gzsl = _gzsl(gate, main, main_evals[selected])
+        gzsl = _gzsl(gate, main, chosen)
         gzsl_test_selected = _gzsl(gate, main, main_evals[test_selected])
     return SeedOutcome(
         main_evals,
         val_evals,
         main,
+        hp,
+        chosen,
+        val_chosen,
         selected,
         test_selected,
         gate,
         gzsl,
         gzsl_test_selected,
-        _latents(main, main_evals[selected], sample),
-        model=states[selected] if states else None,
+        _latents(main, chosen, sample),
+        models,
         val_branch=val,
+        tuning=tuning,
     )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 @dataclass
 class TrainConfig:
     method: str = "fsvae"  # fsvae | cadavae | msf | sadvae | ridge
-    preset: str = "released"  # released | paper
+    preset: str = "released"  # released | paper | tuned
     seeds: int = 1  # runs seed = cfg.seed + i for i < seeds
     fields: list[str] = field(default_factory=lambda: ["label", "local", "global"])  # text fields fused into f_t
     # ablation switches
@@ -29,6 +29,7 @@ class TrainConfig:
     batch_size: int | None = None
     sampler: str | None = None  # replacement | fresh (a new permutation every step) | epoch (passes)
     lr: float | None = None
+    weight_decay: float | None = None  # L2 penalty on every VAE weight, in Adam's gradient (0 as released)
     cycles: int | None = None
     steps_per_cycle: int | None = None
     calibrated_steps: int | None = None  # alignment window: the calibrated loss (FS-VAE) or the cross-
@@ -41,6 +42,9 @@ class TrainConfig:
     irrelevant_dim: int | None = None  # size of z_v (z_r has latent_dim); 0 for the other methods
     discriminator_every: int | None = None  # the discriminator takes a step every this-many steps
     discriminator_always: bool | None = None  # it steps on its turn even while its loss weight is 0 (as released)
+    # what a seed reports: carve (the cycle that scores best on the validation carve) | average (the ZSL
+    # log-probabilities of every cycle averaged: an ensemble of the cycles' models, no pick at all)
+    select: str | None = None
     # ZSL classifier
     classifier_samples: int | None = None  # latents sampled per unseen class
     classifier_epochs: int | None = None

@@ -69,7 +69,12 @@ def train_cycles(model: FSVAE, data: TrainData, hp: Hyper, seed: int) -> Iterato
     gen = torch.Generator(device=device).manual_seed(seed)
     fused = device.type in ("cpu", "cuda")
     split = isinstance(model, SADVAE)
-    optimizer = torch.optim.Adam(model.vae_parameters() if split else model.parameters(), lr=hp.lr, fused=fused)
+    optimizer = torch.optim.Adam(
+        model.vae_parameters() if split else model.parameters(),
+        lr=hp.lr,
+        weight_decay=hp.weight_decay,
+        fused=fused,
+    )
     critic = torch.optim.Adam(model.discriminator.parameters(), lr=hp.lr, fused=fused) if split else None
     n, B, steps = len(data.rows), hp.batch_size, hp.steps_per_cycle
     for cycle in range(hp.cycles):

@@ -21,6 +21,7 @@ FSVAE_RELEASED_60 = dict(
     batch_size=64,  # train.py get_train_loader(64, 0)
     sampler="fresh",  # train.py 169: next(iter(train_loader)), shuffle=True: 64 distinct samples a step
     lr=1e-4,  # train.py Adam lr 0.0001
+    weight_decay=0.0,  # train.py: Adam without weight decay
     cycles=10,  # fsvae_60.sh nc=10
     steps_per_cycle=1700,  # fsvae_60.sh nepc=1700 (one batch per "epoch")
     calibrated_steps=300,  # train.py cr_fact_epoch = 1400 for 1700-step cycles
@@ -30,6 +31,7 @@ FSVAE_RELEASED_60 = dict(
     irrelevant_dim=0,  # no semantic-irrelevant latent (SA-DVAE only)
     discriminator_every=0,  # no discriminator (SA-DVAE only)
     discriminator_always=False,
+    select="carve",  # one cycle reported (the scripts pick it on the test set; here on the validation carve)
     classifier_samples=500,  # train.py train_classifier: 500 latents per unseen class
     classifier_epochs=300,  # train.py: 300 full-batch steps
     classifier_lr=1e-3,  # train.py: Adam lr 0.001

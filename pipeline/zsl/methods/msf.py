@@ -18,6 +18,7 @@ MSF_RELEASED_60 = CROSS_RECONSTRUCTION_PAIR | dict(
     batch_size=64,  # train.py get_train_loader(64, 0)
     sampler="fresh",  # train.py: next(iter(train_loader)) every step, as FS-VAE's
     lr=1e-4,  # train.py Adam lr 0.0001
+    weight_decay=0.0,  # train.py: optim.Adam(params, lr) without weight decay
     cycles=10,  # run60.sh nc=10
     steps_per_cycle=1700,  # run60.sh nepc=1700 (one batch per "epoch")
     calibrated_steps=300,  # train.py cr_fact_epoch = 1400: cross-reconstruction in the last 300 steps
@@ -27,6 +28,7 @@ MSF_RELEASED_60 = CROSS_RECONSTRUCTION_PAIR | dict(
     irrelevant_dim=0,  # SA-DVAE only
     discriminator_every=0,  # SA-DVAE only
     discriminator_always=False,
+    select="carve",  # one cycle reported (chosen on the validation carve)
     classifier_samples=500,  # train.py train_classifier: 500 latents per unseen class
     classifier_epochs=300,  # train.py: 300 full-batch steps
     classifier_lr=1e-3,  # train.py: Adam lr 0.001

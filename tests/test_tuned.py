@@ -1,0 +1,114 @@
+"""The `tuned` preset (released values with a few changed, a small search on the validation carve) and
+`train.select = average` (every cycle's models at once), through training, the result and the saved model."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from fsvae_toy import DATASET, SPLIT, TINY, make_toy
+
+from pipeline.artifacts.feature_sets import load_feature_set
+from pipeline.catalog import Dataset
+from pipeline.config import Config
+from pipeline.errors import PipelineError
+from pipeline.predict.models import Scorer, load_model
+from pipeline.stages.train import train_split
+from pipeline.store import Store
+from pipeline.zsl.cycles import CycleEval, ensemble
+from pipeline.zsl.methods.common import TUNED_GRID, TUNED_VALUES
+from pipeline.zsl.presets import candidates, resolve
+from pipeline.zsl.settings import TrainConfig
+
+KARD_LIKE = Dataset("folder", tuple(f"c{i}" for i in range(18)), path=Path("/data/folder"))
+
+
+def test_tuned_is_released_with_its_values_set_and_the_users_values_win():
+    released = resolve(TrainConfig(method="fsvae"), KARD_LIKE)
+    tuned = resolve(TrainConfig(method="fsvae", preset="tuned"), KARD_LIKE)
+    assert tuned.preset == "tuned" and tuned.select == "average" == TUNED_VALUES["select"]
+    assert tuned.steps_per_cycle == TUNED_VALUES["steps_per_cycle"]
+    # the alignment window shrinks with the cycle, as when a user shortens a released cycle
+    shortened = resolve(TrainConfig(method="fsvae", steps_per_cycle=TUNED_VALUES["steps_per_cycle"]), KARD_LIKE)
+    assert tuned.calibrated_steps == shortened.calibrated_steps < released.calibrated_steps
+    assert tuned.schedule == shortened.schedule and tuned.lam == released.lam and tuned.alpha == released.alpha
+    mine = resolve(TrainConfig(method="fsvae", preset="tuned", select="carve", steps_per_cycle=900), KARD_LIKE)
+    assert (mine.select, mine.steps_per_cycle) == ("carve", 900)
+
+
+def test_the_grid_gives_one_candidate_per_point_and_a_set_value_drops_its_axis():
+    grid = candidates(TrainConfig(method="cadavae", preset="tuned"), KARD_LIKE)
+    assert [hp.latent_dim for hp in grid] == [p["latent_dim"] for p in TUNED_GRID]
+    assert all(hp.recon == "l1" and hp.select == "average" for hp in grid)  # CADA-VAE's released values under it
+    assert len(candidates(TrainConfig(method="fsvae", preset="tuned", latent_dim=24), KARD_LIKE)) == 1
+    assert candidates(TrainConfig(method="fsvae"), KARD_LIKE) == []
+    assert candidates(TrainConfig(method="ridge", preset="tuned"), KARD_LIKE) == []
+    assert resolve(TrainConfig(method="ridge", preset="tuned"), KARD_LIKE).select == "carve"
+
+
+def test_bad_selections_are_refused():
+    with pytest.raises(PipelineError, match="train.select 'best'"):
+        resolve(TrainConfig(method="fsvae", select="best"), KARD_LIKE)
+    with pytest.raises(PipelineError, match="method ridge trains no cycles"):
+        resolve(TrainConfig(method="ridge", select="average"), KARD_LIKE)
+    with pytest.raises(PipelineError, match="released, paper, tuned"):
+        resolve(TrainConfig(method="fsvae", preset="best"), KARD_LIKE)
+
+
+def test_the_ensemble_is_the_softmax_of_the_mean_log_probabilities():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(3, 7, 4))
+    probs = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    evals = [
+        CycleEval(0.0, np.zeros(7), p[:2], p, np.zeros((0, 2)), np.zeros((4, 2)), float(i))
+        for i, p in enumerate(probs)
+    ]
+    truth = np.array([10, 11, 12, 13, 10, 11, 12])
+    classes = np.array([10, 11, 12, 13])
+    out = ensemble(evals, truth, classes)
+    mean = logits.mean(0)
+    expected = np.exp(mean) / np.exp(mean).sum(-1, keepdims=True)
+    np.testing.assert_allclose(out.probs_unseen, expected, rtol=1e-5)
+    np.testing.assert_allclose(out.probs_seen, expected[:2], rtol=1e-5)
+    assert out.zsl_top1 == pytest.approx(100.0 * np.mean(classes[mean.argmax(1)] == truth))
+    assert out.loss == 1.0
+    # a scorer of three members scores the same way, from the members' latents
+    z = rng.normal(size=(7, 3, 2))
+    w, b = rng.normal(size=(3, 4, 2)), rng.normal(size=(3, 4))
+    member_logits = np.einsum("nmd,mcd->nmc", z, w) + b
+    avg = member_logits.mean(1)
+    np.testing.assert_allclose(Scorer(w, b).probs(z), np.exp(avg) / np.exp(avg).sum(-1, keepdims=True), rtol=1e-5)
+
+
+def test_a_tuned_seed_searches_the_carve_averages_its_cycles_and_saves_every_cycle(tmp_path):
+    cfg = Config(store=str(tmp_path / "store"), results=str(tmp_path / "results"), seed=3)
+    for k, v in {**TINY, "cycles": 3, "preset": "tuned", "steps_per_cycle": None}.items():
+        setattr(cfg.train, k, v)
+    cfg.train.steps_per_cycle = 60  # the user's cycle length wins over the preset's
+    store = Store(cfg.store)
+    key, text = make_toy(store)
+    [result] = train_split(DATASET, SPLIT, cfg, text=text)
+    tuning = result["tuning"]
+    assert tuning["searched"] == ["latent_dim"]
+    assert [c["values"]["latent_dim"] for c in tuning["candidates"]] == [p["latent_dim"] for p in TUNED_GRID]
+    best = max(tuning["candidates"], key=lambda c: c["val_zsl_top1"])
+    assert (
+        tuning["chosen"] == best["values"]
+        and result["config"]["train"]["latent_dim"] == best["values"]["latent_dim"]
+    )
+    assert result["selection"]["rule"] == "every cycle averaged" and result["selection"]["cycle"] is None
+    assert result["selection"]["val_zsl_top1"] == best["val_zsl_top1"]
+    assert result["zsl_top1"] == result["cycle_average"]["zsl_top1"]
+    assert result["config"]["train"]["steps_per_cycle"] == 60 and result["gzsl"] is not None
+    model = load_model(store, result["model_key"])
+    assert model.vaes is not None and len(model.vaes) == 3
+    fs = load_feature_set(store, key)
+    probs = model.unseen_scorer.probs(model.latents(torch.as_tensor(fs["test_unseen"].feature)))
+    pred = np.asarray(SPLIT.unseen)[probs.argmax(1)]
+    assert round(100.0 * float(np.mean(pred == fs["test_unseen"].class_idx)), 2) == result["zsl_top1"]
+    # a new class list gets one classifier per member
+    scorer = model.fit_scorer(model.text[list(SPLIT.unseen)], seed=0)
+    assert scorer.weight.shape[0] == 3 and scorer.bias.shape == (3, len(SPLIT.unseen))
+    # the same configuration trains the same seed again
+    [again] = train_split(DATASET, SPLIT, cfg, text=text)
+    assert again["zsl_top1"] == result["zsl_top1"] and again["tuning"] == tuning
