@@ -30,6 +30,8 @@ FOLDER_DEFAULTS: dict[str, Any] = {
     "skeleton.backbone.warmup_epochs": 2,
     "skeleton.backbone.crop": 0.8,
     "skeleton.backbone.rotate_deg": 20.0,
+    # the VAE methods' values for a few hundred clips (pipeline/zsl/methods/common.py, TUNED_VALUES)
+    "train.preset": "tuned",
 }
 
 

@@ -112,3 +112,40 @@ def test_a_tuned_seed_searches_the_carve_averages_its_cycles_and_saves_every_cyc
     # the same configuration trains the same seed again
     [again] = train_split(DATASET, SPLIT, cfg, text=text)
     assert again["zsl_top1"] == result["zsl_top1"] and again["tuning"] == tuning
+
+
+def test_a_standardised_encoder_reads_its_input_as_ridge_does_and_keeps_the_scale_in_its_state():
+    from pipeline.zsl.model import Encoder
+
+    torch.manual_seed(0)
+    x = torch.rand(50, 8) * torch.arange(1, 9)
+    plain, scaled = Encoder(8, 3, 0, None), Encoder(8, 3, 0, None, standardise=True)
+    scaled.load_state_dict({**plain.state_dict(), "in_mean": torch.zeros(8), "in_std": torch.ones(8)})
+    scaled.fit_scale(x)
+    z = (x - x.mean(0)) / (x.std(0) + 1e-6)
+    torch.testing.assert_close(scaled(x)[0], plain(z)[0])
+    again = Encoder(8, 3, 0, None, standardise=True)
+    again.load_state_dict(scaled.state_dict())
+    torch.testing.assert_close(again(x)[0], scaled(x)[0])
+    temporal = Encoder(8, 3, 0, None, standardise=True)
+    temporal.fit_scale(x[:, :, None].expand(50, 8, 4))
+    torch.testing.assert_close(temporal.in_mean, scaled.in_mean)
+
+
+@pytest.mark.parametrize("method", ["fsvae", "sadvae"])
+def test_weight_decay_and_standardised_inputs_train_and_save(tmp_path, method):
+    cfg = Config(store=str(tmp_path / "store"), results=str(tmp_path / "results"), seed=3)
+    extra = {"latent_dim": 6, "irrelevant_dim": 2} if method == "sadvae" else {}
+    for k, v in {**TINY, **extra, "method": method, "weight_decay": 0.01, "standardise": True}.items():
+        setattr(cfg.train, k, v)
+    store = Store(cfg.store)
+    key, text = make_toy(store)
+    [result] = train_split(DATASET, SPLIT, cfg, text=text)
+    assert result["config"]["train"]["weight_decay"] == 0.01 and result["config"]["train"]["standardise"]
+    model = load_model(store, result["model_key"])
+    fs = load_feature_set(store, key)
+    probs = model.unseen_scorer.probs(model.latents(torch.as_tensor(fs["test_unseen"].feature)))
+    pred = np.asarray(SPLIT.unseen)[probs.argmax(1)]
+    assert round(100.0 * float(np.mean(pred == fs["test_unseen"].class_idx)), 2) == result["zsl_top1"]
+    with pytest.raises(PipelineError, match="weight_decay must not be negative"):
+        resolve(TrainConfig(method=method, weight_decay=-1.0), KARD_LIKE)

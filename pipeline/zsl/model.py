@@ -107,13 +107,35 @@ def xavier_(linear: nn.Linear, blocks: int = 1) -> nn.Linear:
 
 class Encoder(nn.Module):
     """x -> (mu, logvar); through the frequency module first, and time pooling for (B, D, T') inputs.
-    mu and logvar come from one linear head (two released layers side by side, each initialised alone)."""
+    mu and logvar come from one linear head (two released layers side by side, each initialised alone).
+    With `standardise`, x is first centred and scaled per feature by the training inputs' statistics
+    (`fit_scale`; buffers, so a saved model keeps them)."""
 
-    def __init__(self, d_in: int, latent: int, hidden: int, freq: FrequencyEnhance | None) -> None:
+    def __init__(
+        self, d_in: int, latent: int, hidden: int, freq: FrequencyEnhance | None, standardise: bool = False
+    ) -> None:
         super().__init__()
         self.freq = freq
         self.body = nn.Sequential(xavier_(nn.Linear(d_in, hidden)), nn.ReLU()) if hidden else nn.Identity()
         self.head = xavier_(nn.Linear(hidden or d_in, 2 * latent), blocks=2)
+        self.standardise = standardise
+        if standardise:
+            self.register_buffer("in_mean", torch.zeros(d_in))
+            self.register_buffer("in_std", torch.ones(d_in))
+
+    def fit_scale(self, x: torch.Tensor) -> None:
+        """Per-feature mean and std of the training inputs, (N, D) or (N, D, T')."""
+        dims = (0, 2) if x.dim() == 3 else (0,)
+        with torch.no_grad():
+            self.in_mean.copy_(x.mean(dims))
+            self.in_std.copy_(x.std(dims) + 1e-6)
+
+    def _scaled(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.standardise:
+            return x
+        if x.dim() == 3:
+            return (x - self.in_mean[:, None]) / self.in_std[:, None]
+        return (x - self.in_mean) / self.in_std
 
     def forward(
         self,
@@ -123,6 +145,7 @@ class Encoder(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """(mu, logvar) of x, or of its `rows` only: the frequency module sees the whole input (its band
         split is precomputed for all of it), the layers after it only those rows."""
+        x = self._scaled(x)
         if self.freq is not None:
             x = self.freq(x, bands)
         if rows is not None:
@@ -200,7 +223,7 @@ class FSVAE(nn.Module):
     def _skeleton_vae(self, d_skeleton: int, hp: Hyper, freq: FrequencyEnhance | None) -> tuple[Encoder, Decoder]:
         """The skeleton encoder and decoder (SA-DVAE splits its latent)."""
         return (
-            Encoder(d_skeleton, hp.latent_dim, hp.hidden_dim, freq),
+            Encoder(d_skeleton, hp.latent_dim, hp.hidden_dim, freq, hp.standardise),
             Decoder(hp.latent_dim, d_skeleton, hp.hidden_dim),
         )
 

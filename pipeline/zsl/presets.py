@@ -47,6 +47,7 @@ class Hyper:
     phi: int | None
     latent_dim: int
     hidden_dim: int
+    standardise: bool  # the skeleton encoder's input standardised (model.Encoder)
     batch_size: int
     sampler: str  # replacement | fresh (a new permutation every step) | epoch (see train.py)
     lr: float

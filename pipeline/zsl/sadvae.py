@@ -31,9 +31,15 @@ class SplitEncoder(Encoder):
     """A skeleton encoder whose latent is (z_r, z_v); called plainly it gives z_r's (mu, logvar)."""
 
     def __init__(
-        self, d_in: int, semantic: int, irrelevant: int, hidden: int, freq: FrequencyEnhance | None
+        self,
+        d_in: int,
+        semantic: int,
+        irrelevant: int,
+        hidden: int,
+        freq: FrequencyEnhance | None,
+        standardise: bool = False,
     ) -> None:
-        super().__init__(d_in, semantic + irrelevant, hidden, freq)
+        super().__init__(d_in, semantic + irrelevant, hidden, freq, standardise)
         self.semantic = semantic
 
     def split(
@@ -78,7 +84,7 @@ class SADVAE(FSVAE):
         freq: FrequencyEnhance | None,
     ) -> tuple[SplitEncoder, Decoder]:
         return (
-            SplitEncoder(d_skeleton, hp.latent_dim, hp.irrelevant_dim, hp.hidden_dim, freq),
+            SplitEncoder(d_skeleton, hp.latent_dim, hp.irrelevant_dim, hp.hidden_dim, freq, hp.standardise),
             Decoder(hp.latent_dim + hp.irrelevant_dim, d_skeleton, hp.hidden_dim),
         )
 

@@ -26,6 +26,8 @@ class TrainConfig:
     # VAEs and optimisation
     latent_dim: int | None = None
     hidden_dim: int | None = None  # 0: linear encoders, as released
+    standardise: bool | None = None  # the skeleton encoder reads its input standardised per feature by the
+    # training inputs' mean and std (as ridge does); off as released
     batch_size: int | None = None
     sampler: str | None = None  # replacement | fresh (a new permutation every step) | epoch (passes)
     lr: float | None = None

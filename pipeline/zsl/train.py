@@ -60,6 +60,8 @@ def build_model(data: TrainData, hp: Hyper, seed: int) -> FSVAE:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = kind(data.features.shape[1], data.text, hp, time_steps)
+    if hp.standardise and len(data.inputs) > 1:  # a model rebuilt for saved weights gets its scale from them
+        model.skeleton_encoder.fit_scale(data.inputs)
     return model.to(data.features.device)
 
 

@@ -18,6 +18,7 @@ FSVAE_RELEASED_60 = dict(
     phi=30,  # model.py split_freq=30: a band is low when its last coefficient index <= 30
     latent_dim=100,  # fsvae_60.sh ls=100
     hidden_dim=0,  # train.py Encoder([256, latent]): no hidden layer
+    standardise=False,  # the features as they come
     batch_size=64,  # train.py get_train_loader(64, 0)
     sampler="fresh",  # train.py 169: next(iter(train_loader)), shuffle=True: 64 distinct samples a step
     lr=1e-4,  # train.py Adam lr 0.0001

@@ -15,6 +15,7 @@ from pipeline.zsl.schedule import Ramp
 MSF_RELEASED_60 = CROSS_RECONSTRUCTION_PAIR | dict(
     latent_dim=100,  # run60.sh ls=100
     hidden_dim=0,  # train.py Encoder([256, latent_size]): no hidden layer
+    standardise=False,  # the features as they come
     batch_size=64,  # train.py get_train_loader(64, 0)
     sampler="fresh",  # train.py: next(iter(train_loader)) every step, as FS-VAE's
     lr=1e-4,  # train.py Adam lr 0.0001

@@ -17,6 +17,7 @@ SADVAE_RELEASED_60 = CROSS_RECONSTRUCTION_PAIR | dict(
     latent_dim=160,  # ntu60 ls=160: z_r, and the text latent z_t
     irrelevant_dim=8,  # ntu60 ils=8: z_v
     hidden_dim=0,  # train.py Encoder([256, ls + ils]): no hidden layer
+    standardise=False,  # the features as they come
     batch_size=32,  # ntu60 batch_size=32
     sampler="epoch",  # train.py: for i, (inputs, target) in enumerate(train_loader), shuffle=True
     lr=3.389022400898623e-05,  # ntu60 lr (both optimisers: VAEs and discriminator)
