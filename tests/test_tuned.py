@@ -38,9 +38,12 @@ def test_tuned_is_released_with_its_values_set_and_the_users_values_win():
 
 def test_the_grid_gives_one_candidate_per_point_and_a_set_value_drops_its_axis():
     grid = candidates(TrainConfig(method="cadavae", preset="tuned"), KARD_LIKE)
-    assert [hp.latent_dim for hp in grid] == [p["latent_dim"] for p in TUNED_GRID]
+    [axis] = {name for point in TUNED_GRID for name in point}
+    assert [getattr(hp, axis) for hp in grid] == [p[axis] for p in TUNED_GRID]
     assert all(hp.recon == "l1" and hp.select == "average" for hp in grid)  # CADA-VAE's released values under it
-    assert len(candidates(TrainConfig(method="fsvae", preset="tuned", latent_dim=24), KARD_LIKE)) == 1
+    assert (
+        len(candidates(TrainConfig(method="fsvae", preset="tuned", **{axis: TUNED_GRID[0][axis]}), KARD_LIKE)) == 1
+    )
     assert candidates(TrainConfig(method="fsvae"), KARD_LIKE) == []
     assert candidates(TrainConfig(method="ridge", preset="tuned"), KARD_LIKE) == []
     assert resolve(TrainConfig(method="ridge", preset="tuned"), KARD_LIKE).select == "carve"
@@ -89,13 +92,10 @@ def test_a_tuned_seed_searches_the_carve_averages_its_cycles_and_saves_every_cyc
     key, text = make_toy(store)
     [result] = train_split(DATASET, SPLIT, cfg, text=text)
     tuning = result["tuning"]
-    assert tuning["searched"] == ["latent_dim"]
-    assert [c["values"]["latent_dim"] for c in tuning["candidates"]] == [p["latent_dim"] for p in TUNED_GRID]
+    [axis] = tuning["searched"]
+    assert [c["values"][axis] for c in tuning["candidates"]] == [p[axis] for p in TUNED_GRID]
     best = max(tuning["candidates"], key=lambda c: c["val_zsl_top1"])
-    assert (
-        tuning["chosen"] == best["values"]
-        and result["config"]["train"]["latent_dim"] == best["values"]["latent_dim"]
-    )
+    assert tuning["chosen"] == best["values"] and result["config"]["train"][axis] == best["values"][axis]
     assert result["selection"]["rule"] == "every cycle averaged" and result["selection"]["cycle"] is None
     assert result["selection"]["val_zsl_top1"] == best["val_zsl_top1"]
     assert result["zsl_top1"] == result["cycle_average"]["zsl_top1"]
