@@ -75,7 +75,10 @@ def train(
     features: Annotated[
         Optional[str], typer.Option(help="Feature set key, or a SynSE-format dump folder.")
     ] = None,
-    preset: Annotated[Optional[str], typer.Option(help="Hyperparameter preset: released or paper.")] = None,
+    preset: Annotated[
+        Optional[str],
+        typer.Option(help="Hyperparameter preset: released, paper or tuned (the default for dataset folders)."),
+    ] = None,
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
