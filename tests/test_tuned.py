@@ -149,3 +149,17 @@ def test_weight_decay_and_standardised_inputs_train_and_save(tmp_path, method):
     assert round(100.0 * float(np.mean(pred == fs["test_unseen"].class_idx)), 2) == result["zsl_top1"]
     with pytest.raises(PipelineError, match="weight_decay must not be negative"):
         resolve(TrainConfig(method=method, weight_decay=-1.0), KARD_LIKE)
+
+
+def test_without_a_carve_the_tuned_preset_trains_its_first_candidate_and_a_rerun_is_read_back(tmp_path):
+    cfg = Config(store=str(tmp_path / "store"), results=str(tmp_path / "results"), seed=3)
+    for k, v in {**TINY, "cycles": 2, "preset": "tuned"}.items():
+        setattr(cfg.train, k, v)
+    store = Store(cfg.store)
+    key, text = make_toy(store, validation=False)
+    [result] = train_split(DATASET, SPLIT, cfg, features=key, text=text)
+    assert result["tuning"] is None and result["selection"]["rule"] == "every cycle averaged"
+    assert all(result["config"]["train"][n] == v for n, v in TUNED_GRID[0].items())
+    assert result["gzsl"] is None and "no GZSL gate" in result["notes"][0]
+    [again] = train_split(DATASET, SPLIT, cfg, features=key, text=text, reuse=True)
+    assert again["created"] == result["created"] and again["zsl_top1"] == result["zsl_top1"]

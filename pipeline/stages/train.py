@@ -277,16 +277,9 @@ def _result(
 def _cycle_average(o: SeedOutcome) -> dict[str, Any]:
     """ZSL top-1 of every cycle's models at once (every candidate, for a closed form; cycles.ensemble), on
     the test and on the validation carve: a figure no selection can make lucky or unlucky."""
-    from pipeline.zsl.cycles import ensemble
-
-    b = o.branch
-    val = None
-    if o.val is not None and o.val_branch is not None:
-        v = o.val_branch
-        val = round(ensemble(o.val, v.test_unseen["class_idx"], v.unseen_classes).zsl_top1, 2)
     return {
-        "zsl_top1": round(ensemble(o.main, b.test_unseen["class_idx"], b.unseen_classes).zsl_top1, 2),
-        "val_zsl_top1": val,
+        "zsl_top1": round(o.average.zsl_top1, 2),
+        "val_zsl_top1": round(o.val_average.zsl_top1, 2) if o.val_average is not None else None,
         "cycles": len(o.main),
         "note": "log-probabilities averaged over every cycle; not selected",
     }

@@ -57,8 +57,10 @@ class SeedOutcome:
     val: list[CycleEval] | None
     branch: Branch
     hp: Hyper  # the values trained with: the preset's, or the tuned search's choice
-    chosen: CycleEval  # what the seed reports: the selected cycle's evaluation, or the cycles' average
+    chosen: CycleEval  # what the seed reports: the selected cycle's evaluation, or `average`
     val_chosen: CycleEval | None
+    average: CycleEval  # every cycle's models at once (cycles.ensemble), whatever the selection
+    val_average: CycleEval | None
     selected: int | None  # the selected cycle; None when every cycle is averaged
     test_selected: int
     gate: Any
@@ -117,16 +119,15 @@ def run_seed(
         (main_evals, states), val_evals = train_branches(main, val, build_val, hp, seed, sample, processes)
 
     test_selected = int(np.argmax([e.zsl_top1 for e in main_evals]))
+    average = ensemble(main_evals, main.test_unseen["class_idx"], main.unseen_classes)
+    val_average = (
+        ensemble(val_evals, val.test_unseen["class_idx"], val.unseen_classes)
+        if val is not None and val_evals is not None
+        else None
+    )
     selected: int | None
     if hp.select == "average":
-        selected = None
-        chosen = ensemble(main_evals, main.test_unseen["class_idx"], main.unseen_classes)
-        val_chosen = (
-            ensemble(val_evals, val.test_unseen["class_idx"], val.unseen_classes)
-            if val is not None and val_evals is not None
-            else None
-        )
-        models = states
+        selected, chosen, val_chosen, models = None, average, val_average, states
     else:  # without a carve the last cycle; with one, its first best cycle
         selected = len(main_evals) - 1 if val_evals is None else int(np.argmax([e.zsl_top1 for e in val_evals]))
         chosen = main_evals[selected]
@@ -159,6 +160,8 @@ def run_seed(
         hp,
         chosen,
         val_chosen,
+        average,
+        val_average,
         selected,
         test_selected,
         gate,

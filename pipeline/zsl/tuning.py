@@ -28,19 +28,16 @@ def search(
     runs = train_validation_candidates(val, build_val, candidates, seed, processes)
     scores = [_carve_score(hp, evals, val) for hp, evals in zip(candidates, runs, strict=True)]
     best = int(np.argmax(scores))
-    varied = sorted(
-        name
-        for name, value in candidates[0].to_dict().items()
-        if name != "schedule" and any(c.to_dict()[name] != value for c in candidates)
-    )
+    values = [hp.to_dict() for hp in candidates]
+    varied = sorted(n for n in values[0] if n != "schedule" and any(v[n] != values[0][n] for v in values))
     record = {
         "rule": "validation carve (pseudo-unseen ZSL top-1)",
         "searched": varied,
         "candidates": [
-            {"values": {n: hp.to_dict()[n] for n in varied}, "val_zsl_top1": round(score, 2)}
-            for hp, score in zip(candidates, scores, strict=True)
+            {"values": {n: v[n] for n in varied}, "val_zsl_top1": round(score, 2)}
+            for v, score in zip(values, scores, strict=True)
         ],
-        "chosen": {n: candidates[best].to_dict()[n] for n in varied},
+        "chosen": {n: values[best][n] for n in varied},
     }
     return candidates[best], runs[best], record
 
