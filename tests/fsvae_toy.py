@@ -58,10 +58,12 @@ def make_toy(
     validation: bool = True,
     seed: int = 0,
     projection: bool = False,
+    streams: int = 1,
 ) -> tuple[str, ToyText]:
     """Write a feature set for SPLIT into the store (and point the split's ref at it); return its key and texts.
     With `projection`, each part gets a text-space projection as a text-trained backbone's: the class's
-    fused text centred on the backbone's seen classes' mean, plus noise, L2-normalised."""
+    fused text centred on the backbone's seen classes' mean, plus noise, L2-normalised. `streams` is what the
+    set records of its backbone (FeatureSet.streams), its 256 feature columns read as that many networks'."""
     rng = np.random.default_rng(seed)
     z = rng.normal(size=(N_CLASSES, 6))
     text = ToyText(
@@ -113,7 +115,8 @@ def make_toy(
     if projection:
         spec["projection"] = True
     key = hash_spec(KIND, spec)
-    with store.writer(KIND, key, spec, info={"protocol": "toy protocol", "split": SPLIT.name}) as folder:
+    info = {"protocol": "toy protocol", "split": SPLIT.name, "streams": streams}
+    with store.writer(KIND, key, spec, info=info) as folder:
         for name, part in parts.items():
             write_part(folder, name, part)
     store.set_ref(feature_ref(DATASET.name, SPLIT.slug), KIND, key)

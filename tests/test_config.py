@@ -43,11 +43,13 @@ def test_dataset_folders_get_their_defaults_below_the_file_and_the_command_line(
     cfg = config_from(None, None, folder)
     assert cfg.skeleton.backbone.multistream and cfg.skeleton.backbone.optimizer == "adamw"
     assert cfg.skeleton.prepare.frames == FOLDER_DEFAULTS["skeleton.prepare.frames"]
+    assert cfg.train.method == "fusion"
     assert cfg.train.preset == "tuned" and config_from(
         None, None, folder, train__preset="released"
     ).train.preset == ("released")
     synthetic = config_from(None, None, get_dataset("synthetic60"))
     assert synthetic.skeleton.backbone.optimizer == "sgd" and synthetic.train.preset == "released"
+    assert synthetic.train.method == "fsvae"
     (tmp_path / "c.toml").write_text("[skeleton.backbone]\nepochs = 7\n")
     cfg = config_from(tmp_path / "c.toml", ["skeleton.backbone.optimizer=sgd"], folder)
     assert cfg.skeleton.backbone.epochs == 7 and cfg.skeleton.backbone.optimizer == "sgd"

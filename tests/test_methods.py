@@ -278,3 +278,86 @@ def test_direct_needs_a_projection_and_every_text_field(tmp_path):
     cfg.train.fields = ["label"]
     with pytest.raises(PipelineError, match="train.fields"):
         train_split(DATASET, SPLIT, cfg, features=key, text=text)
+
+
+# --- fusion: ridge maps per backbone stream and text field, late-fused ---------------------------------------
+
+
+def _fusion_data(seed=0, n=60, streams=2, width=5, fields=3, field_dim=4):
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, streams * width, generator=gen)
+    y = torch.randn(n, fields * field_dim, generator=gen)
+    return x, y, y.mean(0)
+
+
+def test_fusion_members_are_ridge_maps_on_each_stream_to_each_field():
+    """Ridge decouples over target columns: a field's map is its columns of the stream's map into the whole
+    text, so every member equals a ridge fit on that stream's features to that field's centred text."""
+    from pipeline.zsl.fusion import fit_fusion, member_latents
+    from pipeline.zsl.ridge import fit_ridge, project
+
+    x, y, center = _fusion_data()
+    fm = fit_fusion(x, y, center, streams=2, fields=3)
+    for p in (0, 3):
+        latents = member_latents(x, fm, p)
+        assert latents.shape == (60, 6, 4)
+        for s in range(2):
+            for f in range(3):
+                mean, std, maps = fit_ridge(x[:, s * 5 : (s + 1) * 5], (y - center)[:, f * 4 : (f + 1) * 4])
+                alone = project(x[:, s * 5 : (s + 1) * 5], mean, std, maps[p])
+                torch.testing.assert_close(latents[:, s * 3 + f], alone, atol=1e-5, rtol=1e-4)
+
+
+def test_fusion_of_one_stream_and_one_field_scores_as_ridge_on_centred_text():
+    from pipeline.zsl.fusion import fit_fusion, fused_logits, member_latents, member_weights
+    from pipeline.zsl.ridge import TEMPERATURE, fit_ridge, project
+
+    x, y, center = _fusion_data(seed=1, streams=1, fields=1)
+    classes = torch.randn(7, 4, generator=torch.Generator().manual_seed(2))
+    fm = fit_fusion(x, y, center, streams=1, fields=1)
+    weights = torch.as_tensor(member_weights(classes.numpy(), center.numpy(), 1, 1))
+    mean, std, maps = fit_ridge(x, y - center)
+    unit = torch.nn.functional.normalize(classes - center, dim=1)
+    for p in range(len(maps)):
+        fused = fused_logits(member_latents(x, fm, p), weights)
+        alone = project(x, mean, std, maps[p]) @ unit.T / TEMPERATURE
+        torch.testing.assert_close(fused, alone, atol=1e-4, rtol=1e-4)
+
+
+def test_fusion_refuses_features_that_do_not_split_into_its_streams():
+    from pipeline.zsl.fusion import fit_fusion
+
+    x, y, center = _fusion_data(streams=1, width=7)
+    with pytest.raises(PipelineError, match="width 7 does not split into 2"):
+        fit_fusion(x, y, center, streams=2, fields=3)
+
+
+def test_fusion_scores_every_stream_and_field_through_the_protocol(tmp_path):
+    cfg = _cfg(tmp_path, "fusion", cycles=None)  # its candidates: ridge's penalty grid
+    store = Store(cfg.store)
+    key, text = make_toy(store, streams=2)
+    [result] = train_split(DATASET, SPLIT, cfg, features=key, text=text)
+    assert result["method"] == "fusion" and result["config"]["train"]["cycles"] == 6
+    assert result["zsl_top1"] > 100 / len(SPLIT.unseen) + 10 and set(result["gzsl"]) == {"seen", "unseen", "h"}
+    assert set(result["gate"]["fit_classes"]).isdisjoint(SPLIT.unseen)
+    # by hand at the selected penalty: the mean over 2 streams x 3 fields of each map's cosine
+    from pipeline.zsl.ridge import PENALTIES
+
+    fs, fused = load_feature_set(store, key), text.fused()
+    seen, unseen = list(SPLIT.seen), list(SPLIT.unseen)
+    center = fused[seen].mean(0)
+    train, test = fs["train"], fs["test_unseen"]
+    score = np.zeros((len(test), len(unseen)))
+    for s in range(2):
+        xs, xt = train.feature[:, s * 128 : (s + 1) * 128], test.feature[:, s * 128 : (s + 1) * 128]
+        mean, std = xs.mean(0), xs.std(0, ddof=1) + 1e-6
+        a, b = (xs - mean) / std, (xt - mean) / std
+        target = fused[train.class_idx] - center
+        w = np.linalg.solve(a.T @ a + PENALTIES[result["selection"]["cycle"]] * np.eye(128), a.T @ target)
+        for f in range(3):
+            z = (b @ w)[:, f * 16 : (f + 1) * 16]
+            t = (fused[unseen] - center)[:, f * 16 : (f + 1) * 16]
+            unit_t = t / np.linalg.norm(t, axis=1, keepdims=True)
+            score += (z / np.linalg.norm(z, axis=1, keepdims=True)) @ unit_t.T
+    pred = np.asarray(unseen)[score.argmax(1)]
+    assert result["zsl_top1"] == pytest.approx(100 * float(np.mean(pred == test.class_idx)), abs=0.01)

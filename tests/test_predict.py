@@ -446,6 +446,11 @@ def test_direct_models_of_a_text_trained_backbone_label_clips(trained, tmp_path,
         features = extract_features(dataset, split, cfg)
         assert load_feature_set(store, features)["test_unseen"].projection is not None
         [result] = train_split(dataset, split, cfg, features=features)
+        if multistream:  # and `fusion` on the same features: a ridge map per network and text field
+            assert load_feature_set(store, features).streams == 2
+            cfg.train.method = "fusion"
+            [fusion] = train_split(dataset, split, cfg, features=features)
+            cfg.train.method = "direct"
     finally:
         torch.set_num_threads(threads)
         store.set_ref(LATEST_REF, *latest)  # the other tests' `latest` stays the fixture's model,
@@ -468,6 +473,15 @@ def test_direct_models_of_a_text_trained_backbone_label_clips(trained, tmp_path,
     np.testing.assert_allclose(refit.weight, predictor.model.unseen_scorer.weight, rtol=1e-6)
     routed = predict(cfg, trained["clips"], model=result["model_key"], generalized=True)
     assert all(p.route in ("seen", "unseen") for p in routed.clips)
+    if multistream:  # the fusion model reproduces its evaluation too, with 2 streams x 3 fields as members
+        fused = load_predictor(cfg, fusion["model_key"])
+        assert fused.model.fusion is not None and fused.model.unseen_scorer.weight.shape[0] == 6
+        probs = fused.probabilities(np.asarray(prepared.x[rows], np.float32))["probs"]
+        pred = np.asarray(UNSEEN)[probs.argmax(1)]
+        per_class = {str(c): round(100.0 * float(np.mean(pred[truth == c] == c)), 2) for c in UNSEEN}
+        assert per_class == fusion["per_class"]["zsl"]
+        refit = fused.model.fit_scorer(fused.model.text[list(UNSEEN)], seed=0)
+        np.testing.assert_allclose(refit.weight, fused.model.unseen_scorer.weight, rtol=1e-6)
 
 
 def test_direct_refuses_a_cross_entropy_backbone(trained, tmp_path):

@@ -7,7 +7,8 @@ for its validation carve (a backbone trained on the pseudo-seen classes only). E
 its own seen classes, in the order of `seen_classes` in the metadata), optionally `temporal`
 (T' x D time-resolved features, flattened; shape in the metadata) for the temporal frequency mode, and
 optionally `projection` (the text head's output of a backbone trained with a text objective, in the text
-space, L2-normalised) for the `direct` method.
+space, L2-normalised) for the `direct` method. The info records `streams`: how many backbone networks'
+features lie side by side in `feature` (FeatureSet.streams), which `fusion` maps one by one.
 """
 
 from __future__ import annotations
@@ -58,6 +59,19 @@ class FeatureSet:
                 f"feature set {self.key} has no part {name!r} (has {', '.join(self.parts)})"
             )
         return self.parts[name]
+
+    @property
+    def streams(self) -> int:
+        """How many backbone networks' features lie side by side in `feature` (a multi-stream backbone
+        concatenates its networks', equal widths). Extraction records it; a set extracted before the record
+        reads its backbone configuration, and an imported dump (origin `dump`) counts as one."""
+        info = self.meta.get("info", {})
+        if "streams" in info:
+            return int(info["streams"])
+        if info.get("origin") == "dump":
+            return 1
+        backbone = info.get("config", {}).get("skeleton", {}).get("backbone", {})
+        return len(backbone.get("inputs", ())) if backbone.get("multistream") else 1
 
     @property
     def has_validation(self) -> bool:

@@ -1,11 +1,12 @@
 """A saved model (pipeline/artifacts/saved_models.py) back in memory, ready to score new clips.
 
-The skeleton side is a latent map (the VAE's skeleton encoder, ridge's projection, or for `direct` the
-backbone's own text projection, unchanged) and the class side a linear `Scorer` over those latents: for a
-VAE the ZSL classifier (for a seed that averaged its cycles, one encoder and classifier per cycle, their
-logits averaged), for ridge the cosine with each class's normalised f_t over the baseline's
-temperature, for `direct` the cosine with each class's f_t centred on the mean seen-class text. A new
-class list gets a scorer fitted the same way.
+The skeleton side is a latent map (the VAE's skeleton encoder, ridge's projection, `fusion`'s maps, one
+per stream and text field, or for `direct` the backbone's own text projection, unchanged) and the class
+side a linear `Scorer` over those latents: for a VAE the ZSL classifier (for a seed that averaged its
+cycles, one encoder and classifier per cycle, their logits averaged), for ridge the cosine with each
+class's normalised f_t over the baseline's temperature, for `fusion` each map's cosine with its centred
+field text (the maps' logits averaged), for `direct` the cosine with each class's f_t centred on the mean
+seen-class text. A new class list gets a scorer fitted the same way.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ class SavedModel:
     hyper: Hyper | None = None
     ridge: dict[str, torch.Tensor] | None = None
     direct: dict[str, torch.Tensor] | None = None  # `center`: the mean seen-class text
+    fusion: dict[str, torch.Tensor] | None = None  # every stream's mean, std and map; center; fields
 
     @property
     def uses_projection(self) -> bool:
@@ -89,6 +91,10 @@ class SavedModel:
                 return torch.nn.functional.normalize(inputs, dim=1).numpy()
             if self.vaes is not None:
                 return torch.stack([vae.skeleton_encoder(inputs)[0] for vae in self.vaes], dim=1).numpy()
+            if self.fusion is not None:
+                from pipeline.zsl.fusion import member_latents
+
+                return member_latents(inputs, _fusion_maps(self.fusion), 0).numpy()
             from pipeline.zsl.ridge import project
 
             r = self.ridge
@@ -101,6 +107,8 @@ class SavedModel:
 
         if self.direct is not None:
             return _direct_scorer(text, self.direct["center"].numpy())
+        if self.fusion is not None:
+            return _fusion_scorer(text, self.fusion)
         if self.vaes is None or self.hyper is None:
             return _ridge_scorer(text)
         from pipeline.zsl.classifier import fit_zsl_classifier
@@ -140,6 +148,20 @@ def _direct_scorer(text: np.ndarray, center: np.ndarray) -> Scorer:
     return Scorer(weight, np.zeros(len(weight), np.float32))
 
 
+def _fusion_maps(w: dict[str, torch.Tensor]) -> Any:
+    """The saved maps as fusion.FusionMaps with the one selected penalty."""
+    from pipeline.zsl.fusion import FusionMaps
+
+    return FusionMaps(len(w["mean"]), int(w["fields"]), w["center"], w["mean"], w["std"], [w["map"]])
+
+
+def _fusion_scorer(text: np.ndarray, w: dict[str, torch.Tensor]) -> Scorer:
+    from pipeline.zsl.fusion import member_weights
+
+    weight = member_weights(text, w["center"].numpy(), len(w["mean"]), int(w["fields"]))
+    return Scorer(weight, np.zeros(weight.shape[:2], np.float32))
+
+
 def load_model(store: Store, name: str, remote: str | None = None) -> SavedModel:
     """A saved model (a key, a unique prefix, a ref or `latest`), ready for inference on the CPU; one
     this store lacks is pulled from `remote` (with its backbone) when that has it."""
@@ -155,6 +177,9 @@ def load_model(store: Store, name: str, remote: str | None = None) -> SavedModel
         return SavedModel(key, info, text, _direct_scorer(unseen_text, center), gate, direct=weights["direct"])
     if "ridge" in weights:
         return SavedModel(key, info, text, _ridge_scorer(unseen_text), gate, ridge=weights["ridge"])
+    if "fusion" in weights:
+        fusion = weights["fusion"]
+        return SavedModel(key, info, text, _fusion_scorer(unseen_text, fusion), gate, fusion=fusion)
     # a model saved before ensembles holds its one member's `vae` and `classifier` at the top level
     members = weights.get("members") or [{"vae": weights["vae"], "classifier": weights["classifier"]}]
     rebuilt = [_rebuild(info, m["vae"], text, path) for m in members]

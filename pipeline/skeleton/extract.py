@@ -84,6 +84,7 @@ def _extract(
         "data": data_key,
         "layout": prepared.layout,
         "embed_dim": bcfg.embed_dim * (len(bcfg.inputs) if bcfg.multistream else 1),
+        "streams": len(bcfg.inputs) if bcfg.multistream else 1,
         "counts": counts,
         "device": str(rt.device),
         "config": cfg.to_dict(),

@@ -49,6 +49,8 @@ class Branch:
     unseen_text: Any  # (n_unseen, d_t) tensor
     test_seen: dict[str, Any]  # class_idx, inputs (tensor), seen_logits
     test_unseen: dict[str, Any]
+    streams: int = 1  # backbone networks whose features lie side by side in a feature row (FeatureSet.streams)
+    fields: int = 1  # text fields fused side by side in a row of `text` (train.fields)
 
 
 @dataclass
@@ -86,7 +88,9 @@ def run_seed(
     `candidates` (the tuned preset), first choose between them on the validation carve."""
     from pipeline.zsl.gate import GateData, fit_gate
 
-    main = _branch(fs, ("train", "test_seen", "test_unseen"), split.seen, split.unseen, table, hp, device, seed)
+    main = _branch(
+        fs, ("train", "test_seen", "test_unseen"), split.seen, split.unseen, table, hp, device, seed, fs.streams
+    )
     val_parts = ("val_train", "val_test_seen", "val_test_unseen")
     build_val = (
         functools.partial(
@@ -99,6 +103,7 @@ def run_seed(
             hp,
             device,
             seed,
+            fs.streams,
         )
         if fs.has_validation
         else None
@@ -191,6 +196,7 @@ def _branch(
     hp: Hyper,
     device: Any,
     seed: int,
+    streams: int = 1,
 ) -> Branch:
     """Move one branch's training data and test parts to the device, with the seen logits they need."""
     import torch
@@ -244,6 +250,8 @@ def _branch(
         torch.as_tensor(table[sorted(unseen)], device=device),
         part_dict(test_seen),
         part_dict(test_unseen),
+        streams=streams,
+        fields=len(hp.fields),
     )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 @dataclass
 class TrainConfig:
-    method: str = "fsvae"  # fsvae | cadavae | msf | sadvae | ridge
+    method: str = "fsvae"  # fsvae | cadavae | msf | sadvae | ridge | direct | fusion
     preset: str = "released"  # released | paper | tuned
     seeds: int = 1  # runs seed = cfg.seed + i for i < seeds
     fields: list[str] = field(default_factory=lambda: ["label", "local", "global"])  # text fields fused into f_t

@@ -35,9 +35,9 @@ class Method:
 
 
 def _registry() -> dict[str, Method]:
-    from pipeline.zsl.methods import cadavae, direct, fsvae, msf, ridge, sadvae
+    from pipeline.zsl.methods import cadavae, direct, fsvae, fusion, msf, ridge, sadvae
 
-    methods = (fsvae.METHOD, cadavae.METHOD, msf.METHOD, sadvae.METHOD, ridge.METHOD, direct.METHOD)
+    methods = (fsvae.METHOD, cadavae.METHOD, msf.METHOD, sadvae.METHOD, ridge.METHOD, direct.METHOD, fusion.METHOD)
     return {m.name: m for m in methods}
 
 
