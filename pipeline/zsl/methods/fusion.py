@@ -8,17 +8,8 @@ from typing import Any
 import numpy as np
 
 from pipeline.zsl.methods import Method
-from pipeline.zsl.methods.common import TRAINER_CHOICES, cross_reconstruction_schedule
-from pipeline.zsl.methods.fsvae import FSVAE_RELEASED_60
-from pipeline.zsl.ridge import PENALTIES, TEMPERATURE
-from pipeline.zsl.schedule import Ramp
-
-FUSION = FSVAE_RELEASED_60 | TRAINER_CHOICES | dict(frequency="off", calibrated=False, cycles=len(PENALTIES))
-
-
-def schedule(preset: str, v: dict[str, Any], base_steps: int) -> dict[str, Ramp]:
-    """Unused (nothing trains); recorded with the resolved values like every method's."""
-    return cross_reconstruction_schedule(v, base_steps)
+from pipeline.zsl.methods.ridge import RIDGE, schedule
+from pipeline.zsl.ridge import TEMPERATURE
 
 
 def _maps(b: Any) -> Any:
@@ -78,7 +69,7 @@ def weights(b: Any, selected: int) -> dict[str, Any]:
 
 METHOD = Method(
     "fusion",
-    {"released": (FUSION, FUSION), "paper": (FUSION, FUSION)},
+    {"released": (RIDGE, RIDGE), "paper": (RIDGE, RIDGE)},  # ridge's values: its penalty grid is the candidates
     schedule,
     released_gate=((0.0, 0.0), (0.0, 0.0)),
     trained=False,
