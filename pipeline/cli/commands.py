@@ -68,7 +68,8 @@ def train(
     method: Annotated[
         Optional[str],
         typer.Option(
-            help="fsvae, cadavae, msf, sadvae, ridge (the baseline) or direct (a text-trained backbone's own)."
+            help="fsvae, cadavae, msf, sadvae, ridge (the baseline), fusion (ridge maps per network and text "
+            "field; the dataset-folder default) or direct (a text-trained backbone's own)."
         ),
     ] = None,
     seeds: Annotated[Optional[int], typer.Option(help="How many seeds to run.")] = None,

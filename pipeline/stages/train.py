@@ -1,5 +1,5 @@
-"""`zssar train`: FS-VAE, CADA-VAE, MSF, SA-DVAE, the ridge baseline or the direct classifier of a
-text-trained backbone on a split's cached features, one
+"""`zssar train`: FS-VAE, CADA-VAE, MSF, SA-DVAE, the ridge baseline, its late fusion or the direct
+classifier of a text-trained backbone on a split's cached features, one
 result per seed (the protocol: pipeline/zsl/protocol.py; the files: pipeline/artifacts/results.py), and
 each seed's model saved for `zssar predict` (pipeline/artifacts/saved_models.py).
 """
