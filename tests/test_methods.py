@@ -361,3 +361,16 @@ def test_fusion_scores_every_stream_and_field_through_the_protocol(tmp_path):
             score += (z / np.linalg.norm(z, axis=1, keepdims=True)) @ unit_t.T
     pred = np.asarray(unseen)[score.argmax(1)]
     assert result["zsl_top1"] == pytest.approx(100 * float(np.mean(pred == test.class_idx)), abs=0.01)
+
+
+def test_a_feature_set_says_how_many_networks_its_features_come_from():
+    from pipeline.artifacts.feature_sets import FeatureSet
+
+    def streams(info):
+        return FeatureSet("k", {}, {"info": info}).streams
+
+    backbone = {"inputs": ["joint", "bone", "velocity"], "multistream": True}
+    assert streams({"streams": 2, "config": {"skeleton": {"backbone": backbone}}}) == 2  # the record wins
+    assert streams({"config": {"skeleton": {"backbone": backbone}}}) == 3  # extracted before the record
+    assert streams({"config": {"skeleton": {"backbone": {**backbone, "multistream": False}}}}) == 1
+    assert streams({"origin": "dump"}) == 1 and streams({}) == 1
