@@ -133,8 +133,9 @@ def test_every_seen_clip_trained_on_gives_zsl_only(tmp_path):
     cfg = tiny_evaluation(tmp_path, seeds=1)
     cfg.skeleton.seen_train = "all"
     dataset = get_dataset("synthetic60")
-    record = evaluate(dataset, cfg, ["random:5:0"], ["ridge", "fsvae"])
-    for row in record["rows"]:  # ridge, fsvae and the carve's pick of them
+    methods = ["ridge", "fusion", "fsvae", "sadvae"]  # sadvae: a skeleton latent wider than the classifier's
+    record = evaluate(dataset, cfg, ["random:5:0"], methods)
+    for row in record["rows"]:  # the methods and the carve's pick of them
         assert row["zsl"]["n"] == 1 and row["h"]["n"] == 0
     store = Store(cfg.store)
     fs = load_feature_set(store, extract_features(dataset, get_split(dataset, "random:5:0"), cfg))
@@ -142,7 +143,7 @@ def test_every_seen_clip_trained_on_gives_zsl_only(tmp_path):
     assert len(set(fs["train"].sample_id)) == len(fs["train"]) and len(fs["train"]) == 55 * 4
     main = fs.meta["spec"]["backbones"]["main"]
     assert store.meta(BACKBONE, main)["info"]["subjects"] == "all"
-    for method in ("ridge", "fsvae"):
+    for method in methods:
         result = json.loads(next((Path(cfg.results)).rglob(f"{method}/*.json")).read_text())
         assert result["gzsl"] is None and "every subject" in result["protocol"]
     cfg.skeleton.seen_train = "some"

@@ -187,7 +187,9 @@ def _evaluate_cycle(
 
 
 def _encode(model: Any, inputs: Any) -> Any:
-    """Skeleton encoder means, in chunks so large test sets stay within memory."""
+    """Skeleton encoder means, in chunks so large test sets stay within memory. An empty part (no seen test
+    clips with skeleton.seen_train = all) gets the width the ZSL classifier reads: the text latent's, which
+    SA-DVAE's skeleton encoder matches with z_r only."""
     import torch
 
     with torch.no_grad():
@@ -196,7 +198,7 @@ def _encode(model: Any, inputs: Any) -> Any:
                 [model.skeleton_encoder(inputs[i : i + EVAL_CHUNK])[0] for i in range(0, len(inputs), EVAL_CHUNK)]
             )
             if len(inputs)
-            else torch.zeros(0, model.skeleton_encoder.head.out_features // 2, device=inputs.device)
+            else torch.zeros(0, model.text_encoder.head.out_features // 2, device=inputs.device)
         )
 
 
