@@ -29,6 +29,7 @@ from pipeline.zsl.gate import Gate, softmax
 if TYPE_CHECKING:
     import torch
 
+    from pipeline.zsl.fusion import FusionMaps
     from pipeline.zsl.model import FSVAE
     from pipeline.zsl.presets import Hyper
 
@@ -148,7 +149,7 @@ def _direct_scorer(text: np.ndarray, center: np.ndarray) -> Scorer:
     return Scorer(weight, np.zeros(len(weight), np.float32))
 
 
-def _fusion_maps(w: dict[str, torch.Tensor]) -> Any:
+def _fusion_maps(w: dict[str, torch.Tensor]) -> FusionMaps:
     """The saved maps as fusion.FusionMaps with the one selected penalty."""
     from pipeline.zsl.fusion import FusionMaps
 
