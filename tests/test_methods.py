@@ -16,6 +16,7 @@ from pipeline.store import Store
 from pipeline.zsl.losses import discriminator_loss, product_of_marginals, total_correlation, wasserstein2
 from pipeline.zsl.presets import resolve
 from pipeline.zsl.protocol import _branch
+from pipeline.zsl.ridge import PENALTIES
 from pipeline.zsl.sadvae import SADVAE, Discriminator, SplitEncoder
 from pipeline.zsl.settings import TrainConfig
 from pipeline.zsl.train import build_model, train_cycles
@@ -332,6 +333,13 @@ def test_fusion_refuses_features_that_do_not_split_into_its_streams():
         fit_fusion(x, y, center, streams=2, fields=3)
 
 
+def test_a_feature_set_whose_width_does_not_fit_its_networks_is_refused(tmp_path):
+    cfg = _cfg(tmp_path, "fusion", cycles=None)
+    key, text = make_toy(Store(cfg.store), streams=3)  # 256 columns recorded as three networks'
+    with pytest.raises(PipelineError, match=rf"feature set {key}.*256 feature columns.*3 backbone networks"):
+        train_split(DATASET, SPLIT, cfg, features=key, text=text)
+
+
 def test_fusion_scores_every_stream_and_field_through_the_protocol(tmp_path):
     cfg = _cfg(tmp_path, "fusion", cycles=None)  # its candidates: ridge's penalty grid
     store = Store(cfg.store)
@@ -341,8 +349,6 @@ def test_fusion_scores_every_stream_and_field_through_the_protocol(tmp_path):
     assert result["zsl_top1"] > 100 / len(SPLIT.unseen) + 10 and set(result["gzsl"]) == {"seen", "unseen", "h"}
     assert set(result["gate"]["fit_classes"]).isdisjoint(SPLIT.unseen)
     # by hand at the selected penalty: the mean over 2 streams x 3 fields of each map's cosine
-    from pipeline.zsl.ridge import PENALTIES
-
     fs, fused = load_feature_set(store, key), text.fused()
     seen, unseen = list(SPLIT.seen), list(SPLIT.unseen)
     center = fused[seen].mean(0)

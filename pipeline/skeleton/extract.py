@@ -78,13 +78,14 @@ def _extract(
                 f"subjects {list(prepared.train_subjects)}"
             )
     counts = {name: int(len(idx)) for name, idx in selected.items()}
+    streams = len(bcfg.inputs) if bcfg.multistream else 1
     info_ = {
         "split": split.to_dict(),
         "backbones": backbones,
         "data": data_key,
         "layout": prepared.layout,
-        "embed_dim": bcfg.embed_dim * (len(bcfg.inputs) if bcfg.multistream else 1),
-        "streams": len(bcfg.inputs) if bcfg.multistream else 1,
+        "embed_dim": bcfg.embed_dim * streams,
+        "streams": streams,
         "counts": counts,
         "device": str(rt.device),
         "config": cfg.to_dict(),

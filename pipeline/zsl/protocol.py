@@ -302,6 +302,11 @@ def check_feature_set(fs: FeatureSet, split: Split, hp: Hyper) -> None:
                 f"{where}: part {name} has {part.logits.shape[1]} logit columns for "
                 f"{len(backbone_seen)} seen classes"
             )
+        if part.feature.shape[1] % fs.streams:
+            raise PipelineError(
+                f"{where}: part {name} has {part.feature.shape[1]} feature columns, which do not split into "
+                f"the {fs.streams} backbone networks its info records (`streams`); extract the features again"
+            )
         if METHODS[hp.method].inputs == "projection" and part.projection is None:
             raise PipelineError(
                 f"{where}: part {name} has no projection column, which method {hp.method} scores; "
