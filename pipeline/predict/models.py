@@ -3,10 +3,11 @@
 The skeleton side is a latent map (the VAE's skeleton encoder, ridge's projection, `fusion`'s maps, one
 per stream and text field, or for `direct` the backbone's own text projection, unchanged) and the class
 side a linear `Scorer` over those latents: for a VAE the ZSL classifier (for a seed that averaged its
-cycles, one encoder and classifier per cycle, their logits averaged), for ridge the cosine with each
-class's normalised f_t over the baseline's temperature, for `fusion` each map's cosine with its centred
-field text (the maps' logits averaged), for `direct` the cosine with each class's f_t centred on the mean
-seen-class text. A new class list gets a scorer fitted the same way.
+cycles, one encoder and classifier per cycle, their logits averaged), or with `train.scorer = text` each
+member's latent decoded into the text space and its cosine with each class's centred text; for ridge the
+cosine with each class's normalised f_t over the baseline's temperature, for `fusion` each map's cosine
+with its centred field text (the maps' logits averaged), for `direct` the cosine with each class's f_t
+centred on the mean seen-class text. A new class list gets a scorer fitted the same way.
 """
 
 from __future__ import annotations
@@ -90,6 +91,12 @@ class SavedModel:
         with torch.inference_mode():
             if self.direct is not None:
                 return torch.nn.functional.normalize(inputs, dim=1).numpy()
+            if self.vaes is not None and self.hyper is not None and self.hyper.scorer == "text":
+                from pipeline.zsl.classifier import decoded_text
+
+                return torch.stack(
+                    [decoded_text(vae, vae.skeleton_encoder(inputs)[0]) for vae in self.vaes], dim=1
+                ).numpy()
             if self.vaes is not None:
                 return torch.stack([vae.skeleton_encoder(inputs)[0] for vae in self.vaes], dim=1).numpy()
             if self.fusion is not None:
@@ -112,6 +119,8 @@ class SavedModel:
             return _fusion_scorer(text, self.fusion)
         if self.vaes is None or self.hyper is None:
             return _ridge_scorer(text)
+        if self.hyper.scorer == "text":
+            return _text_scorer(text, self.vaes)
         from pipeline.zsl.classifier import fit_zsl_classifier
 
         hp = self.hyper
@@ -133,6 +142,16 @@ class SavedModel:
             np.stack([c.bias.detach().numpy() for c in fitted]),
             hp.classifier_relu,
         )
+
+
+def _text_scorer(text: np.ndarray, vaes: list[FSVAE]) -> Scorer:
+    """Every member's decoded latents against the classes' texts centred on the model's mean seen-class
+    text (the same for every member: they trained on one split)."""
+    from pipeline.zsl.classifier import text_center
+    from pipeline.zsl.methods.direct import class_weights
+
+    weight = class_weights(text, text_center(vaes[0]).numpy())
+    return Scorer(np.stack([weight] * len(vaes)), np.zeros((len(vaes), len(weight)), np.float32))
 
 
 def _ridge_scorer(text: np.ndarray) -> Scorer:
@@ -184,13 +203,17 @@ def load_model(store: Store, name: str, remote: str | None = None) -> SavedModel
     # a model saved before ensembles holds its one member's `vae` and `classifier` at the top level
     members = weights.get("members") or [{"vae": weights["vae"], "classifier": weights["classifier"]}]
     rebuilt = [_rebuild(info, m["vae"], text, path) for m in members]
-    hp = rebuilt[0][0]
-    scorer = Scorer(
-        np.stack([m["classifier"]["weight"].numpy() for m in members]),
-        np.stack([m["classifier"]["bias"].numpy() for m in members]),
-        hp.classifier_relu,
+    hp, vaes = rebuilt[0][0], [vae for _, vae in rebuilt]
+    scorer = (
+        _text_scorer(unseen_text, vaes)
+        if hp.scorer == "text"
+        else Scorer(
+            np.stack([m["classifier"]["weight"].numpy() for m in members]),
+            np.stack([m["classifier"]["bias"].numpy() for m in members]),
+            hp.classifier_relu,
+        )
     )
-    return SavedModel(key, info, text, scorer, gate, vaes=[vae for _, vae in rebuilt], hyper=hp)
+    return SavedModel(key, info, text, scorer, gate, vaes=vaes, hyper=hp)
 
 
 def _pull_model(store: Store, remote: str, name: str) -> None:

@@ -161,15 +161,14 @@ def train_branch(
 def _evaluate_cycle(
     model: Any, b: Branch, hp: Hyper, gen: Any, loss: float, sample: np.ndarray | None
 ) -> CycleEval:
-    """A fresh ZSL classifier for this cycle's model, and its outputs on the branch's test parts."""
+    """A fresh ZSL classifier (or the text scorer) for this cycle's model, and its outputs on the branch's test
+    parts."""
     import torch
 
-    from pipeline.zsl.classifier import fit_zsl_classifier
+    from pipeline.zsl.classifier import fit_scorer
     from pipeline.zsl.evaluate import accuracy
 
-    cls = fit_zsl_classifier(
-        model, b.unseen_text, b.unseen_classes, hp.classifier_samples, hp.classifier_epochs, hp.classifier_lr, gen
-    )
+    cls = fit_scorer(model, b.unseen_text, b.unseen_classes, hp, gen)
     mu_u = _encode(model, b.test_unseen["inputs"])
     mu_s = _encode(model, b.test_seen["inputs"])
     probs_u = cls.probs(mu_u)

@@ -1,10 +1,11 @@
 """What a trained seed leaves for inference: the tensors of its selected model, ready to be saved.
 
 VAE methods: `members`, one per model the seed reports (the selected cycle's, or every cycle's with
-`train.select = average`), each the main model's state after its cycle and the ZSL classifier over the
-split's unseen classes refitted from the generator state that cycle's evaluation used, so it is exactly
-the classifier the result was scored with. Methods that train nothing (ridge, direct) say what they save
-themselves (`Method.weights`).
+`train.select = average`), each the main model's state after its cycle and, with `train.scorer =
+classifier`, the ZSL classifier over the split's unseen classes refitted from the generator state that
+cycle's evaluation used, so it is exactly the classifier the result was scored with (the text scorer
+trains nothing: the model and the class texts make it again). Methods that train nothing (ridge, direct)
+say what they save themselves (`Method.weights`).
 """
 
 from __future__ import annotations
@@ -34,21 +35,20 @@ def model_weights(outcome: SeedOutcome, hp: Hyper) -> dict[str, Any] | None:
         model = build_model(main.data, hp, 0)
         model.load_state_dict(kept.state)
         model.eval()
-        gen = torch.Generator(device=main.data.features.device)
-        gen.set_state(kept.classifier_rng)
-        cls = fit_zsl_classifier(
-            model,
-            main.unseen_text,
-            main.unseen_classes,
-            hp.classifier_samples,
-            hp.classifier_epochs,
-            hp.classifier_lr,
-            gen,
-        )
-        members.append(
-            {
-                "vae": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-                "classifier": {"weight": cls.linear.weight.detach().cpu(), "bias": cls.linear.bias.detach().cpu()},
-            }
-        )
+        member = {"vae": {k: v.detach().cpu() for k, v in model.state_dict().items()}}
+        if hp.scorer == "classifier":
+            gen = torch.Generator(device=main.data.features.device)
+            gen.set_state(kept.classifier_rng)
+            cls = fit_zsl_classifier(
+                model,
+                main.unseen_text,
+                main.unseen_classes,
+                hp.classifier_samples,
+                hp.classifier_epochs,
+                hp.classifier_lr,
+                gen,
+            )
+            linear = cls.linear
+            member["classifier"] = {"weight": linear.weight.detach().cpu(), "bias": linear.bias.detach().cpu()}
+        members.append(member)
     return {"members": members}

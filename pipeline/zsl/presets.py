@@ -30,6 +30,7 @@ FREQUENCY_MODES = ("feature", "temporal", "off")
 SAMPLERS = ("replacement", "fresh", "epoch")
 GATES = ("balanced", "released")
 SELECTIONS = ("carve", "average")
+SCORERS = ("classifier", "text")
 TUNED = "tuned"
 
 
@@ -66,6 +67,7 @@ class Hyper:
     classifier_epochs: int
     classifier_lr: float
     classifier_relu: bool  # the ZSL classifier's logits pass a ReLU (the released MLP) or stay linear
+    scorer: str  # classifier | text (see classifier.py)
     gate: str  # balanced | released (see gate.py)
     gate_temperature: float
     gate_threshold: float
@@ -142,6 +144,13 @@ def _check(v: dict[str, Any], train: TrainConfig) -> None:
         raise PipelineError(
             f"train.select = average: method {train.method} trains no cycles (its candidates are chosen on "
             f"the validation carve); leave train.select unset"
+        )
+    if v["scorer"] not in SCORERS:
+        raise PipelineError(f"train.scorer {v['scorer']!r}: choose one of {', '.join(SCORERS)}")
+    if v["scorer"] == "text" and not METHODS[train.method].trained:
+        raise PipelineError(
+            f"train.scorer = text: method {train.method} has no text decoder (it scores in the text space "
+            f"already); leave train.scorer unset"
         )
     if v["gate"] not in GATES:
         raise PipelineError(f"train.gate {v['gate']!r}: choose one of {', '.join(GATES)}")

@@ -52,6 +52,10 @@ class TrainConfig:
     classifier_epochs: int | None = None
     classifier_lr: float | None = None
     classifier_relu: bool | None = None  # a ReLU on the logits (the released MLP), in training and prediction
+    # how a skeleton latent is scored against the unseen classes: classifier (the released softmax classifier
+    # on sampled text latents) | text (the latent decoded into the text space by the text decoder, cosine with
+    # each class's text, both centred on the mean seen-class text; pipeline/zsl/classifier.py)
+    scorer: str | None = None
     # GZSL gate: 0 searches the value on the validation carve
     gate: str | None = None  # balanced (class-balanced, scored by routing H) | released (scripts')
     gate_temperature: float | None = None

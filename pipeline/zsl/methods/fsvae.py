@@ -37,6 +37,7 @@ FSVAE_RELEASED_60 = dict(
     classifier_epochs=300,  # train.py: 300 full-batch steps
     classifier_lr=1e-3,  # train.py: Adam lr 0.001
     classifier_relu=True,  # train.py 287 MLP([latent, ss]), model.py 92-105: Linear + ReLU
+    scorer="classifier",  # train.py train_classifier: a softmax classifier on sampled text latents
     gate="balanced",  # `train.gate=released` gives gating_train.py's gate, t=2, th=50 (fsvae_60.sh)
     gate_temperature=0.0,  # searched (gating_train.py searches 1..9 when --t 0; fsvae_60.sh fixes t=2)
     gate_threshold=0.0,  # searched (0.25..0.74 when --th 0; fsvae_60.sh fixes th=50)

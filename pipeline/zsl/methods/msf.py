@@ -36,6 +36,7 @@ MSF_RELEASED_60 = CROSS_RECONSTRUCTION_PAIR | dict(
     # train.py MLP([latent_size, ss]) from a model.py the repository lacks; FS-VAE's train.py, which is this one
     # plus the calibrated loss, imports the same name from its model.py 92-99: Linear + ReLU
     classifier_relu=True,
+    scorer="classifier",  # train.py train_classifier: a softmax classifier on sampled text latents
     gate="balanced",  # `train.gate=released`: gating_train.py's gate with run60.sh's t=2, th=50
     gate_temperature=0.0,  # searched, as for every method (run60.sh fixes t=2)
     gate_threshold=0.0,  # searched (run60.sh fixes th=50)

@@ -40,6 +40,7 @@ SADVAE_RELEASED_60 = CROSS_RECONSTRUCTION_PAIR | dict(
     classifier_epochs=300,  # train.py: 300 full-batch steps
     classifier_lr=1e-3,  # train.py: Adam lr 0.001
     classifier_relu=True,  # train.py train_classifier MLP([latent, ss]), model.py MLP: Linear + ReLU
+    scorer="classifier",  # train.py train_classifier: a softmax classifier on sampled text latents
     gate="balanced",  # `train.gate=released`: its gating_train.py with the script's t and th
     gate_temperature=0.0,  # ntu60 t=0: searched
     gate_threshold=0.0,  # ntu60 th=0: searched
