@@ -222,6 +222,11 @@ def _pull_model(store: Store, remote: str, name: str) -> None:
         pull_if_configured(store, remote, ZSL_MODEL, name)
 
 
+# Settings a model saved before they existed was trained with (its record lacks them; a preset's value today
+# may differ, e.g. the tuned preset's scorer).
+SAVED_BEFORE_SETTING: dict[str, Any] = {"scorer": "classifier", "text_decoder_relu": True}
+
+
 def _rebuild(info: dict[str, Any], state: dict[str, Any], text: np.ndarray, path: Path) -> tuple[Hyper, FSVAE]:
     """The model through presets.resolve (every saved value set, so the preset only supplies the schedule)
     and train.build_model, with the saved weights."""
@@ -232,7 +237,7 @@ def _rebuild(info: dict[str, Any], state: dict[str, Any], text: np.ndarray, path
     from pipeline.zsl.train import TrainData, build_model
 
     names = {f.name for f in dataclasses.fields(TrainConfig)}
-    train = TrainConfig(**{k: v for k, v in info["hyper"].items() if k in names})
+    train = TrainConfig(**(SAVED_BEFORE_SETTING | {k: v for k, v in info["hyper"].items() if k in names}))
     hp = resolve(train, Dataset(name=info["dataset"], labels=tuple(info["labels"])))
     d, t = info["d_skeleton"], info["time_steps"]
     features = torch.zeros(1, d)

@@ -24,8 +24,9 @@ of an orthonormal inverse DCT is X_0 / sqrt(T')), so the enhancement would reduc
 The backbone's features are rectified already, so with gains of 1 this pooling returns the plain mean.
 
 VAEs as released: linear encoders (optionally one hidden layer) giving mu and log sigma^2, decoders
-Linear + ReLU (the output too), Xavier-uniform weights (gain 0.5) and zero biases, and one standard-normal
-draw per sample shared by all latent dimensions, z = mu + exp(logvar / 2) * eps with eps of shape (B, 1).
+Linear + ReLU (the output too; the text decoder's output linear with `text_decoder_relu` off),
+Xavier-uniform weights (gain 0.5) and zero biases, and one standard-normal draw per sample shared by all
+latent dimensions, z = mu + exp(logvar / 2) * eps with eps of shape (B, 1).
 
 CADA-VAE and MSF-GZSSAR are this pair with the frequency module off; SA-DVAE (`sadvae.py`) splits the
 skeleton latent.
@@ -157,16 +158,21 @@ class Encoder(nn.Module):
 
 
 class Decoder(nn.Module):
-    """z -> reconstruction, Linear + ReLU as released (one hidden layer when hidden > 0)."""
+    """z -> reconstruction, Linear + ReLU as released (one hidden layer when hidden > 0). Without `relu_output`
+    the last layer stays linear: a text vector is signed, and a ReLU output reconstructs only its positive
+    part (the skeleton features are rectified already, so their decoder keeps it)."""
 
-    def __init__(self, latent: int, d_out: int, hidden: int) -> None:
+    def __init__(self, latent: int, d_out: int, hidden: int, relu_output: bool = True) -> None:
         super().__init__()
         layers = (
             [nn.Linear(latent, hidden), nn.ReLU(), nn.Linear(hidden, d_out)]
             if hidden
             else [nn.Linear(latent, d_out)]
         )
-        self.net = nn.Sequential(*(xavier_(m) if isinstance(m, nn.Linear) else m for m in layers), nn.ReLU())
+        self.net = nn.Sequential(
+            *(xavier_(m) if isinstance(m, nn.Linear) else m for m in layers),
+            nn.ReLU() if relu_output else nn.Identity(),
+        )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.net(z)
@@ -212,7 +218,7 @@ class FSVAE(nn.Module):
         freq_s, freq_t = frequency_modules(d_skeleton, d_text, hp, time_steps)
         self.skeleton_encoder, self.skeleton_decoder = self._skeleton_vae(d_skeleton, hp, freq_s)
         self.text_encoder = Encoder(d_text, hp.latent_dim, hp.hidden_dim, freq_t)
-        self.text_decoder = Decoder(hp.latent_dim, d_text, hp.hidden_dim)
+        self.text_decoder = Decoder(hp.latent_dim, d_text, hp.hidden_dim, hp.text_decoder_relu)
         self.register_buffer("text", text, persistent=False)
         with torch.no_grad():
             bands = freq_t.split(text) if freq_t is not None else None

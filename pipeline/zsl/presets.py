@@ -6,8 +6,9 @@ its sources). A preset is chosen per method, preset name and dataset size (NTU-1
 more classes); a field the user set (not None) wins.
 
 `tuned` is the project's own, for small real datasets: the released values with a few changed
-(methods/common.TUNED_VALUES) as if the user had set them, and a small grid of candidates
-(`candidates`, methods/common.TUNED_GRID) that the protocol chooses from on the validation carve.
+(methods/common.TUNED_VALUES, and a method's own `Method.tuned`) as if the user had set them, and a small
+grid of candidates (`candidates`, methods/common.TUNED_GRID) that the protocol chooses from on the
+validation carve.
 
 Each method's value tables and schedule live in its own module (pipeline/zsl/methods/).
 """
@@ -72,6 +73,7 @@ class Hyper:
     gate_temperature: float
     gate_threshold: float
     recon: str  # mse (mean over elements) | l1 (summed over features, CADA-VAE)
+    text_decoder_relu: bool  # the text decoder's output passes a ReLU (as released) or stays linear (model.py)
     schedule: dict[str, Ramp]  # beta_s, beta_t, align, cross, da; tc (SA-DVAE)
 
     def weights(self, cycle: int, step: int) -> dict[str, float]:
@@ -91,7 +93,7 @@ def resolve(train: TrainConfig, dataset: Dataset) -> Hyper:
     small, large = method.presets[base]
     preset = large if dataset.num_classes >= 120 else small
     if train.preset == TUNED and method.trained:
-        unset = {k: v for k, v in TUNED_VALUES.items() if getattr(train, k) is None}
+        unset = {k: v for k, v in (TUNED_VALUES | (method.tuned or {})).items() if getattr(train, k) is None}
         train = dataclasses.replace(train, **unset)
     v = dict(preset)
     for name in preset:

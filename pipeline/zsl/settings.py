@@ -56,6 +56,8 @@ class TrainConfig:
     # on sampled text latents) | text (the latent decoded into the text space by the text decoder, cosine with
     # each class's text, both centred on the mean seen-class text; pipeline/zsl/classifier.py)
     scorer: str | None = None
+    text_decoder_relu: bool | None = None  # the text decoder's output passes a ReLU, as released; text vectors
+    # are signed, so a linear output reconstructs them whole (and the text scorer reads that reconstruction)
     # GZSL gate: 0 searches the value on the validation carve
     gate: str | None = None  # balanced (class-balanced, scored by routing H) | released (scripts')
     gate_temperature: float | None = None

@@ -32,6 +32,7 @@ class Method:
     inputs: str = "feature"  # what of a feature part it reads: the pooled `feature` or the `projection`
     outputs: Outputs | None = None  # trained=False: its evaluations (see Outputs)
     weights: Weights | None = None  # trained=False: what it saves (see Weights)
+    tuned: Values | None = None  # the `tuned` preset's values where this method departs from common.TUNED_VALUES
 
 
 def _registry() -> dict[str, Method]:

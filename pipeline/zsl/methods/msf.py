@@ -41,6 +41,7 @@ MSF_RELEASED_60 = CROSS_RECONSTRUCTION_PAIR | dict(
     gate_temperature=0.0,  # searched, as for every method (run60.sh fixes t=2)
     gate_threshold=0.0,  # searched (run60.sh fixes th=50)
     recon="mse",  # train.py nn.MSELoss()
+    text_decoder_relu=True,  # model.py decoders as FS-VAE's: Linear + ReLU, the output too
 )
 MSF_RELEASED_120 = MSF_RELEASED_60 | dict(
     latent_dim=200,  # run120.sh ls=200
