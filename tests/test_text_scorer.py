@@ -74,3 +74,36 @@ def test_a_text_scored_model_saves_no_classifier_and_predict_reproduces_its_eval
     scorer = model.fit_scorer(model.text[list(SPLIT.unseen)], seed=0)
     np.testing.assert_allclose(scorer.weight, model.unseen_scorer.weight, rtol=1e-6)
     assert scorer.weight.shape[:2] == (3, len(SPLIT.unseen))
+
+
+def test_the_tuned_preset_scores_in_the_text_space_through_a_linear_text_decoder_where_the_method_says_so():
+    from pipeline.zsl.model import Decoder
+
+    for method in ("cadavae", "msf", "sadvae"):
+        hp = resolve(TrainConfig(method=method, preset="tuned"), DATASET)
+        assert (hp.scorer, hp.text_decoder_relu) == ("text", False)
+    fsvae = resolve(TrainConfig(method="fsvae", preset="tuned"), DATASET)
+    assert (fsvae.scorer, fsvae.text_decoder_relu) == ("text", True)  # Method.tuned keeps its ReLU
+    assert resolve(TrainConfig(method="sadvae", preset="tuned"), DATASET).lr == 1e-4
+    assert resolve(TrainConfig(method="sadvae", preset="tuned", lr=3e-5), DATASET).lr == 3e-5  # the user wins
+    released = resolve(TrainConfig(method="msf"), DATASET)
+    assert (released.scorer, released.text_decoder_relu) == ("classifier", True)
+    z = torch.randn(64, 4)
+    assert (Decoder(4, 12, 0)(z) >= 0).all()
+    assert (Decoder(4, 12, 0, relu_output=False)(z) < 0).any()  # a signed text vector can be reconstructed
+
+
+def test_a_model_saved_before_the_scorer_existed_rebuilds_with_the_released_classifier(tmp_path):
+    from pipeline.predict.models import SAVED_BEFORE_SETTING, _rebuild
+
+    cfg = Config(store=str(tmp_path / "store"), results=str(tmp_path / "results"), seed=2)
+    for k, v in {**TINY, "preset": "tuned", "scorer": "classifier", "text_decoder_relu": True}.items():
+        setattr(cfg.train, k, v)
+    cfg.train.weight_decay = 0.0
+    store = Store(cfg.store)
+    _, text = make_toy(store)
+    [result] = train_split(DATASET, SPLIT, cfg, text=text)
+    info, weights, path = read_saved_model(store, result["model_key"])
+    older = {**info, "hyper": {k: v for k, v in info["hyper"].items() if k not in SAVED_BEFORE_SETTING}}
+    hp, _ = _rebuild(older, weights["members"][0]["vae"], weights["text"].numpy(), path)
+    assert (hp.scorer, hp.text_decoder_relu, hp.preset) == ("classifier", True, "tuned")

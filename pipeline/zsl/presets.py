@@ -136,26 +136,26 @@ def candidates(train: TrainConfig, dataset: Dataset) -> list[Hyper]:
 
 
 def _check(v: dict[str, Any], train: TrainConfig) -> None:
-    if v["frequency"] not in FREQUENCY_MODES:
-        raise PipelineError(f"train.frequency {v['frequency']!r}: choose one of {', '.join(FREQUENCY_MODES)}")
-    if v["sampler"] not in SAMPLERS:
-        raise PipelineError(f"train.sampler {v['sampler']!r}: choose one of {', '.join(SAMPLERS)}")
-    if v["select"] not in SELECTIONS:
-        raise PipelineError(f"train.select {v['select']!r}: choose one of {', '.join(SELECTIONS)}")
+    choices = {
+        "frequency": FREQUENCY_MODES,
+        "sampler": SAMPLERS,
+        "select": SELECTIONS,
+        "scorer": SCORERS,
+        "gate": GATES,
+    }
+    for name, allowed in choices.items():
+        if v[name] not in allowed:
+            raise PipelineError(f"train.{name} {v[name]!r}: choose one of {', '.join(allowed)}")
     if v["select"] == "average" and not METHODS[train.method].trained:
         raise PipelineError(
             f"train.select = average: method {train.method} trains no cycles (its candidates are chosen on "
             f"the validation carve); leave train.select unset"
         )
-    if v["scorer"] not in SCORERS:
-        raise PipelineError(f"train.scorer {v['scorer']!r}: choose one of {', '.join(SCORERS)}")
     if v["scorer"] == "text" and not METHODS[train.method].trained:
         raise PipelineError(
             f"train.scorer = text: method {train.method} has no text decoder (it scores in the text space "
             f"already); leave train.scorer unset"
         )
-    if v["gate"] not in GATES:
-        raise PipelineError(f"train.gate {v['gate']!r}: choose one of {', '.join(GATES)}")
     if train.seeds < 1:
         raise PipelineError(f"train.seeds = {train.seeds}: must be at least 1")
     bad = [f for f in train.fields if f not in FIELDS]

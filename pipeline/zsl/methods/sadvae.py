@@ -72,6 +72,6 @@ METHOD = Method(
     split_latent=True,
     # its released rate (3.39e-5, set for NTU's 40,000 clips) leaves ten 600-step cycles on a few hundred clips
     # short of the others; the family's 1e-4 (FS-VAE, MSF, CADA-VAE's scripts): 51.9 ZSL on MSR Action3D with
-    # the text scorer against 45.8, and level on KARD (bench/NOTES.md, "Scoring in the text space")
+    # the text scorer against 45.8, 1.4 lower on KARD's three splits measured (bench/NOTES.md)
     tuned=dict(lr=1e-4),
 )
