@@ -19,7 +19,7 @@ TRAINER_CHOICES = dict(
 # as long (each cycle starts from the last, so ten short cycles still train 6000 steps; 2.8x faster).
 # Every VAE method also scores in the text space (classifier.py, the text scorer) through a text decoder
 # whose output is linear, since text vectors are signed (model.Decoder): measured with all four methods on
-# the same data (bench/NOTES.md, "Scoring in the text space"), +2 to +6 ZSL points over the released
+# the same data (bench/NOTES.md, "Scoring in the text space"), +1.0 to +10.8 ZSL points over the released
 # classifier, and the only change that put each of them past `ridge` on both datasets. A method may keep
 # one of these at its released value (Method.tuned).
 TUNED_VALUES: dict[str, Any] = dict(select="average", steps_per_cycle=600, scorer="text", text_decoder_relu=False)
