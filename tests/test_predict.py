@@ -489,3 +489,24 @@ def test_direct_refuses_a_cross_entropy_backbone(trained, tmp_path):
     cfg.train.method, cfg.train.cycles = "direct", None
     with pytest.raises(PipelineError, match="skeleton.backbone.objective=text or both"):
         train_split(trained["dataset"], trained["split"], cfg)
+
+
+def test_a_text_scored_model_labels_clips_and_caches_a_new_class_list(trained, monkeypatch):
+    """`train.scorer = text` (the tuned preset's): the model's own classes score as evaluated, a new list is
+    scored by cosine with its texts (no classifier trained) and read back from the cache."""
+    cfg = _config(trained["root"])
+    cfg.train.scorer, cfg.train.text_decoder_relu = "text", False
+    [result] = train_split(trained["dataset"], trained["split"], cfg)
+    own = load_predictor(cfg, model=result["model_key"])
+    out = own.run(trained["clips"], top_k=1)
+    assert len(out.clips) == len(trained["new"]) and not out.errors
+    assert {c.top[0][0] for c in out.clips} <= set(own.classes.labels)
+    labels = "wave; kick; sit down"
+    first = load_predictor(cfg, model=result["model_key"], labels=labels)
+    assert first.scorer.weight.shape[:2] == (1, 3) and not first.scorer.bias.any()
+    monkeypatch.setattr("pipeline.predict.classes.fused_text", lambda *a, **k: pytest.fail("cache missed"))
+    again = load_predictor(cfg, model=result["model_key"], labels=labels)
+    np.testing.assert_array_equal(first.scorer.weight, again.scorer.weight)
+    assert [c.top for c in again.run(trained["clips"], top_k=3).clips] == [
+        c.top for c in first.run(trained["clips"], top_k=3).clips
+    ]

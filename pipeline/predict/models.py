@@ -147,10 +147,9 @@ class SavedModel:
 def _text_scorer(text: np.ndarray, vaes: list[FSVAE]) -> Scorer:
     """Every member's decoded latents against the classes' texts centred on the model's mean seen-class
     text (the same for every member: they trained on one split)."""
-    from pipeline.zsl.classifier import text_center
-    from pipeline.zsl.methods.direct import class_weights
+    from pipeline.zsl.classifier import text_scorer_weights
 
-    weight = class_weights(text, text_center(vaes[0]).numpy())
+    weight = text_scorer_weights(vaes[0], text)
     return Scorer(np.stack([weight] * len(vaes)), np.zeros((len(vaes), len(weight)), np.float32))
 
 

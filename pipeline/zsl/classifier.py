@@ -133,6 +133,12 @@ def text_center(model: FSVAE) -> torch.Tensor:
     return model.text.mean(dim=0)
 
 
+def text_scorer_weights(model: FSVAE, text: np.ndarray) -> np.ndarray:
+    """The text scorer's (C, d_text) weights over decoded latents: each class's text centred on the model's
+    mean training-class text, renormalised, over TAU (direct.class_weights, the same cosine scores)."""
+    return class_weights(text, text_center(model).cpu().numpy())
+
+
 def decoded_text(model: FSVAE, mu: torch.Tensor) -> torch.Tensor:
     """Skeleton latents decoded into the text space, centred on the training classes' mean text, unit norm."""
     return nn.functional.normalize(model.text_decoder(mu) - text_center(model), dim=-1)
@@ -144,9 +150,9 @@ def fit_scorer(
     """The unseen classes' scorer of the model's preset (`hp.scorer`): the ZSL classifier fitted on text
     latents (which draws from `gen`), or the text scorer (which trains nothing)."""
     if hp.scorer == "text":
-        center = text_center(model).cpu().numpy()
-        weight = torch.as_tensor(class_weights(text.cpu().numpy(), center), device=text.device)
-        return TextScorer(model, weight)
+        return TextScorer(
+            model, torch.as_tensor(text_scorer_weights(model, text.cpu().numpy()), device=text.device)
+        )
     return fit_zsl_classifier(
         model, text, classes, hp.classifier_samples, hp.classifier_epochs, hp.classifier_lr, gen
     )
