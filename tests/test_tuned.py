@@ -37,15 +37,22 @@ def test_tuned_is_released_with_its_values_set_and_the_users_values_win():
 
 
 def test_the_grid_gives_one_candidate_per_point_and_a_set_value_drops_its_axis():
-    grid = candidates(TrainConfig(method="cadavae", preset="tuned"), KARD_LIKE)
+    assert candidates(TrainConfig(method="cadavae", preset="tuned"), KARD_LIKE) == []  # the search is opt-in
+    grid = candidates(TrainConfig(method="cadavae", preset="tuned", carve_search=True), KARD_LIKE)
     [axis] = {name for point in TUNED_GRID for name in point}
     assert [getattr(hp, axis) for hp in grid] == [p[axis] for p in TUNED_GRID]
     assert all(hp.recon == "l1" and hp.select == "average" for hp in grid)  # CADA-VAE's released values under it
     assert (
-        len(candidates(TrainConfig(method="fsvae", preset="tuned", **{axis: TUNED_GRID[0][axis]}), KARD_LIKE)) == 1
+        len(
+            candidates(
+                TrainConfig(method="fsvae", preset="tuned", carve_search=True, **{axis: TUNED_GRID[0][axis]}),
+                KARD_LIKE,
+            )
+        )
+        == 1
     )
     assert candidates(TrainConfig(method="fsvae"), KARD_LIKE) == []
-    assert candidates(TrainConfig(method="ridge", preset="tuned"), KARD_LIKE) == []
+    assert candidates(TrainConfig(method="ridge", preset="tuned", carve_search=True), KARD_LIKE) == []
     assert resolve(TrainConfig(method="ridge", preset="tuned"), KARD_LIKE).select == "carve"
 
 
@@ -85,7 +92,7 @@ def test_the_ensemble_is_the_softmax_of_the_mean_log_probabilities():
 
 def test_a_tuned_seed_searches_the_carve_averages_its_cycles_and_saves_every_cycle(tmp_path):
     cfg = Config(store=str(tmp_path / "store"), results=str(tmp_path / "results"), seed=3)
-    for k, v in {**TINY, "cycles": 3, "preset": "tuned", "steps_per_cycle": None}.items():
+    for k, v in {**TINY, "cycles": 3, "preset": "tuned", "carve_search": True, "steps_per_cycle": None}.items():
         setattr(cfg.train, k, v)
     cfg.train.steps_per_cycle = 60  # the user's cycle length wins over the preset's
     store = Store(cfg.store)
@@ -151,9 +158,23 @@ def test_weight_decay_and_standardised_inputs_train_and_save(tmp_path, method):
         resolve(TrainConfig(method=method, weight_decay=-1.0), KARD_LIKE)
 
 
-def test_without_a_carve_the_tuned_preset_trains_its_first_candidate_and_a_rerun_is_read_back(tmp_path):
+def test_the_tuned_preset_searches_nothing_unless_asked(tmp_path):
     cfg = Config(store=str(tmp_path / "store"), results=str(tmp_path / "results"), seed=3)
     for k, v in {**TINY, "cycles": 2, "preset": "tuned"}.items():
+        setattr(cfg.train, k, v)
+    store = Store(cfg.store)
+    _, text = make_toy(store)
+    [result] = train_split(DATASET, SPLIT, cfg, text=text)
+    released = resolve(TrainConfig(method="fsvae"), DATASET)
+    assert result["tuning"] is None and result["config"]["train"]["carve_search"] is False
+    assert result["config"]["train"]["weight_decay"] == released.weight_decay == 0.0
+    assert result["selection"]["rule"] == "every cycle averaged"
+    assert result["selection"]["val_zsl_top1"] is not None
+
+
+def test_without_a_carve_the_tuned_preset_trains_its_first_candidate_and_a_rerun_is_read_back(tmp_path):
+    cfg = Config(store=str(tmp_path / "store"), results=str(tmp_path / "results"), seed=3)
+    for k, v in {**TINY, "cycles": 2, "preset": "tuned", "carve_search": True}.items():
         setattr(cfg.train, k, v)
     store = Store(cfg.store)
     key, text = make_toy(store, validation=False)

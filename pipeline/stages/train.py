@@ -202,6 +202,7 @@ def _result(
     config["train"] = {
         **hp.to_dict(),
         "seeds": cfg.train.seeds,
+        "carve_search": cfg.train.carve_search,
         "device": cfg.train.device,
         "threads": cfg.train.threads,
         "processes": cfg.train.processes,

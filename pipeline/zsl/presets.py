@@ -6,9 +6,9 @@ its sources). A preset is chosen per method, preset name and dataset size (NTU-1
 more classes); a field the user set (not None) wins.
 
 `tuned` is the project's own, for small real datasets: the released values with a few changed
-(methods/common.TUNED_VALUES, and a method's own `Method.tuned`) as if the user had set them, and a small
-grid of candidates (`candidates`, methods/common.TUNED_GRID) that the protocol chooses from on the
-validation carve.
+(methods/common.TUNED_VALUES, and a method's own `Method.tuned`) as if the user had set them; with
+`train.carve_search`, also a small grid of candidates (`candidates`, methods/common.TUNED_GRID) that the
+protocol chooses from on the validation carve.
 
 Each method's value tables and schedule live in its own module (pipeline/zsl/methods/).
 """
@@ -120,10 +120,10 @@ def resolve(train: TrainConfig, dataset: Dataset) -> Hyper:
 
 
 def candidates(train: TrainConfig, dataset: Dataset) -> list[Hyper]:
-    """The tuned preset's candidates: each point of TUNED_GRID resolved over the preset, a value the user
-    set kept (so setting one drops that axis of the search); none for the other presets and the closed
-    forms, whose own candidates are their cycles."""
-    if train.preset != TUNED or not get_method(train.method).trained:
+    """The tuned preset's candidates when train.carve_search is on: each point of TUNED_GRID resolved over
+    the preset, a value the user set kept (so setting one drops that axis of the search); none otherwise,
+    and none for the other presets and the closed forms, whose own candidates are their cycles."""
+    if train.preset != TUNED or not train.carve_search or not get_method(train.method).trained:
         return []
     out: list[Hyper] = []
     for point in TUNED_GRID:
