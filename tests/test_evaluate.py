@@ -127,6 +127,8 @@ def test_every_seen_clip_trained_on_gives_zsl_only(tmp_path):
     from pipeline.artifacts.feature_sets import load_feature_set
     from pipeline.artifacts.kinds import BACKBONE
     from pipeline.catalog import get_split
+    from pipeline.stages.ensemble import ENSEMBLE_ROW, ensemble_zsl
+    from pipeline.stages.evaluate import CARVE_ROW
     from pipeline.stages.skeleton import extract_features
     from pipeline.store import Store
 
@@ -135,7 +137,8 @@ def test_every_seen_clip_trained_on_gives_zsl_only(tmp_path):
     dataset = get_dataset("synthetic60")
     methods = ["ridge", "fusion", "fsvae", "sadvae"]  # sadvae: a skeleton latent wider than the classifier's
     record = evaluate(dataset, cfg, ["random:5:0"], methods)
-    for row in record["rows"]:  # the methods and the carve's pick of them
+    assert [row["method"] for row in record["rows"]] == [*methods, CARVE_ROW, ENSEMBLE_ROW]
+    for row in record["rows"]:  # the methods, the carve's pick of them and the VAE methods together
         assert row["zsl"]["n"] == 1 and row["h"]["n"] == 0
     store = Store(cfg.store)
     fs = load_feature_set(store, extract_features(dataset, get_split(dataset, "random:5:0"), cfg))
@@ -146,6 +149,10 @@ def test_every_seen_clip_trained_on_gives_zsl_only(tmp_path):
     for method in methods:
         result = json.loads(next((Path(cfg.results)).rglob(f"{method}/*.json")).read_text())
         assert result["gzsl"] is None and "every subject" in result["protocol"]
+        # a member read alone through its saved model gives its own figure: the ensemble reads what trained
+        assert ensemble_zsl(store, [result["model_key"]], result["feature_key"]) == pytest.approx(
+            result["zsl_top1"], abs=0.01
+        )
     cfg.skeleton.seen_train = "some"
     with pytest.raises(PipelineError, match="seen_train = 'some'"):
         evaluate(dataset, cfg, ["random:5:0"], ["ridge"])

@@ -144,7 +144,6 @@ class Predictor:
     def probabilities(self, x: np.ndarray) -> dict[str, np.ndarray]:
         """Preprocessed clips (N, M, T, J, 3) -> class-list probabilities `probs` (N, C); with --generalized
         also the seen classes' `seen_probs`, the gate's `p_unseen` and decision `unseen`."""
-        import torch
 
         from pipeline.skeleton.device import Runtime
         from pipeline.skeleton.extract import run_backbone
@@ -154,14 +153,7 @@ class Predictor:
             ran = run_backbone(
                 self.backbone, x, np.arange(len(x)), Runtime(self.device), self.batch_size, temporal, "predict"
             )
-            inputs = (
-                ran.projection
-                if self.model.uses_projection
-                else np.ascontiguousarray(ran.temporal.transpose(0, 2, 1))
-                if temporal
-                else ran.feature
-            )
-            out = {"probs": self.scorer.probs(self.model.latents(torch.as_tensor(inputs, dtype=torch.float32)))}
+            out = {"probs": self.scorer.probs(self.model.latents(self.model.inputs(ran)))}
             logits = ran.logits
         if self.generalized:
             from pipeline.zsl.gate import gate_features, softmax

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -33,6 +33,14 @@ if TYPE_CHECKING:
     from pipeline.zsl.fusion import FusionMaps
     from pipeline.zsl.model import FSVAE
     from pipeline.zsl.presets import Hyper
+
+
+class BackboneOutputs(Protocol):
+    """What a backbone gives per clip: a feature-set part, or the backbone run on new clips."""
+
+    feature: np.ndarray  # pooled (N, D)
+    temporal: Any  # (N, T', D) or None
+    projection: Any  # (N, d_text) or None
 
 
 @dataclass
@@ -82,6 +90,19 @@ class SavedModel:
         return (
             f"{i['method']} ({i['preset']}) {i['dataset']} {i['split']['name']} seed {i['seed']}, key {self.key}"
         )
+
+    def inputs(self, out: BackboneOutputs) -> torch.Tensor:
+        """The backbone output this model reads, as its training read it: the text projection (`direct`),
+        the time-resolved features (temporal frequency mode), or the pooled features."""
+        import torch
+
+        if self.uses_projection:
+            x = out.projection
+        elif self.info["time_steps"] is not None:
+            x = np.ascontiguousarray(out.temporal.transpose(0, 2, 1))
+        else:
+            x = out.feature
+        return torch.as_tensor(x, dtype=torch.float32)
 
     def latents(self, inputs: torch.Tensor) -> np.ndarray:
         """Skeleton latents of encoder inputs (a float tensor: pooled (N, D), temporal (N, D, T') or the

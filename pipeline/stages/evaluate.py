@@ -21,7 +21,7 @@ from pipeline.catalog import Dataset, get_split
 from pipeline.config import Config
 from pipeline.console import summary, track, warn
 from pipeline.errors import PipelineError
-from pipeline.store import hash_spec
+from pipeline.store import Store, hash_spec
 from pipeline.store.atomic import write_json, write_text
 
 
@@ -32,6 +32,8 @@ class Cell:
     zsl: list[float] = field(default_factory=list)
     h: list[float | None] = field(default_factory=list)  # None: no GZSL figure for that seed
     val: list[float | None] = field(default_factory=list)  # the validation carve's ZSL of the pick
+    models: list[str | None] = field(default_factory=list)  # the seed's saved model
+    features: list[str] = field(default_factory=list)  # the feature set it trained on
 
 
 def expand_splits(specs: list[str]) -> list[str]:
@@ -88,8 +90,13 @@ def evaluate(
             cell.zsl.append(result["zsl_top1"])
             cell.h.append(result["gzsl"]["h"] if result["gzsl"] else None)
             cell.val.append((result.get("selection") or {}).get("val_zsl_top1"))
+            cell.models.append(result.get("model_key"))
+            cell.features.append(result["feature_key"])
     if len(methods) > 1:
         _carve_selected(names, methods, cells)
+    members = [m for m in methods if get_method(m).trained]
+    if len(members) > 1:
+        _ensembled(Store(cfg.store), names, members, cells)
     record = _record(dataset, cfg, names, methods, cells, backbone_seeds)
     _write(cfg, record)
     return record
@@ -120,6 +127,20 @@ def _carve_selected(splits: list[str], methods: list[str], cells: dict[tuple[str
             row.val.append(best.val[i])
 
 
+def _ensembled(store: Store, splits: list[str], members: list[str], cells: dict[tuple[str, str], Cell]) -> None:
+    """The ensemble row (stages/ensemble.py): for every split and seed, the members' models scored
+    together; absent where a member saved no model."""
+    from pipeline.stages.ensemble import ENSEMBLE_ROW, ensemble_zsl
+
+    for split in splits:
+        row = cells.setdefault((split, ENSEMBLE_ROW), Cell())
+        for i in range(min(len(cells[(split, m)].zsl) for m in members)):
+            models = [cells[(split, m)].models[i] for m in members]
+            if all(models):
+                row.zsl.append(round(ensemble_zsl(store, models, cells[(split, members[0])].features[i]), 2))
+                row.h.append(None)
+
+
 def _stats(values: list[float | None]) -> dict[str, float | int | None]:
     values = [v for v in values if v is not None]
     if not values:
@@ -140,8 +161,10 @@ def _record(
     backbone_seeds: int = 1,
 ) -> dict[str, Any]:
     rows = []
-    carve = [CARVE_ROW] if (splits[0], CARVE_ROW) in cells else []
-    for method in [*methods, *carve]:
+    from pipeline.stages.ensemble import ENSEMBLE_ROW
+
+    extra = [row for row in (CARVE_ROW, ENSEMBLE_ROW) if (splits[0], row) in cells]
+    for method in [*methods, *extra]:
         per_split = {s: {"zsl": _stats(cells[(s, method)].zsl), "h": _stats(cells[(s, method)].h)} for s in splits}
         split_means = [v["zsl"]["mean"] for v in per_split.values() if v["zsl"]["mean"] is not None]
         h_means = [v["h"]["mean"] for v in per_split.values() if v["h"]["mean"] is not None]
