@@ -305,6 +305,7 @@ class FakePredictor(infer.Predictor):
             "encoder": "e",
         }
         self.model = SimpleNamespace(key="k" * 32, info=info, describe=lambda: "model k")
+        self.members = [(self.model, None)]
         self.classes = ClassList(labels, tuple({} for _ in labels), "--labels")
         self.generalized, self.layout, self.frames, self.max_bodies, self.seen_labels = False, NTU25, 8, 2, []
 

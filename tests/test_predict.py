@@ -510,3 +510,29 @@ def test_a_text_scored_model_labels_clips_and_caches_a_new_class_list(trained, m
     assert [c.top for c in again.run(trained["clips"], top_k=3).clips] == [
         c.top for c in first.run(trained["clips"], top_k=3).clips
     ]
+
+
+def test_an_ensemble_of_one_splits_models_averages_their_probabilities(trained, tmp_path):
+    """Several --model: the models of one backbone and split scored together (the evaluation's ensemble
+    row), their class probabilities averaged, for the models' own classes and for a new list."""
+    from pipeline.predict.inputs import find_clips, load_clips
+
+    cfg = trained["cfg"]
+    keys = [trained["result"]["model_key"], trained["temporal"]["model_key"], trained["ridge"]["model_key"]]
+    for labels in (None, "wave; kick; sit down"):
+        both = load_predictor(cfg, model=keys, labels=labels)
+        alone = [load_predictor(cfg, model=key, labels=labels) for key in keys]
+        _, x, _ = load_clips(find_clips(trained["clips"], both.layout), both.layout, both.frames, both.max_bodies)
+        np.testing.assert_allclose(
+            both.probabilities(x)["probs"],
+            np.mean([p.probabilities(x)["probs"] for p in alone], axis=0),
+            rtol=1e-5,
+            atol=1e-6,
+        )
+    out = tmp_path / "p.json"
+    result = predict(cfg, trained["clips"], model=keys, out=out, top_k=2)
+    written = json.loads(out.read_text())
+    assert written["model"] == "+".join(keys) and len(written["model_info"]["members"]) == 3
+    assert len(result.clips) == len(trained["new"])
+    with pytest.raises(PipelineError, match="--generalized takes one model"):
+        load_predictor(cfg, model=keys, generalized=True)

@@ -141,12 +141,13 @@ def predict(
         ),
     ],
     model: Annotated[
-        str,
+        Optional[list[str]],
         typer.Option(
             help="Saved model: a key (or unique prefix), a ref "
-            "models/<dataset>/<split>/<method>/<preset>/seed<n>, or latest."
+            "models/<dataset>/<split>/<method>/<preset>/seed<n>, or latest (the default). Repeat it for an "
+            "ensemble of one split's models: their probabilities averaged."
         ),
-    ] = "latest",
+    ] = None,
     classes: Annotated[
         Optional[Path],
         typer.Option(
@@ -174,7 +175,7 @@ def predict(
         run_predict(
             config_from(config, set_),
             input_,
-            model=model,
+            model=model or "latest",
             classes=classes,
             labels=labels,
             top_k=top_k,

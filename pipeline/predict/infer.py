@@ -120,13 +120,14 @@ class Predictions:
 
 
 class Predictor:
-    """A saved model with its backbone and a class list's scorer, loaded once for any number of clips."""
+    """Saved models of one backbone, each with its scorer over a class list, loaded once for any number of
+    clips. Several models are an ensemble (the evaluation's row of the VAE methods, stages/ensemble.py):
+    their class probabilities averaged. The first model leads: its layout, preprocessing and gate."""
 
     def __init__(
         self,
-        model: SavedModel,
+        members: list[tuple[SavedModel, Scorer]],
         backbone: Any,
-        scorer: Scorer,
         classes: ClassList,
         generalized: bool,
         device: Any,
@@ -134,12 +135,18 @@ class Predictor:
     ) -> None:
         from pipeline.skeleton.layouts import get_layout
 
-        self.model, self.backbone, self.scorer, self.classes = model, backbone, scorer, classes
+        self.members, self.backbone, self.classes = members, backbone, classes
+        self.model, self.scorer = members[0]
         self.generalized, self.device, self.batch_size = generalized, device, batch_size
-        self.layout = get_layout(model.info["layout"], where=f"model {model.key} layout")
-        self.frames = int(model.info["preprocess"]["frames"])
-        self.max_bodies = int(model.info["preprocess"]["max_bodies"])
-        self.seen_labels = [model.labels[c] for c in model.info["backbone_classes"]]
+        self.layout = get_layout(self.model.info["layout"], where=f"model {self.model.key} layout")
+        self.frames = int(self.model.info["preprocess"]["frames"])
+        self.max_bodies = int(self.model.info["preprocess"]["max_bodies"])
+        self.seen_labels = [self.model.labels[c] for c in self.model.info["backbone_classes"]]
+
+    def describe(self) -> str:
+        if len(self.members) == 1:
+            return self.model.describe()
+        return f"an ensemble of {len(self.members)} models ({'; '.join(m.describe() for m, _ in self.members)})"
 
     def probabilities(self, x: np.ndarray) -> dict[str, np.ndarray]:
         """Preprocessed clips (N, M, T, J, 3) -> class-list probabilities `probs` (N, C); with --generalized
@@ -148,12 +155,16 @@ class Predictor:
         from pipeline.skeleton.device import Runtime
         from pipeline.skeleton.extract import run_backbone
 
-        temporal = self.model.info["time_steps"] is not None
+        temporal = any(model.info["time_steps"] is not None for model, _ in self.members)
         with torch_threads(1 if len(x) <= ONE_THREAD_CLIPS else 0):
             ran = run_backbone(
                 self.backbone, x, np.arange(len(x)), Runtime(self.device), self.batch_size, temporal, "predict"
             )
-            out = {"probs": self.scorer.probs(self.model.latents(self.model.inputs(ran)))}
+            out = {
+                "probs": np.mean(
+                    [scorer.probs(model.latents(model.inputs(ran))) for model, scorer in self.members], axis=0
+                )
+            }
             logits = ran.logits
         if self.generalized:
             from pipeline.zsl.gate import gate_features, softmax
@@ -184,7 +195,13 @@ class Predictor:
             warn(f"--top-k {top_k}: there are only {ranked} classes to rank; showing all of them")
             top_k = ranked
         files = find_clips(path, self.layout)
-        result = Predictions(self.model.key, _model_summary(self.model), self.classes, self.generalized, top_k)
+        result = Predictions(
+            "+".join(model.key for model, _ in self.members),
+            _model_summary([model for model, _ in self.members]),
+            self.classes,
+            self.generalized,
+            top_k,
+        )
         for start in range(0, len(files), READ_CHUNK):
             good, x, bad = load_clips(files[start : start + READ_CHUNK], self.layout, self.frames, self.max_bodies)
             result.errors += bad
@@ -218,35 +235,53 @@ def no_usable_clips(path: str | Path, result: Predictions) -> PipelineError:
     )
 
 
-def _model_summary(model: SavedModel) -> dict[str, Any]:
-    i = model.info
-    return {
+def _model_summary(models: list[SavedModel]) -> dict[str, Any]:
+    i = models[0].info
+    out = {
         "dataset": i["dataset"],
         "split": i["split"]["name"],
-        "method": i["method"],
+        "method": "+".join(m.info["method"] for m in models),
         "preset": i["preset"],
         "seed": i["seed"],
         "backbone": i["backbone"],
         "encoder": i["encoder"],
     }
+    if len(models) > 1:
+        out["members"] = [{"key": m.key, "method": m.info["method"], "seed": m.info["seed"]} for m in models]
+    return out
 
 
 def load_predictor(
     cfg: Config,
-    model: str = "latest",
+    model: str | list[str] = "latest",
     classes: str | Path | None = None,
     labels: str | None = None,
     generalized: bool = False,
 ) -> Predictor:
-    """Load a saved model (a key, a ref or `latest`), its backbone and the scorer of the class list: the
-    model's unseen classes, a classes.csv (`classes`) or semicolon-separated `labels`."""
+    """Load a saved model (a key, a ref or `latest`; or several, an ensemble of one backbone's models), its
+    backbone and the scorer of the class list: the model's unseen classes, a classes.csv (`classes`) or
+    semicolon-separated `labels`."""
     from pipeline.hardware import resolve_device
     from pipeline.skeleton.fit import load_backbone
 
     if classes is not None and labels is not None:
         raise PipelineError("give either --classes or --labels, not both")
+    names = [model] if isinstance(model, str) else list(model)
+    if not names:
+        raise PipelineError("--model: give at least one saved model")
+    if len(names) > 1 and generalized:
+        raise PipelineError(
+            "--generalized takes one model: each model's GZSL gate was fitted to its own probabilities"
+        )
     store = Store(cfg.store)
-    saved = load_model(store, model, cfg.remote)
+    saved = load_model(store, names[0], cfg.remote)
+    others = [load_model(store, name, cfg.remote) for name in names[1:]]
+    for other in others:
+        if other.info["backbone"] != saved.info["backbone"] or other.info["unseen"] != saved.info["unseen"]:
+            raise PipelineError(
+                f"models {saved.key} and {other.key}: an ensemble's models must share a backbone and unseen "
+                f"classes (one split's features); train them on the same split"
+            )
     if saved.info["backbone"] is None:
         raise PipelineError(
             f"model {saved.key} was trained on features without a backbone in {store.root} (an "
@@ -261,11 +296,12 @@ def load_predictor(
         )
     device = resolve_device(cfg.device)
     backbone, _ = load_backbone(store, saved.info["backbone"], device)
-    if saved.uses_projection and not backbone.projects:
-        raise PipelineError(
-            f"model {saved.key} ({saved.info['method']}) scores the backbone's text projection, but backbone "
-            f"{saved.info['backbone']} was trained with skeleton.backbone.objective=ce and has none"
-        )
+    for m in (saved, *others):
+        if m.uses_projection and not backbone.projects:
+            raise PipelineError(
+                f"model {m.key} ({m.info['method']}) scores the backbone's text projection, but backbone "
+                f"{m.info['backbone']} was trained with skeleton.backbone.objective=ce and has none"
+            )
     class_list = (
         read_class_file(classes)
         if classes is not None
@@ -274,11 +310,10 @@ def load_predictor(
         else model_classes(saved)
     )
     scorer, class_list = scorer_for(saved, class_list, cfg)
+    members = [(saved, scorer)] + [(other, scorer_for(other, class_list, cfg)[0]) for other in others]
     if generalized and len(class_list.labels) != len(saved.info["unseen"]):
         warn(
             f"the GZSL gate was fitted with {len(saved.info['unseen'])} unseen classes; with "
             f"{len(class_list.labels)} given classes its seen/unseen decision is an approximation"
         )
-    return Predictor(
-        saved, backbone, scorer, class_list, generalized, device, cfg.skeleton.backbone.eval_batch_size
-    )
+    return Predictor(members, backbone, class_list, generalized, device, cfg.skeleton.backbone.eval_batch_size)

@@ -19,14 +19,15 @@ SCREEN_ROWS = 20  # with --out, the screen shows this many clips; the file has t
 def predict(
     cfg: Config,
     input: str | Path,
-    model: str = "latest",
+    model: str | list[str] = "latest",
     classes: str | Path | None = None,
     labels: str | None = None,
     top_k: int = 5,
     out: str | Path | None = None,
     generalized: bool = False,
 ) -> Predictions:
-    """Label the clips at `input` with a saved model; print a table and a summary, write `out` (.json/.csv)."""
+    """Label the clips at `input` with a saved model (or several: their probabilities averaged); print a
+    table and a summary, write `out` (.json/.csv)."""
     if out is not None and Path(out).suffix.lower() not in (".json", ".csv"):
         raise PipelineError(f"{out}: --out must end in .json or .csv")
     predictor = load_predictor(cfg, model, classes, labels, generalized)
@@ -45,7 +46,7 @@ def predict(
     written = result.write(out) if out is not None else None
     bad = f"; {len(result.errors)} clip(s) unusable" if result.errors else ""
     summary(
-        f"predict: {len(result.clips)} clip(s) labelled by {predictor.model.describe()} against "
+        f"predict: {len(result.clips)} clip(s) labelled by {predictor.describe()} against "
         f"{len(result.classes.labels)} classes ({result.classes.source}; texts: {result.classes.how})"
         f"{', generalized with the seen classes' if generalized else ''}{bad}"
         + (f" -> {written}" if written else "")
