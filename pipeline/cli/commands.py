@@ -106,7 +106,10 @@ def evaluate(
             help="Splits (repeatable); random:<n>:<a>-<b> or numpy:<n>:<a>-<b> stands for the seeds a..b.",
         ),
     ],
-    methods: Annotated[str, typer.Option(help="Methods, comma-separated.")] = "ridge,fusion,fsvae,cadavae",
+    methods: Annotated[
+        str,
+        typer.Option(help="Methods, comma-separated; two or more VAE methods are also scored together."),
+    ] = "ridge,fusion,fsvae,cadavae,msf,sadvae",
     seeds: Annotated[Optional[int], typer.Option(help="Seeds per split and method.")] = None,
     backbone_seeds: Annotated[
         int, typer.Option(help="Backbones per split, each with its own seed (the methods' seeds follow it).")
