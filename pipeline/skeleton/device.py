@@ -81,6 +81,8 @@ def runtime(device: str, amp: bool) -> Iterator[Runtime]:
     try:
         with deterministic(dev):
             yield Runtime(device=dev, world=world, rank=rank, amp_dtype=_amp_dtype(dev, amp))
+        if created:  # every rank done before any tears down: a rank that leaves early aborts gloo's peers
+            dist.barrier()
     finally:
         if created:
             dist.destroy_process_group()
