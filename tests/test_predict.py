@@ -536,3 +536,32 @@ def test_an_ensemble_of_one_splits_models_averages_their_probabilities(trained, 
     assert len(result.clips) == len(trained["new"])
     with pytest.raises(PipelineError, match="--generalized takes one model"):
         load_predictor(cfg, model=keys, generalized=True)
+
+
+def test_models_of_another_split_or_backbone_are_refused_as_an_ensemble(trained, monkeypatch):
+    """An ensemble averages one class list's probabilities from one backbone's features: a model of other
+    unseen classes or another backbone is named and refused, in predict and in the evaluation's row."""
+    import dataclasses
+
+    from pipeline.predict import infer
+    from pipeline.stages.ensemble import ensemble_zsl
+
+    cfg, ridge = trained["cfg"], trained["ridge"]["model_key"]
+    real = infer.load_model
+
+    def moved(info):
+        def load(store, name, remote=None):
+            model = real(store, name, remote)
+            return dataclasses.replace(model, info={**model.info, **info}) if model.key == ridge else model
+
+        return load
+
+    keys = [trained["result"]["model_key"], ridge]
+    for info in ({"unseen": trained["ridge"]["split"]["unseen"][::-1]}, {"backbone": "0" * 32}):
+        monkeypatch.setattr(infer, "load_model", moved(info))
+        monkeypatch.setattr("pipeline.predict.models.load_model", moved(info))
+        with pytest.raises(PipelineError, match=f"models .* and {ridge}: an ensemble's models must share"):
+            load_predictor(cfg, model=keys)
+        part = load_feature_set(Store(cfg.store), trained["result"]["feature_key"])["test_unseen"]
+        with pytest.raises(PipelineError, match="must share a backbone and unseen classes"):
+            ensemble_zsl(Store(cfg.store), keys, part)

@@ -30,7 +30,7 @@ from pipeline.errors import PipelineError
 from pipeline.hardware import torch_threads
 from pipeline.predict.classes import ClassList, model_classes, parse_labels, read_class_file, scorer_for
 from pipeline.predict.inputs import BadClip, ClipFile, find_clips, load_clips
-from pipeline.predict.models import SavedModel, Scorer, load_model
+from pipeline.predict.models import SavedModel, Scorer, check_ensemble, ensemble_probs, load_model
 from pipeline.store import Store
 from pipeline.store.atomic import write_text
 
@@ -160,11 +160,7 @@ class Predictor:
             ran = run_backbone(
                 self.backbone, x, np.arange(len(x)), Runtime(self.device), self.batch_size, temporal, "predict"
             )
-            out = {
-                "probs": np.mean(
-                    [scorer.probs(model.latents(model.inputs(ran))) for model, scorer in self.members], axis=0
-                )
-            }
+            out = {"probs": ensemble_probs(self.members, ran)}
             logits = ran.logits
         if self.generalized:
             from pipeline.zsl.gate import gate_features, softmax
@@ -276,12 +272,7 @@ def load_predictor(
     store = Store(cfg.store)
     saved = load_model(store, names[0], cfg.remote)
     others = [load_model(store, name, cfg.remote) for name in names[1:]]
-    for other in others:
-        if other.info["backbone"] != saved.info["backbone"] or other.info["unseen"] != saved.info["unseen"]:
-            raise PipelineError(
-                f"models {saved.key} and {other.key}: an ensemble's models must share a backbone and unseen "
-                f"classes (one split's features); train them on the same split"
-            )
+    check_ensemble([saved, *others])
     if saved.info["backbone"] is None:
         raise PipelineError(
             f"model {saved.key} was trained on features without a backbone in {store.root} (an "

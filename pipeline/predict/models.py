@@ -242,6 +242,24 @@ def _pull_model(store: Store, remote: str, name: str) -> None:
         pull_if_configured(store, remote, ZSL_MODEL, name)
 
 
+def check_ensemble(models: list[SavedModel]) -> None:
+    """Models scored together must read one backbone and score one list of unseen classes (one split)."""
+    for other in models[1:]:
+        if (
+            other.info["backbone"] != models[0].info["backbone"]
+            or other.info["unseen"] != models[0].info["unseen"]
+        ):
+            raise PipelineError(
+                f"models {models[0].key} and {other.key}: an ensemble's models must share a backbone and unseen "
+                f"classes (one split's features); train them on the same split"
+            )
+
+
+def ensemble_probs(members: list[tuple[SavedModel, Scorer]], out: BackboneOutputs) -> np.ndarray:
+    """The members' class probabilities of the same clips, averaged: one model's, or an ensemble's."""
+    return np.mean([scorer.probs(model.latents(model.inputs(out))) for model, scorer in members], axis=0)
+
+
 # Settings a model saved before they existed was trained with (its record lacks them; a preset's value today
 # may differ, e.g. the tuned preset's scorer).
 SAVED_BEFORE_SETTING: dict[str, Any] = {"scorer": "classifier", "text_decoder_relu": True}

@@ -130,14 +130,19 @@ def _carve_selected(splits: list[str], methods: list[str], cells: dict[tuple[str
 def _ensembled(store: Store, splits: list[str], members: list[str], cells: dict[tuple[str, str], Cell]) -> None:
     """The ensemble row (stages/ensemble.py): for every split and seed, the members' models scored
     together; absent where a member saved no model."""
+    from pipeline.artifacts.feature_sets import load_feature_set
     from pipeline.stages.ensemble import ENSEMBLE_ROW, ensemble_zsl
 
+    parts = {}  # feature-set key -> its unseen test part, read once for every seed of the split
     for split in splits:
         row = cells.setdefault((split, ENSEMBLE_ROW), Cell())
         for i in range(min(len(cells[(split, m)].zsl) for m in members)):
             models = [cells[(split, m)].models[i] for m in members]
             if all(models):
-                row.zsl.append(round(ensemble_zsl(store, models, cells[(split, members[0])].features[i]), 2))
+                key = cells[(split, members[0])].features[i]
+                if key not in parts:
+                    parts[key] = load_feature_set(store, key)["test_unseen"]
+                row.zsl.append(round(ensemble_zsl(store, models, parts[key]), 2))
                 row.h.append(None)
 
 

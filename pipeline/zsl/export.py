@@ -27,7 +27,7 @@ def model_weights(outcome: SeedOutcome, hp: Hyper) -> dict[str, Any] | None:
         return method.weights(main, outcome.selected)
     if not outcome.models:
         return None
-    from pipeline.zsl.classifier import fit_zsl_classifier
+    from pipeline.zsl.classifier import ZSLClassifier, fit_scorer
     from pipeline.zsl.train import build_model
 
     members = []
@@ -36,18 +36,10 @@ def model_weights(outcome: SeedOutcome, hp: Hyper) -> dict[str, Any] | None:
         model.load_state_dict(kept.state)
         model.eval()
         member = {"vae": {k: v.detach().cpu() for k, v in model.state_dict().items()}}
-        if hp.scorer == "classifier":
-            gen = torch.Generator(device=main.data.features.device)
-            gen.set_state(kept.classifier_rng)
-            cls = fit_zsl_classifier(
-                model,
-                main.unseen_text,
-                main.unseen_classes,
-                hp.classifier_samples,
-                hp.classifier_epochs,
-                hp.classifier_lr,
-                gen,
-            )
+        gen = torch.Generator(device=main.data.features.device)
+        gen.set_state(kept.classifier_rng)
+        cls = fit_scorer(model, main.unseen_text, main.unseen_classes, hp, gen)
+        if isinstance(cls, ZSLClassifier):
             linear = cls.linear
             member["classifier"] = {"weight": linear.weight.detach().cpu(), "bias": linear.bias.detach().cpu()}
         members.append(member)
