@@ -15,7 +15,7 @@ from pipeline.errors import PipelineError
 from pipeline.predict.models import Scorer, load_model
 from pipeline.stages.train import train_split
 from pipeline.store import Store
-from pipeline.zsl.cycles import CycleEval, ensemble
+from pipeline.zsl.cycles import CycleEval, averaged, ensemble
 from pipeline.zsl.methods.common import TUNED_GRID, TUNED_VALUES
 from pipeline.zsl.presets import candidates, resolve
 from pipeline.zsl.settings import TrainConfig
@@ -34,6 +34,18 @@ def test_tuned_is_released_with_its_values_set_and_the_users_values_win():
     assert tuned.schedule == shortened.schedule and tuned.lam == released.lam and tuned.alpha == released.alpha
     mine = resolve(TrainConfig(method="fsvae", preset="tuned", select="carve", steps_per_cycle=900), KARD_LIKE)
     assert (mine.select, mine.steps_per_cycle) == ("carve", 900)
+    # the average's burn-in is the tuned preset's; the reproduction presets average nothing to burn in
+    assert tuned.burn_in == TUNED_VALUES["burn_in"] > 0 and released.burn_in == 0.0
+    assert resolve(TrainConfig(method="msf", preset="tuned", burn_in=0.2), KARD_LIKE).burn_in == 0.2
+
+
+def test_the_burn_in_leaves_the_first_cycles_out_and_keeps_the_last():
+    assert [list(range(10))[averaged(10, b)] for b in (0.0, 0.25, 0.5)] == [
+        list(range(10)),
+        list(range(2, 10)),
+        list(range(5, 10)),
+    ]
+    assert list(range(2))[averaged(2, 0.99)] == [1]
 
 
 def test_the_grid_gives_one_candidate_per_point_and_a_set_value_drops_its_axis():
@@ -63,6 +75,9 @@ def test_bad_selections_are_refused():
         resolve(TrainConfig(method="ridge", select="average"), KARD_LIKE)
     with pytest.raises(PipelineError, match="released, paper, tuned"):
         resolve(TrainConfig(method="fsvae", preset="best"), KARD_LIKE)
+    for bad in (-0.1, 1.0):
+        with pytest.raises(PipelineError, match=f"train.burn_in = {bad}"):
+            resolve(TrainConfig(method="fsvae", preset="tuned", burn_in=bad), KARD_LIKE)
 
 
 def test_the_ensemble_is_the_softmax_of_the_mean_log_probabilities():
@@ -103,19 +118,21 @@ def test_a_tuned_seed_searches_the_carve_averages_its_cycles_and_saves_every_cyc
     assert [c["values"][axis] for c in tuning["candidates"]] == [p[axis] for p in TUNED_GRID]
     best = max(tuning["candidates"], key=lambda c: c["val_zsl_top1"])
     assert tuning["chosen"] == best["values"] and result["config"]["train"][axis] == best["values"][axis]
-    assert result["selection"]["rule"] == "every cycle averaged" and result["selection"]["cycle"] is None
+    # the tuned burn-in leaves the first half of the three cycles (one) out of the average
+    assert result["selection"]["rule"] == "cycles 1-2 averaged" and result["selection"]["cycle"] is None
     assert result["selection"]["val_zsl_top1"] == best["val_zsl_top1"]
     assert result["zsl_top1"] == result["cycle_average"]["zsl_top1"]
+    assert result["cycle_average"]["from_cycle"] == 1 and result["cycle_average"]["cycles"] == 2
     assert result["config"]["train"]["steps_per_cycle"] == 60 and result["gzsl"] is not None
     model = load_model(store, result["model_key"])
-    assert model.vaes is not None and len(model.vaes) == 3
+    assert model.vaes is not None and len(model.vaes) == 2
     fs = load_feature_set(store, key)
     probs = model.unseen_scorer.probs(model.latents(torch.as_tensor(fs["test_unseen"].feature)))
     pred = np.asarray(SPLIT.unseen)[probs.argmax(1)]
     assert round(100.0 * float(np.mean(pred == fs["test_unseen"].class_idx)), 2) == result["zsl_top1"]
     # a new class list gets one classifier per member
     scorer = model.fit_scorer(model.text[list(SPLIT.unseen)], seed=0)
-    assert scorer.weight.shape[0] == 3 and scorer.bias.shape == (3, len(SPLIT.unseen))
+    assert scorer.weight.shape[0] == 2 and scorer.bias.shape == (2, len(SPLIT.unseen))
     # the same configuration trains the same seed again
     [again] = train_split(DATASET, SPLIT, cfg, text=text)
     assert again["zsl_top1"] == result["zsl_top1"] and again["tuning"] == tuning
@@ -168,13 +185,13 @@ def test_the_tuned_preset_searches_nothing_unless_asked(tmp_path):
     released = resolve(TrainConfig(method="fsvae"), DATASET)
     assert result["tuning"] is None and result["config"]["train"]["carve_search"] is False
     assert result["config"]["train"]["weight_decay"] == released.weight_decay == 0.0
-    assert result["selection"]["rule"] == "every cycle averaged"
+    assert result["selection"]["rule"] == "cycle 1 only (after the burn-in)"
     assert result["selection"]["val_zsl_top1"] is not None
 
 
 def test_without_a_carve_the_tuned_preset_trains_its_first_candidate_and_a_rerun_is_read_back(tmp_path):
     cfg = Config(store=str(tmp_path / "store"), results=str(tmp_path / "results"), seed=3)
-    for k, v in {**TINY, "cycles": 2, "preset": "tuned", "carve_search": True}.items():
+    for k, v in {**TINY, "cycles": 2, "preset": "tuned", "carve_search": True, "burn_in": 0.0}.items():
         setattr(cfg.train, k, v)
     store = Store(cfg.store)
     key, text = make_toy(store, validation=False)

@@ -33,6 +33,11 @@ class CycleEval:
     loss: float
 
 
+def averaged(cycles: int, burn_in: float) -> slice:
+    """The cycles a seed averages: all but the first `burn_in` share of them, and never none."""
+    return slice(min(int(burn_in * cycles), cycles - 1), None)
+
+
 def ensemble(evals: list[CycleEval], truth: np.ndarray, classes: np.ndarray) -> CycleEval:
     """Every cycle's model at once: the ZSL log-probabilities averaged (the softmax of the mean logits for
     linear classifiers), so no cycle is picked on a carve of a few dozen clips. Latents for the plots are

@@ -64,6 +64,7 @@ class Hyper:
     discriminator_every: int  # SA-DVAE: steps between updates of the total-correlation discriminator
     discriminator_always: bool  # SA-DVAE: D steps on its turn even while its weight is 0 (as released)
     select: str  # carve | average (see protocol.py)
+    burn_in: float  # with select = average: the share of the first cycles left out (cycles.averaged)
     classifier_samples: int
     classifier_epochs: int
     classifier_lr: float
@@ -183,6 +184,10 @@ def _check(v: dict[str, Any], train: TrainConfig) -> None:
         raise PipelineError(
             f"train.calibrated_steps = {v['calibrated_steps']}: must be between 0 and "
             f"train.steps_per_cycle ({v['steps_per_cycle']})"
+        )
+    if not 0 <= v["burn_in"] < 1:
+        raise PipelineError(
+            f"train.burn_in = {v['burn_in']}: the share of the first cycles left out of the average, in [0, 1)"
         )
     if v["phi"] is not None and v["phi"] < 0:
         raise PipelineError(f"train.phi = {v['phi']}: a DCT coefficient index, at least 0")

@@ -10,9 +10,9 @@ model on the carve's test parts.
   pseudo-unseen classes is highest, and the result reports the main model's test figures at that cycle;
   or `average`, every cycle's models at once (their ZSL log-probabilities averaged, cycles.ensemble), for
   the main and the validation model alike: a carve of a few dozen clips picks a lucky or an unlucky cycle,
-  an average has nothing to pick. The cycle that is best on the unseen test set (the released code's
-  choice) is reported beside it as `test_selected`, labelled; its GZSL figure uses the same gate, as the
-  released scripts do.
+  an average has nothing to pick (`train.burn_in` leaves the first cycles out of it). The cycle that is
+  best on the unseen test set (the released code's choice) is reported beside it as `test_selected`,
+  labelled; its GZSL figure uses the same gate, as the released scripts do.
 - The `tuned` preset first chooses a few values on the validation carve (pipeline/zsl/tuning.py): only the
   validation model trains for each candidate, and the chosen candidate's validation run is the one kept.
 - GZSL gate: fit on the validation model's outputs at the selected cycle (or their average; never on
@@ -32,7 +32,15 @@ import numpy as np
 from pipeline.artifacts.feature_sets import FeatureSet, Part
 from pipeline.catalog import Split
 from pipeline.errors import PipelineError
-from pipeline.zsl.cycles import CycleEval, SelectedModel, derive, ensemble, train_branch, train_branches
+from pipeline.zsl.cycles import (
+    CycleEval,
+    SelectedModel,
+    averaged,
+    derive,
+    ensemble,
+    train_branch,
+    train_branches,
+)
 from pipeline.zsl.methods import METHODS
 from pipeline.zsl.presets import Hyper
 
@@ -124,15 +132,16 @@ def run_seed(
         (main_evals, states), val_evals = train_branches(main, val, build_val, hp, seed, sample, processes)
 
     test_selected = int(np.argmax([e.zsl_top1 for e in main_evals]))
-    average = ensemble(main_evals, main.test_unseen["class_idx"], main.unseen_classes)
+    kept = averaged(len(main_evals), hp.burn_in if hp.select == "average" else 0.0)
+    average = ensemble(main_evals[kept], main.test_unseen["class_idx"], main.unseen_classes)
     val_average = (
-        ensemble(val_evals, val.test_unseen["class_idx"], val.unseen_classes)
+        ensemble(val_evals[kept], val.test_unseen["class_idx"], val.unseen_classes)
         if val is not None and val_evals is not None
         else None
     )
     selected: int | None
     if hp.select == "average":
-        selected, chosen, val_chosen, models = None, average, val_average, states
+        selected, chosen, val_chosen, models = None, average, val_average, states[kept]
     else:  # without a carve the last cycle; with one, its first best cycle
         selected = len(main_evals) - 1 if val_evals is None else int(np.argmax([e.zsl_top1 for e in val_evals]))
         chosen = main_evals[selected]

@@ -47,6 +47,9 @@ class TrainConfig:
     # what a seed reports: carve (the cycle that scores best on the validation carve) | average (the ZSL
     # log-probabilities of every cycle averaged: an ensemble of the cycles' models, no pick at all)
     select: str | None = None
+    # with select = average, the share of the first cycles left out of the average (0 <= burn_in < 1; the last
+    # cycle always counts): snapshots taken before a method's warm-ups finish are averaged in otherwise
+    burn_in: float | None = None
     # the tuned preset's search: per seed, the validation model trains for each point of TUNED_GRID
     # (methods/common.py) and the carve's best is kept. Off by default: under the text scorer the carve
     # cannot tell the points apart, and its picks lost on the unseen test (bench/NOTES.md)

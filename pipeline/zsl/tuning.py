@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from pipeline.zsl.cycles import CycleEval, ensemble, train_validation_candidates
+from pipeline.zsl.cycles import CycleEval, averaged, ensemble, train_validation_candidates
 from pipeline.zsl.presets import Hyper
 
 if TYPE_CHECKING:
@@ -44,5 +44,7 @@ def search(
 
 def _carve_score(hp: Hyper, evals: list[CycleEval], val: Branch) -> float:
     if hp.select == "average":
-        return ensemble(evals, val.test_unseen["class_idx"], val.unseen_classes).zsl_top1
+        return ensemble(
+            evals[averaged(len(evals), hp.burn_in)], val.test_unseen["class_idx"], val.unseen_classes
+        ).zsl_top1
     return max(e.zsl_top1 for e in evals)

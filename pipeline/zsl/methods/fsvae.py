@@ -33,6 +33,7 @@ FSVAE_RELEASED_60 = dict(
     discriminator_every=0,  # no discriminator (SA-DVAE only)
     discriminator_always=False,
     select="carve",  # one cycle reported (the scripts pick it on the test set; here on the validation carve)
+    burn_in=0.0,  # with select=average (the project's, not the scripts'), every cycle averaged
     classifier_samples=500,  # train.py train_classifier: 500 latents per unseen class
     classifier_epochs=300,  # train.py: 300 full-batch steps
     classifier_lr=1e-3,  # train.py: Adam lr 0.001

@@ -30,6 +30,7 @@ MSF_RELEASED_60 = CROSS_RECONSTRUCTION_PAIR | dict(
     discriminator_every=0,  # SA-DVAE only
     discriminator_always=False,
     select="carve",  # one cycle reported (chosen on the validation carve)
+    burn_in=0.0,  # with select=average (the project's, not the scripts'), every cycle averaged
     classifier_samples=500,  # train.py train_classifier: 500 latents per unseen class
     classifier_epochs=300,  # train.py: 300 full-batch steps
     classifier_lr=1e-3,  # train.py: Adam lr 0.001

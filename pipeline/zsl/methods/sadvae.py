@@ -36,6 +36,7 @@ SADVAE_RELEASED_60 = CROSS_RECONSTRUCTION_PAIR | dict(
     # a zero loss (zero gradients, moments decaying, step count rising) before that weight switches on
     discriminator_always=True,
     select="carve",  # one cycle reported (chosen on the validation carve)
+    burn_in=0.0,  # with select=average (the project's, not the scripts'), every cycle averaged
     classifier_samples=500,  # train.py train_classifier: 500 latents per unseen class
     classifier_epochs=300,  # train.py: 300 full-batch steps
     classifier_lr=1e-3,  # train.py: Adam lr 0.001
