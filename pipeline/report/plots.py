@@ -225,7 +225,16 @@ def cycle_curves(run: Run, names: tuple[str, ...] | None, title: str, path: Path
         ax.axvline(selected, color="#cc6677", linestyle=":", label=f"selected cycle {selected}")
     average = run.metric("cycle_avg_zsl_top1")
     if average is not None:
-        ax.axhline(average, color="#4477aa", linestyle="--", label=f"test, cycles averaged {average:.1f}%")
+        # the first averaged cycle (`train.burn_in`); results that predate it averaged every cycle
+        first = min(max(int(run.section("cycle_average").get("from_cycle") or 0), 0), len(x) - 1)
+        ax.hlines(
+            average,
+            x[first],
+            x[-1],
+            color="#4477aa",
+            linestyle="--",
+            label=f"test, cycles {x[first]}-{x[-1]} averaged {average:.1f}%",
+        )
     ax.set_xticks(x)
     ax.set_xlabel("cycle")
     ax.set_ylabel("ZSL top-1 (%)")
