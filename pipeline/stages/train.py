@@ -34,7 +34,6 @@ from pipeline.hardware import resolve_device, torch_threads
 from pipeline.stages.saved_model import save_trained_model
 from pipeline.store import Store, hash_spec
 from pipeline.store.sync import pull_if_configured, pull_ref_if_configured
-from pipeline.zsl.cycles import averaged
 from pipeline.zsl.methods import METHODS
 from pipeline.zsl.presets import Hyper, candidates, resolve
 
@@ -280,7 +279,7 @@ def _cycle_average(o: SeedOutcome) -> dict[str, Any]:
     """ZSL top-1 of the cycles' models at once (every candidate, for a closed form; cycles.ensemble; the
     cycles after `train.burn_in` with select = average), on the test and on the validation carve: a figure no
     selection can make lucky or unlucky."""
-    first = _first_averaged(o)
+    first = o.first_averaged
     return {
         "zsl_top1": round(o.average.zsl_top1, 2),
         "val_zsl_top1": round(o.val_average.zsl_top1, 2) if o.val_average is not None else None,
@@ -290,13 +289,8 @@ def _cycle_average(o: SeedOutcome) -> dict[str, Any]:
     }
 
 
-def _first_averaged(o: SeedOutcome) -> int:
-    burn_in = o.hp.burn_in if o.hp.select == "average" else 0.0
-    return averaged(len(o.main), burn_in).start
-
-
 def _averaged_rule(o: SeedOutcome) -> str:
-    first = _first_averaged(o)
+    first = o.first_averaged
     last = len(o.main) - 1
     if first == 0:
         return "every cycle averaged"

@@ -80,6 +80,7 @@ class SeedOutcome:
     models: list[SelectedModel]  # the selected cycle's model, or every cycle's; none for ridge and direct
     val_branch: Branch | None = None  # the validation carve's data, when there is one
     tuning: dict[str, Any] | None = None  # the tuned preset's search on the carve
+    first_averaged: int = 0  # the first cycle in `average` (train.burn_in, with select = average)
 
 
 def run_seed(
@@ -185,6 +186,7 @@ def run_seed(
         models,
         val_branch=val,
         tuning=tuning,
+        first_averaged=kept.start,
     )
 
 
