@@ -5,8 +5,9 @@ The FS-VAE paper's table and its released scripts disagree, so both are offered 
 its sources). A preset is chosen per method, preset name and dataset size (NTU-120 values for datasets of 120 or
 more classes); a field the user set (not None) wins.
 
-`tuned` is the project's own, for small real datasets: the released values with a few changed
-(methods/common.TUNED_VALUES, and a method's own `Method.tuned`) as if the user had set them; with
+`tuned` is the project's own, for small real datasets: the released values (or those of the preset a method
+names in `Method.tuned_base`) with a few changed (methods/common.TUNED_VALUES, and a method's own
+`Method.tuned`) as if the user had set them; with
 `train.carve_search`, also a small grid of candidates (`candidates`, methods/common.TUNED_GRID) that the
 protocol chooses from on the validation carve.
 
@@ -90,7 +91,7 @@ def resolve(train: TrainConfig, dataset: Dataset) -> Hyper:
     names = (*method.presets, TUNED)
     if train.preset not in names:
         raise PipelineError(f"train.preset {train.preset!r}: choose one of {', '.join(names)}")
-    base = "released" if train.preset == TUNED else train.preset
+    base = method.tuned_base if train.preset == TUNED else train.preset
     small, large = method.presets[base]
     preset = large if dataset.num_classes >= 120 else small
     if train.preset == TUNED and method.trained:

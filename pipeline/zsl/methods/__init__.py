@@ -33,6 +33,7 @@ class Method:
     outputs: Outputs | None = None  # trained=False: its evaluations (see Outputs)
     weights: Weights | None = None  # trained=False: what it saves (see Weights)
     tuned: Values | None = None  # the `tuned` preset's values where this method departs from common.TUNED_VALUES
+    tuned_base: str = "released"  # the preset whose values and schedule `tuned` starts from
 
 
 def _registry() -> dict[str, Method]:
