@@ -48,8 +48,9 @@ def schedule(preset: str, v: dict[str, Any], base_steps: int) -> dict[str, Ramp]
 # CADA-VAE's code has no gate (one classifier over all classes); its rows use the search, as SynSE's gating does.
 # `tuned` starts from SynSE's CADA-VAE (`paper`), the one the skeleton tables report, not from the CUB code: the
 # released warm-ups span the run and end at a KL weight of 0.25 and a cross-reconstruction of 2.37, and on a few
-# hundred clips its models fall over the second half of the run on the validation carve (KARD 40.4 at cycle 4 to
-# 36.5 at cycle 9), where SynSE's per-cycle schedule holds (45-47); bench/NOTES.md, "CADA-VAE's schedule".
+# hundred clips its models fall over the second half of the run on the validation carve (KARD 38.1 at cycle 4 to
+# 34.6 at cycle 9, 15 seeds), where SynSE's per-cycle schedule holds at 40-42; the carve's averaged figure is
+# 41.1 against 35.6 on KARD and 52.0 against 51.5 on MSR Action3D (bench/NOTES.md, "CADA-VAE's schedule").
 METHOD = Method(
     "cadavae",
     {"released": (CADAVAE_RELEASED_60, CADAVAE_RELEASED_120), "paper": (CADAVAE_PAPER_60, CADAVAE_PAPER_120)},
