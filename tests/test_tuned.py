@@ -205,3 +205,20 @@ def test_without_a_carve_the_tuned_preset_trains_its_first_candidate_and_a_rerun
     assert result["gzsl"] is None and "no GZSL gate" in result["notes"][0]
     [again] = train_split(DATASET, SPLIT, cfg, features=key, text=text, reuse=True)
     assert again["created"] == result["created"] and again["zsl_top1"] == result["zsl_top1"]
+
+
+def test_under_a_carve_pick_the_burn_in_leaves_no_cycle_out(tmp_path):
+    cfg = Config(store=str(tmp_path / "store"), results=str(tmp_path / "results"), seed=3)
+    for k, v in {**TINY, "cycles": 3, "preset": "tuned", "select": "carve", "burn_in": 0.6}.items():
+        setattr(cfg.train, k, v)
+    store = Store(cfg.store)
+    _, text = make_toy(store)
+    [result] = train_split(DATASET, SPLIT, cfg, text=text)
+    assert result["config"]["train"]["burn_in"] == 0.6 and result["selection"]["rule"] == "validation carve"
+    # every cycle is a candidate, the burnt-in first one too, and the carve's first best is the pick
+    val = [c["val_zsl_top1"] for c in result["cycles"]]
+    assert len(val) == 3 and result["selection"]["cycle"] == int(np.argmax(val))
+    assert result["zsl_top1"] == result["cycles"][result["selection"]["cycle"]]["zsl_top1"]
+    assert result["cycle_average"]["from_cycle"] == 0 and result["cycle_average"]["cycles"] == 3
+    model = load_model(store, result["model_key"])
+    assert model.vaes is not None and len(model.vaes) == 1
