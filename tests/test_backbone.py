@@ -398,15 +398,15 @@ def test_text_objective_trains_and_extracts_a_projection(tmp_path, objective):
 
 
 def test_new_settings_stay_out_of_the_key_at_their_defaults(fitted):
-    """optimizer, crop and multistream at their defaults keep every cached backbone's key; changed, each
-    gives a new one."""
+    """optimizer, crop, multistream and replicas at their defaults keep every cached backbone's key;
+    changed, each gives a new one."""
     cfg, _, split, keys, _ = fitted
     changed = []
-    for name, value in (("optimizer", "adamw"), ("crop", 0.8), ("multistream", True)):
+    for name, value in (("optimizer", "adamw"), ("crop", 0.8), ("multistream", True), ("replicas", 2)):
         other = copy.deepcopy(cfg)
         setattr(other.skeleton.backbone, name, value)
         changed.append(backbone_keys(DATA_KEY, split, other)["main"])
-    assert len(set(changed)) == 3 and keys["main"] not in changed
+    assert len(set(changed)) == 4 and keys["main"] not in changed
 
 
 def test_temporal_crop_resamples_a_window_of_each_clip():
@@ -454,6 +454,33 @@ def test_multistream_trains_one_network_per_stream_and_fuses_late(tmp_path):
     single.skeleton.backbone.inputs = ["joint"]
     with pytest.raises(PipelineError, match="multistream: needs two or more inputs"):
         fit_prepared(prepared, DATA_KEY, split, single, text=TINY_TEXT)
+
+
+def test_replicas_train_the_backbone_again_from_other_seeds_and_keep_every_network(tmp_path):
+    cfg, prepared, split = tiny_config(tmp_path), tiny_prepared(), tiny_split()
+    bcfg = cfg.skeleton.backbone
+    bcfg.inputs, bcfg.multistream, bcfg.objective = ["joint", "bone"], True, "both"
+    plain = fit_prepared(prepared, DATA_KEY, split, cfg, text=TINY_TEXT)
+    bcfg.replicas = 2
+    keys = fit_prepared(prepared, DATA_KEY, split, cfg, text=TINY_TEXT)
+    store = Store(tmp_path)
+    model, info = load_backbone(store, keys["main"])
+    assert info["model"]["replicas"] == 2 and len(model.networks) == 4
+    assert [net.inputs.streams for net in model.networks] == [("joint",), ("bone",)] * 2
+    # replica 0 is the plain backbone, bit for bit; replica 1 was trained from another seed
+    single, _ = load_backbone(store, plain["main"])
+    for i, net in enumerate(single.networks):
+        for name, w in net.state_dict().items():
+            torch.testing.assert_close(model.networks[i].state_dict()[name], w, rtol=0, atol=0)
+    first, second = (torch.cat([p.flatten() for p in model.networks[i].parameters()]) for i in (0, 2))
+    assert not torch.equal(first, second)
+    assert not list((tmp_path / "tmp").glob("backbone-*"))  # every replica's checkpoint removed
+    fs = load_feature_set(store, extract_prepared(prepared, DATA_KEY, split, cfg, keys))
+    assert fs.streams == 4 and fs["test_seen"].feature.shape[1] == 4 * bcfg.embed_dim
+    for bad in (0, -1):
+        bcfg.replicas = bad
+        with pytest.raises(PipelineError, match=f"skeleton.backbone.replicas = {bad}"):
+            fit_prepared(prepared, DATA_KEY, split, cfg, text=TINY_TEXT)
 
 
 def test_unknown_optimiser_is_refused(tmp_path):

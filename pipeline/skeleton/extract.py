@@ -78,7 +78,7 @@ def _extract(
                 f"subjects {list(prepared.train_subjects)}"
             )
     counts = {name: int(len(idx)) for name, idx in selected.items()}
-    streams = len(bcfg.inputs) if bcfg.multistream else 1
+    streams = (len(bcfg.inputs) if bcfg.multistream else 1) * bcfg.replicas
     info_ = {
         "split": split.to_dict(),
         "backbones": backbones,

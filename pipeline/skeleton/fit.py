@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,7 @@ from pipeline.skeleton.keys import (
 )
 from pipeline.skeleton.layouts import BUILTIN_LAYOUTS, Layout, get_layout
 from pipeline.skeleton.loader import augment, make_loader
-from pipeline.skeleton.model import STGCN, BackboneOutput, StreamEnsemble, build_model
+from pipeline.skeleton.model import STGCN, BackboneOutput, StreamEnsemble, build_model, join_replicas
 from pipeline.skeleton.settings import BackboneConfig
 from pipeline.store import Store
 
@@ -178,7 +178,8 @@ def _fit_one(
         if text is not None:
             info_["text"] = text.key
         write_backbone(store, key, spec, info_, model.state_dict())
-        resume.unlink(missing_ok=True)
+        for done in (resume, *(replica_checkpoint(resume, r) for r in range(bcfg.replicas))):
+            done.unlink(missing_ok=True)
         summary(
             f"backbone {role}: {len(classes)} classes, {len(indices)} clips, {result.epochs} epochs, "
             f"train acc {result.train_acc:.3f}, {result.seconds:.1f} s on {rt.device}"
@@ -207,10 +208,16 @@ def _text_model(bcfg: BackboneConfig, targets: np.ndarray | None) -> dict[str, A
 
 
 def _stream_model(bcfg: BackboneConfig) -> dict[str, Any]:
-    """The multi-stream setting, recorded only when on (so single-network infos stay as they were)."""
+    """The multi-stream and replica settings, recorded only when on (so single-network infos stay as they
+    were)."""
     if bcfg.multistream and len(bcfg.inputs) < 2:
         raise PipelineError(f"skeleton.backbone.multistream: needs two or more inputs, got {list(bcfg.inputs)}")
-    return {"multistream": True} if bcfg.multistream else {}
+    if isinstance(bcfg.replicas, bool) or not isinstance(bcfg.replicas, int) or bcfg.replicas < 1:
+        raise PipelineError(f"skeleton.backbone.replicas = {bcfg.replicas!r}: a whole number, 1 or more")
+    return {
+        **({"multistream": True} if bcfg.multistream else {}),
+        **({"replicas": bcfg.replicas} if bcfg.replicas > 1 else {}),
+    }
 
 
 def load_backbone(
@@ -243,6 +250,17 @@ def _epoch_seed(seed: int, epoch: int, rank: int) -> int:
     return (seed * 1_000_003 + epoch * 7_919 + rank) % (2**63)
 
 
+def replica_seed(seed: int, replica: int) -> int:
+    """Replica 0 is the plain backbone; the others are far from the seeds a user or `zssar evaluate`
+    (`--backbone-seeds`, 1000 apart) would give, so no two runs share a replica by accident."""
+    return seed + 100_003 * replica
+
+
+def replica_checkpoint(resume: Path, replica: int) -> Path:
+    """A replica's own resumable checkpoint beside the backbone's."""
+    return resume.with_name(f"{resume.stem}-replica{replica}{resume.suffix}")
+
+
 def train_backbone(
     prepared: Prepared,
     indices: np.ndarray,
@@ -256,9 +274,35 @@ def train_backbone(
     class_text: np.ndarray | None = None,
 ) -> TrainResult:
     """Train one backbone on `prepared.x[indices]` to classify `classes` (sorted; output i = classes[i]);
-    a text objective needs `class_text`, the classes' targets (class_targets), row i for classes[i]."""
+    a text objective needs `class_text`, the classes' targets (class_targets), row i for classes[i].
+    With `replicas`, replica r is this backbone trained from `replica_seed(seed, r)`, each with its own
+    checkpoint."""
     from torch.nn.parallel import DistributedDataParallel
 
+    _stream_model(bcfg)
+    if bcfg.replicas > 1:
+        runs = [
+            train_backbone(
+                prepared,
+                indices,
+                classes,
+                layout,
+                replace(bcfg, replicas=1),
+                replica_seed(seed, r),
+                rt,
+                resume=replica_checkpoint(resume, r) if resume is not None else None,
+                label=f"{label} replica {r + 1}/{bcfg.replicas}",
+                class_text=class_text,
+            )
+            for r in range(bcfg.replicas)
+        ]
+        return TrainResult(
+            model=join_replicas([run.model for run in runs]),
+            train_acc=float(np.mean([run.train_acc for run in runs])),
+            epochs=bcfg.epochs,
+            resumed_at=runs[0].resumed_at,
+            seconds=sum(run.seconds for run in runs),
+        )
     started = time.perf_counter()
     targets = np.searchsorted(np.asarray(classes), prepared.label[indices]).astype(np.int64)
     torch.manual_seed(seed)

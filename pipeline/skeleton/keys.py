@@ -46,7 +46,7 @@ TEXT_ONLY = ("objective", "tau")
 OBJECTIVES = ("ce", "text", "both")
 # Settings added after backbones were cached: in the key only when they differ from these values (the
 # behaviour before they existed), so older keys stay valid.
-KEY_WHEN_CHANGED = {"optimizer": "sgd", "crop": 1.0, "multistream": False}
+KEY_WHEN_CHANGED = {"optimizer": "sgd", "crop": 1.0, "multistream": False, "replicas": 1}
 
 
 @dataclass(frozen=True)

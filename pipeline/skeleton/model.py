@@ -20,6 +20,10 @@ loss over the same batches (so trained as separately as the field's joint / bone
 fused late: the clip's feature is the concatenation of theirs, its logits the mean of theirs, and its
 projection the renormalised mean of their unit projections, so a class text's cosine with it ranks
 classes as the sum of the networks' cosines does.
+
+Replicas (`skeleton.backbone.replicas`): the same backbone trained again from other seeds (fit.py), every
+replica's networks kept side by side in one StreamEnsemble, replica by replica: a deep ensemble, fused late
+like the streams.
 """
 
 from __future__ import annotations
@@ -236,7 +240,7 @@ class STGCN(nn.Module):
 
 
 class StreamEnsemble(nn.Module):
-    """One STGCN per input stream; the outputs fused late (module docstring)."""
+    """One STGCN per input stream (and replica); the outputs fused late (module docstring)."""
 
     def __init__(self, networks: list[STGCN]) -> None:
         super().__init__()
@@ -278,8 +282,10 @@ def build_model(
     text_dim: int = 0,
     tau: float = 0.1,
     multistream: bool = False,
+    replicas: int = 1,
 ) -> STGCN | StreamEnsemble:
-    """The backbone; with `multistream`, a StreamEnsemble of one network per input stream."""
+    """The backbone; with `multistream` or `replicas`, a StreamEnsemble: one network per input stream (or
+    one for the stacked inputs) per replica, replica by replica (join_replicas' order)."""
 
     def network(streams: tuple[str, ...]) -> STGCN:
         return STGCN(
@@ -294,6 +300,14 @@ def build_model(
             tau=tau,
         )
 
-    if multistream:
-        return StreamEnsemble([network((stream,)) for stream in inputs])
-    return network(tuple(inputs))
+    groups = [(stream,) for stream in inputs] if multistream else [tuple(inputs)]
+    if len(groups) == 1 and replicas == 1:
+        return network(groups[0])
+    return StreamEnsemble([network(group) for _ in range(replicas) for group in groups])
+
+
+def join_replicas(models: list[STGCN | StreamEnsemble]) -> STGCN | StreamEnsemble:
+    """Separately trained replicas of one backbone as one model, their networks in replica order."""
+    if len(models) == 1:
+        return models[0]
+    return StreamEnsemble([net for m in models for net in (m.networks if isinstance(m, StreamEnsemble) else [m])])

@@ -49,10 +49,11 @@ class BackboneConfig:
     GPU use preset=base, epochs=50-80, batch_size=64-256 (scale lr with it), num_workers=8.
     `inputs` picks the input streams stacked as channels: joint (coordinates), bone (joint minus its
     parent towards the centre), velocity (next frame minus this frame), or with `multistream` one network
-    per stream, fused late (model.py). Augmentation while training: a random temporal crop of a fraction
-    in [crop, 1] of the frames (resampled back to every frame; crop = 1 is none), a random rotation about
-    the vertical (y) axis within +-rotate_deg and a random scale in [1 - scale, 1 + scale], drawn per
-    clip from (seed, epoch). `amp` is autocast on CUDA only.
+    per stream, fused late (model.py); `replicas` trains that backbone several times from different
+    seeds and keeps every replica's networks as further streams. Augmentation while training: a random
+    temporal crop of a fraction in [crop, 1] of the frames (resampled back to every frame; crop = 1 is
+    none), a random rotation about the vertical (y) axis within +-rotate_deg and a random scale in
+    [1 - scale, 1 + scale], drawn per clip from (seed, epoch). `amp` is autocast on CUDA only.
     `objective`: `ce` (a linear classifier over the seen classes), `text` (a linear head from the pooled
     feature to the text space, trained by cross-entropy over cos(head(z), t_c) / tau against the seen
     classes' fused text vectors t_c, fixed, centred on their mean and renormalised), or `both` (the sum
@@ -64,6 +65,9 @@ class BackboneConfig:
     embed_dim: int = 256
     inputs: list[str] = field(default_factory=lambda: ["joint"])
     multistream: bool = False  # one network per input (trained on its own loss), fused late
+    # the whole backbone trained this many times, each replica from its own seed (initialisation, clip
+    # order, augmentation; fit.replica_seed), their networks side by side as more streams: an ensemble
+    replicas: int = 1
     epochs: int = 65  # CTR-GCN's NTU schedule; `zssar demo` uses a labelled short schedule
     batch_size: int = 32
     optimizer: str = "sgd"  # sgd (Nesterov momentum 0.9) | adamw
