@@ -467,7 +467,9 @@ def test_replicas_train_the_backbone_again_from_other_seeds_and_keep_every_netwo
     model, info = load_backbone(store, keys["main"])
     assert info["model"]["replicas"] == 2 and len(model.networks) == 4
     assert [net.inputs.streams for net in model.networks] == [("joint",), ("bone",)] * 2
-    # replica 0 is the plain backbone, bit for bit; replica 1 was trained from another seed
+    # replica 0 is the plain backbone, read back from the store; replica 1 is trained from another seed
+    # and stored as a plain backbone of its own, which a larger ensemble reads back too
+    assert info["replica_backbones"][0] == plain["main"] and store.has(KIND, info["replica_backbones"][1])
     single, _ = load_backbone(store, plain["main"])
     for i, net in enumerate(single.networks):
         for name, w in net.state_dict().items():
@@ -475,6 +477,10 @@ def test_replicas_train_the_backbone_again_from_other_seeds_and_keep_every_netwo
     first, second = (torch.cat([p.flatten() for p in model.networks[i].parameters()]) for i in (0, 2))
     assert not torch.equal(first, second)
     assert not list((tmp_path / "tmp").glob("backbone-*"))  # every replica's checkpoint removed
+    bcfg.replicas = 3
+    larger = load_backbone(store, fit_prepared(prepared, DATA_KEY, split, cfg, text=TINY_TEXT)["main"])[1]
+    assert larger["replica_backbones"][:2] == info["replica_backbones"] and len(larger["replica_backbones"]) == 3
+    bcfg.replicas = 2
     fs = load_feature_set(store, extract_prepared(prepared, DATA_KEY, split, cfg, keys))
     assert fs.streams == 4 and fs["test_seen"].feature.shape[1] == 4 * bcfg.embed_dim
     for bad in (0, -1):

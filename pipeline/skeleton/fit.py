@@ -19,10 +19,11 @@ rank), so a resumed run draws exactly what the uninterrupted one would have, wit
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +122,8 @@ def _fit_one(
 ) -> str:
     classes, forbidden = roles(split)[role]
     bcfg = cfg.skeleton.backbone
+    if _stream_model(bcfg).get("replicas"):
+        return _fit_replicas(prepared, data_key, layout, split, role, key, cfg, store, rt, text)
     subjects = seen_subjects(cfg)
     spec = backbone_spec(data_key, classes, split.name, bcfg, cfg.seed, text.key if text else None, subjects)
     if store.has(BACKBONE, key):
@@ -178,8 +181,7 @@ def _fit_one(
         if text is not None:
             info_["text"] = text.key
         write_backbone(store, key, spec, info_, model.state_dict())
-        for done in (resume, *(replica_checkpoint(resume, r) for r in range(bcfg.replicas))):
-            done.unlink(missing_ok=True)
+        resume.unlink(missing_ok=True)
         summary(
             f"backbone {role}: {len(classes)} classes, {len(indices)} clips, {result.epochs} epochs, "
             f"train acc {result.train_acc:.3f}, {result.seconds:.1f} s on {rt.device}"
@@ -220,6 +222,58 @@ def _stream_model(bcfg: BackboneConfig) -> dict[str, Any]:
     }
 
 
+def replica_seed(seed: int, replica: int) -> int:
+    """Replica 0 is the plain backbone; the others are far from the seeds a user or `zssar evaluate`
+    (`--backbone-seeds`, 1000 apart) would give, so no two runs share a replica by accident."""
+    return seed + 100_003 * replica
+
+
+def _fit_replicas(
+    prepared: Prepared,
+    data_key: str,
+    layout: Layout,
+    split: Split,
+    role: str,
+    key: str,
+    cfg: Config,
+    store: Store,
+    rt: Runtime,
+    text: ClassTexts | None,
+) -> str:
+    """`skeleton.backbone.replicas`: each replica is the plain backbone of its own seed, fitted (or read
+    back) as an artifact of its own, so a larger ensemble reuses a smaller one's replicas; the ensemble is
+    their networks joined, replica by replica."""
+    bcfg = cfg.skeleton.backbone
+    if store.has(BACKBONE, key):
+        if rt.main:
+            summary(f"backbone {role}: cached, {bcfg.replicas} replicas, key {key}")
+        return key
+    members = []
+    for r in range(bcfg.replicas):
+        one = copy.deepcopy(cfg)
+        one.seed, one.skeleton.backbone.replicas = replica_seed(cfg.seed, r), 1
+        member = backbone_keys(data_key, split, one, text.key if text else None)[role]
+        members.append(_fit_one(prepared, data_key, layout, split, role, member, one, store, rt, text))
+    if rt.main:
+        models, infos = zip(*(load_backbone(store, m) for m in members), strict=True)
+        classes = roles(split)[role][0]
+        spec = backbone_spec(
+            data_key, classes, split.name, bcfg, cfg.seed, text.key if text else None, seen_subjects(cfg)
+        )
+        info_ = {
+            **infos[0],
+            "train_acc": float(np.mean([i["train_acc"] for i in infos])),
+            "seconds": round(sum(i["seconds"] for i in infos), 2),
+            "model": {**infos[0]["model"], **_stream_model(bcfg)},
+            "replica_backbones": members,
+            "config": cfg.to_dict(),
+        }
+        write_backbone(store, key, spec, info_, join_replicas(list(models)).state_dict())
+        summary(f"backbone {role}: {bcfg.replicas} replicas joined, key {key}")
+    rt.barrier()
+    return key
+
+
 def load_backbone(
     store: Store, key: str, device: torch.device | str = "cpu"
 ) -> tuple[STGCN | StreamEnsemble, dict[str, Any]]:
@@ -250,17 +304,6 @@ def _epoch_seed(seed: int, epoch: int, rank: int) -> int:
     return (seed * 1_000_003 + epoch * 7_919 + rank) % (2**63)
 
 
-def replica_seed(seed: int, replica: int) -> int:
-    """Replica 0 is the plain backbone; the others are far from the seeds a user or `zssar evaluate`
-    (`--backbone-seeds`, 1000 apart) would give, so no two runs share a replica by accident."""
-    return seed + 100_003 * replica
-
-
-def replica_checkpoint(resume: Path, replica: int) -> Path:
-    """A replica's own resumable checkpoint beside the backbone's."""
-    return resume.with_name(f"{resume.stem}-replica{replica}{resume.suffix}")
-
-
 def train_backbone(
     prepared: Prepared,
     indices: np.ndarray,
@@ -274,35 +317,9 @@ def train_backbone(
     class_text: np.ndarray | None = None,
 ) -> TrainResult:
     """Train one backbone on `prepared.x[indices]` to classify `classes` (sorted; output i = classes[i]);
-    a text objective needs `class_text`, the classes' targets (class_targets), row i for classes[i].
-    With `replicas`, replica r is this backbone trained from `replica_seed(seed, r)`, each with its own
-    checkpoint."""
+    a text objective needs `class_text`, the classes' targets (class_targets), row i for classes[i]."""
     from torch.nn.parallel import DistributedDataParallel
 
-    _stream_model(bcfg)
-    if bcfg.replicas > 1:
-        runs = [
-            train_backbone(
-                prepared,
-                indices,
-                classes,
-                layout,
-                replace(bcfg, replicas=1),
-                replica_seed(seed, r),
-                rt,
-                resume=replica_checkpoint(resume, r) if resume is not None else None,
-                label=f"{label} replica {r + 1}/{bcfg.replicas}",
-                class_text=class_text,
-            )
-            for r in range(bcfg.replicas)
-        ]
-        return TrainResult(
-            model=join_replicas([run.model for run in runs]),
-            train_acc=float(np.mean([run.train_acc for run in runs])),
-            epochs=bcfg.epochs,
-            resumed_at=runs[0].resumed_at,
-            seconds=sum(run.seconds for run in runs),
-        )
     started = time.perf_counter()
     targets = np.searchsorted(np.asarray(classes), prepared.label[indices]).astype(np.int64)
     torch.manual_seed(seed)
