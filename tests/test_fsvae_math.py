@@ -151,6 +151,35 @@ def test_gate_never_fits_on_unseen_classes():
     assert (fixed.temperature, fixed.threshold) == (2.0, 0.5)
 
 
+def test_the_crossvalidated_gate_scores_every_clip_out_of_fold_and_fits_on_all_of_them():
+    from sklearn.linear_model import LogisticRegression
+
+    from pipeline.zsl.gate import gate_features, routing_h
+
+    rng = np.random.default_rng(1)
+    seen, unseen = _gate_data([0, 2, 4], 40, 1, rng), _gate_data([6, 8], 12, 0, rng)
+    gate = fit_gate(seen, unseen, k=4, forbidden=[1, 3], seed=0, folds=5)
+    assert gate.scored_by == "routing_h (cross-validated)" and gate.held_out_h > 0.7
+    x = np.concatenate([gate_features(d.seen_logits, d.zsl_probs, gate.temperature, 4) for d in (seen, unseen)])
+    y = np.r_[np.zeros(len(seen.class_idx)), np.ones(len(unseen.class_idx))]
+    refit = LogisticRegression(C=1.0, max_iter=5000, class_weight="balanced").fit(x, y)  # on every clip
+    np.testing.assert_allclose(gate.model.coef_, refit.coef_, rtol=1e-6)
+    # its recorded score is the routing H of out-of-fold probabilities: never above the in-sample fit's best
+    in_sample = max(routing_h(refit.predict_proba(x)[:, 1] > th, y) for th in np.arange(0.25, 0.75, 0.01))
+    assert gate.held_out_h <= in_sample + 1e-9
+    again = fit_gate(seen, unseen, k=4, forbidden=[1, 3], seed=0, folds=5)
+    assert (again.temperature, again.threshold, again.held_out_h) == (
+        gate.temperature,
+        gate.threshold,
+        gate.held_out_h,
+    )
+    fixed = fit_gate(seen, unseen, k=4, forbidden=[1, 3], seed=0, folds=5, temperature=3.0, threshold=0.4)
+    assert (fixed.temperature, fixed.threshold) == (3.0, 0.4)
+    assert resolve(TrainConfig(gate="crossval"), NTU60).gate == "crossval"
+    with pytest.raises(PipelineError, match="train.gate 'bagged'"):
+        resolve(TrainConfig(gate="bagged"), NTU60)
+
+
 def test_released_schedule_matches_the_scripts():
     hp = resolve(TrainConfig(), NTU60)
     assert (hp.steps_per_cycle, hp.calibrated_steps, hp.alpha, hp.latent_dim, hp.phi) == (1700, 300, 0.5, 100, 30)

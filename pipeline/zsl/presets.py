@@ -30,7 +30,7 @@ from pipeline.zsl.settings import TrainConfig
 
 FREQUENCY_MODES = ("feature", "temporal", "off")
 SAMPLERS = ("replacement", "fresh", "epoch")
-GATES = ("balanced", "released")
+GATES = ("balanced", "crossval", "released")
 SELECTIONS = ("carve", "average")
 SCORERS = ("classifier", "text")
 TUNED = "tuned"
@@ -71,7 +71,7 @@ class Hyper:
     classifier_lr: float
     classifier_relu: bool  # the ZSL classifier's logits pass a ReLU (the released MLP) or stay linear
     scorer: str  # classifier | text (see classifier.py)
-    gate: str  # balanced | released (see gate.py)
+    gate: str  # balanced | crossval | released (see gate.py)
     gate_temperature: float
     gate_threshold: float
     recon: str  # mse (mean over elements) | l1 (summed over features, CADA-VAE)

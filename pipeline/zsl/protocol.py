@@ -95,7 +95,7 @@ def run_seed(
 ) -> SeedOutcome:
     """Train the main and the validation model, evaluate each after every cycle, select, gate; with several
     `candidates` (the tuned preset), first choose between them on the validation carve."""
-    from pipeline.zsl.gate import GateData, fit_gate
+    from pipeline.zsl.gate import FOLDS, GateData, fit_gate
 
     main = _branch(
         fs, ("train", "test_seen", "test_unseen"), split.seen, split.unseen, table, hp, device, seed, fs.streams
@@ -164,7 +164,8 @@ def run_seed(
             seed=derive(seed, "gate", "split"),
             temperature=hp.gate_temperature,
             threshold=hp.gate_threshold,
-            balanced=hp.gate == "balanced",
+            balanced=hp.gate != "released",
+            folds=FOLDS if hp.gate == "crossval" else 0,
         )
         gzsl = _gzsl(gate, main, chosen)
         gzsl_test_selected = _gzsl(gate, main, main_evals[test_selected])

@@ -66,7 +66,9 @@ class TrainConfig:
     text_decoder_relu: bool | None = None  # the text decoder's output passes a ReLU, as released; text vectors
     # are signed, so a linear output reconstructs them whole (and the text scorer reads that reconstruction)
     # GZSL gate: 0 searches the value on the validation carve
-    gate: str | None = None  # balanced (class-balanced, scored by routing H) | released (scripts')
+    # balanced (class-balanced, scored by routing H on a 20% hold-out) | crossval (the same, t and th chosen
+    # by 5-fold cross-validation on every carve clip) | released (the scripts')
+    gate: str | None = None
     gate_temperature: float | None = None
     gate_threshold: float | None = None
     device: str = "auto"  # auto (cfg.device, then cuda if available), cpu, cuda, cuda:1, ...
