@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -88,7 +88,7 @@ def fit_prepared(
     layout = layout_for(prepared, store, data_key)
     with runtime(cfg.device, cfg.skeleton.backbone.amp) as rt, torch_threads(backbone_threads(cfg, rt)):
         return {
-            role: _fit_one(prepared, data_key, layout, split, role, key, cfg, store, rt, text)
+            role: _fit_one(_Job(prepared, data_key, layout, split, store, rt, text), role, key, cfg)
             for role, key in keys.items()
         }
 
@@ -108,22 +108,29 @@ def layout_for(prepared: Prepared, store: Store, data_key: str) -> Layout:
     return layout_of(store, data_key)
 
 
+class _Job(NamedTuple):
+    """What every backbone of one `fit_prepared` call shares."""
+
+    prepared: Prepared
+    data_key: str
+    layout: Layout
+    split: Split
+    store: Store
+    rt: Runtime
+    text: ClassTexts | None
+
+
 def _fit_one(
-    prepared: Prepared,
-    data_key: str,
-    layout: Layout,
-    split: Split,
+    job: _Job,
     role: str,
     key: str,
     cfg: Config,
-    store: Store,
-    rt: Runtime,
-    text: ClassTexts | None,
 ) -> str:
+    prepared, data_key, layout, split, store, rt, text = job
     classes, forbidden = roles(split)[role]
     bcfg = cfg.skeleton.backbone
     if _stream_model(bcfg).get("replicas"):
-        return _fit_replicas(prepared, data_key, layout, split, role, key, cfg, store, rt, text)
+        return _fit_replicas(job, role, key, cfg)
     subjects = seen_subjects(cfg)
     spec = backbone_spec(data_key, classes, split.name, bcfg, cfg.seed, text.key if text else None, subjects)
     if store.has(BACKBONE, key):
@@ -229,20 +236,15 @@ def replica_seed(seed: int, replica: int) -> int:
 
 
 def _fit_replicas(
-    prepared: Prepared,
-    data_key: str,
-    layout: Layout,
-    split: Split,
+    job: _Job,
     role: str,
     key: str,
     cfg: Config,
-    store: Store,
-    rt: Runtime,
-    text: ClassTexts | None,
 ) -> str:
     """`skeleton.backbone.replicas`: each replica is the plain backbone of its own seed, fitted (or read
     back) as an artifact of its own, so a larger ensemble reuses a smaller one's replicas; the ensemble is
     their networks joined, replica by replica."""
+    data_key, split, store, rt, text = job.data_key, job.split, job.store, job.rt, job.text
     bcfg = cfg.skeleton.backbone
     if store.has(BACKBONE, key):
         if rt.main:
@@ -253,7 +255,7 @@ def _fit_replicas(
         one = copy.deepcopy(cfg)
         one.seed, one.skeleton.backbone.replicas = replica_seed(cfg.seed, r), 1
         member = backbone_keys(data_key, split, one, text.key if text else None)[role]
-        members.append(_fit_one(prepared, data_key, layout, split, role, member, one, store, rt, text))
+        members.append(_fit_one(job, role, member, cfg=one))
     if rt.main:
         models, infos = zip(*(load_backbone(store, m) for m in members), strict=True)
         classes = roles(split)[role][0]
