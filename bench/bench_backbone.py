@@ -42,9 +42,9 @@ def prepared(n: int, seed: int = 0):
 
 def train_throughput(data, batch_size: int) -> float:
     from pipeline.skeleton.device import runtime
-    from pipeline.skeleton.fit import train_backbone
     from pipeline.skeleton.layouts import NTU25
     from pipeline.skeleton.settings import BackboneConfig
+    from pipeline.skeleton.training import train_backbone
 
     bcfg = BackboneConfig(epochs=1, warmup_epochs=0, batch_size=batch_size)
     with runtime("cpu", bcfg.amp) as rt:

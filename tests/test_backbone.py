@@ -19,6 +19,7 @@ from pipeline.artifacts.feature_sets import load_feature_set
 from pipeline.artifacts.kinds import BACKBONE as KIND
 from pipeline.errors import PipelineError
 from pipeline.skeleton import fit as fit_module
+from pipeline.skeleton import training as training_module
 from pipeline.skeleton.extract import extract_prepared
 from pipeline.skeleton.fit import class_targets, fit_prepared, load_backbone
 from pipeline.skeleton.graph import CENTRIFUGAL, CENTRIPETAL, SELF, adjacency, hop_distance, spatial_partitions
@@ -229,7 +230,7 @@ class Interrupted(Exception):
 def test_resume_after_interruption_gives_the_uninterrupted_weights(fitted, tmp_path, monkeypatch):
     cfg, prepared, split, keys, _ = fitted
     resumed = tiny_config(tmp_path)
-    real_epoch = fit_module._train_epoch
+    real_epoch = training_module._train_epoch
     calls, crash_at = [], ["main 2/2"]
 
     def interrupted(*args, **kwargs):
@@ -239,7 +240,7 @@ def test_resume_after_interruption_gives_the_uninterrupted_weights(fitted, tmp_p
             raise Interrupted("simulated crash in the second epoch")
         return real_epoch(*args, **kwargs)
 
-    monkeypatch.setattr(fit_module, "_train_epoch", interrupted)
+    monkeypatch.setattr(training_module, "_train_epoch", interrupted)
     with pytest.raises(Interrupted):
         fit_prepared(prepared, DATA_KEY, split, resumed)
     store = Store(resumed.store)

@@ -65,9 +65,10 @@ def _worker(out: Path) -> None:
     from backbone_data import tiny_config, tiny_prepared, tiny_split
 
     from pipeline.skeleton.device import runtime
-    from pipeline.skeleton.fit import fit_prepared, train_backbone
+    from pipeline.skeleton.fit import fit_prepared
     from pipeline.skeleton.keys import roles
     from pipeline.skeleton.layouts import NTU25
+    from pipeline.skeleton.training import train_backbone
 
     torch.set_num_threads(1)
     cfg, prepared, split = tiny_config(out / "store"), tiny_prepared(), tiny_split()
