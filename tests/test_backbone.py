@@ -457,7 +457,7 @@ def test_multistream_trains_one_network_per_stream_and_fuses_late(tmp_path):
         fit_prepared(prepared, DATA_KEY, split, single, text=TINY_TEXT)
 
 
-def test_replicas_train_the_backbone_again_from_other_seeds_and_keep_every_network(tmp_path):
+def test_replicas_train_the_backbone_again_from_other_seeds_and_keep_every_network(tmp_path, monkeypatch):
     cfg, prepared, split = tiny_config(tmp_path), tiny_prepared(), tiny_split()
     bcfg = cfg.skeleton.backbone
     bcfg.inputs, bcfg.multistream, bcfg.objective = ["joint", "bone"], True, "both"
@@ -478,6 +478,9 @@ def test_replicas_train_the_backbone_again_from_other_seeds_and_keep_every_netwo
     first, second = (torch.cat([p.flatten() for p in model.networks[i].parameters()]) for i in (0, 2))
     assert not torch.equal(first, second)
     assert not list((tmp_path / "tmp").glob("backbone-*"))  # every replica's checkpoint removed
+    with monkeypatch.context() as m:  # a rerun reads the joined backbone back and trains nothing
+        m.setattr(fit_module, "train_backbone", lambda *a, **k: pytest.fail("a cached replica was trained again"))
+        assert fit_prepared(prepared, DATA_KEY, split, cfg, text=TINY_TEXT) == keys
     bcfg.replicas = 3
     larger = load_backbone(store, fit_prepared(prepared, DATA_KEY, split, cfg, text=TINY_TEXT)["main"])[1]
     assert larger["replica_backbones"][:2] == info["replica_backbones"] and len(larger["replica_backbones"]) == 3

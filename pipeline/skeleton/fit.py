@@ -110,14 +110,15 @@ def _fit_one(
     prepared, data_key, layout, split, store, rt, text = job
     classes, forbidden = roles(split)[role]
     bcfg = cfg.skeleton.backbone
-    if stream_model(bcfg).get("replicas"):
-        return _fit_replicas(job, role, key, cfg)
+    replicas = stream_model(bcfg).get("replicas")
     subjects = seen_subjects(cfg)
     spec = backbone_spec(data_key, classes, split.name, bcfg, cfg.seed, text.key if text else None, subjects)
     if store.has(BACKBONE, key):
         if rt.main:
             summary(f"backbone {role}: cached, {len(classes)} classes, key {key}")
         return key
+    if replicas:
+        return _fit_replicas(job, role, key, cfg, spec)
     indices = prepared.select(classes, subjects)
     leaked = np.isin(prepared.label[indices], np.asarray(forbidden, dtype=np.int64))
     if leaked.any() or not np.isin(prepared.label[indices], np.asarray(classes)).all():
@@ -201,16 +202,13 @@ def _fit_replicas(
     role: str,
     key: str,
     cfg: Config,
+    spec: dict[str, Any],
 ) -> str:
     """`skeleton.backbone.replicas`: each replica is the plain backbone of its own seed, fitted (or read
     back) as an artifact of its own, so a larger ensemble reuses a smaller one's replicas; the ensemble is
     their networks joined, replica by replica."""
     data_key, split, store, rt, text = job.data_key, job.split, job.store, job.rt, job.text
     bcfg = cfg.skeleton.backbone
-    if store.has(BACKBONE, key):
-        if rt.main:
-            summary(f"backbone {role}: cached, {bcfg.replicas} replicas, key {key}")
-        return key
     members = []
     for r in range(bcfg.replicas):
         one = copy.deepcopy(cfg)
@@ -219,10 +217,6 @@ def _fit_replicas(
         members.append(_fit_one(job, role, member, cfg=one))
     if rt.main:
         models, infos = zip(*(load_backbone(store, m) for m in members), strict=True)
-        classes = roles(split)[role][0]
-        spec = backbone_spec(
-            data_key, classes, split.name, bcfg, cfg.seed, text.key if text else None, seen_subjects(cfg)
-        )
         info_ = {
             **infos[0],
             "train_acc": float(np.mean([i["train_acc"] for i in infos])),

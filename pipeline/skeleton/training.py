@@ -92,6 +92,7 @@ def train_backbone(
     a text objective needs `class_text`, the classes' targets (class_targets), row i for classes[i]."""
     from torch.nn.parallel import DistributedDataParallel
 
+    stream_model(bcfg)
     if bcfg.replicas != 1:  # each replica is a backbone of its own seed and artifact (fit._fit_replicas)
         raise PipelineError(f"train_backbone trains one replica; skeleton.backbone.replicas = {bcfg.replicas}")
     started = time.perf_counter()

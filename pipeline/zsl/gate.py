@@ -186,11 +186,9 @@ def fit_gate(
         x = [gate_features(d.seen_logits, d.zsl_probs, t, k) for d in (seen, unseen)]
         x_fit = np.concatenate([x[0][held[0][split[0] :]], x[1][held[1][split[1] :]]])
         x_held = np.concatenate([x[0][held[0][: split[0]]], x[1][held[1][: split[1]]]])
-        model = (
-            LogisticRegression(C=1.0, max_iter=5000, class_weight="balanced")
-            if balanced
-            else LogisticRegression(C=2.0, max_iter=5000)
-        ).fit(x_fit, y_fit)
+        model = (_balanced_regression() if balanced else LogisticRegression(C=2.0, max_iter=5000)).fit(
+            x_fit, y_fit
+        )
         p_held = model.predict_proba(x_held)[:, 1]
         for th in (threshold,) if threshold else THRESHOLDS:
             acc = routing_h(p_held > th, y_held) if balanced else held_out_accuracy(p_held > th, y_held)
@@ -220,7 +218,7 @@ def _fit_crossval(
     each side is dealt evenly over the folds, so every fold trains on both sides."""
     y = np.r_[np.zeros(len(seen.class_idx)), np.ones(len(unseen.class_idx))]
     fold = np.concatenate([rng.permutation(len(d.class_idx)) % folds for d in (seen, unseen)])
-    best: tuple[float, float, float] | None = None  # (routing H, temperature, threshold)
+    best: tuple[float, float, float, np.ndarray] | None = None  # (routing H, temperature, threshold, x)
     for t in (temperature,) if temperature else TEMPERATURES:
         x = np.concatenate([gate_features(d.seen_logits, d.zsl_probs, t, k) for d in (seen, unseen)])
         p = np.empty(len(y))
@@ -229,8 +227,7 @@ def _fit_crossval(
         for th in (threshold,) if threshold else THRESHOLDS:
             h = routing_h(p > th, y)
             if best is None or h > best[0]:
-                best = (h, t, th)
+                best = (h, t, th, x)
     assert best is not None
-    h, t, th = best
-    x = np.concatenate([gate_features(d.seen_logits, d.zsl_probs, t, k) for d in (seen, unseen)])
+    h, t, th, x = best
     return Gate(_balanced_regression().fit(x, y), t, th, k, h, fit_classes, "routing_h (cross-validated)")
