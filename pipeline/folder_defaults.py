@@ -35,7 +35,7 @@ FOLDER_DEFAULTS: dict[str, Any] = {
     "train.method": "fusion",
     # the GZSL gate's temperature and threshold chosen by cross-validation over every carve clip, not on a
     # 20% hold-out of a few pseudo-unseen clips: ridge's and fusion's H steady from seed to seed and higher
-    # on both datasets (bench/NOTES.md, "The cross-validated gate")
+    # on both datasets (bench/NOTES.md, "GZSL over three seeds, and the cross-validated gate")
     "train.gate": "crossval",
     # the VAE methods' values for a few hundred clips (pipeline/zsl/methods/common.py, TUNED_VALUES)
     "train.preset": "tuned",
