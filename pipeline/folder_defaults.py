@@ -37,6 +37,10 @@ FOLDER_DEFAULTS: dict[str, Any] = {
     # 20% hold-out of a few pseudo-unseen clips: ridge's and fusion's H steady from seed to seed and higher
     # on both datasets (bench/NOTES.md, "GZSL over three seeds, and the cross-validated gate")
     "train.gate": "crossval",
+    # the gate reads a ridge map's probabilities, whatever method classifies: a closed form means the same on
+    # the carve's model and the main one, which a trained classifier's confidence does not (bench/NOTES.md,
+    # "A gate that reads ridge")
+    "train.gate_input": "ridge",
     # the VAE methods' values for a few hundred clips (pipeline/zsl/methods/common.py, TUNED_VALUES)
     "train.preset": "tuned",
 }

@@ -177,6 +177,37 @@ def test_saved_model_reproduces_the_evaluated_zsl_predictions(trained, run):
     assert per_class == result["per_class"]["zsl"]
 
 
+def test_a_gate_that_reads_ridge_is_saved_and_routes_clips_as_evaluated(trained):
+    """`train.gate_input = ridge`: the result's GZSL comes from a gate reading a ridge map on the pooled
+    features (here under a temporal FS-VAE, whose own inputs are not pooled), the model keeps that map, and
+    `--generalized` prediction of the test clips gives exactly the result's per-class GZSL."""
+    from pipeline.skeleton.prepare import prepared_for
+
+    cfg = _config(trained["root"])
+    cfg.train.frequency, cfg.train.cycles, cfg.train.steps_per_cycle = "temporal", 1, 100
+    cfg.train.gate_input = "ridge"
+    [result] = train_split(trained["dataset"], trained["split"], cfg)
+    assert result["gate"]["reads"] == "ridge"
+    assert result["config"]["train"]["gate_input"] == "ridge"
+    predictor = load_predictor(cfg, result["model_key"], generalized=True)
+    assert predictor.gate_reader is not None and predictor.gate_reader[0].ridge is not None
+    _, prepared = prepared_for(trained["dataset"], cfg)
+    seen = [c for c in range(CLASSES) if c not in UNSEEN]
+    rows = np.concatenate([prepared.select(seen, "test"), prepared.select(UNSEEN, "all")])
+    out = predictor.probabilities(np.asarray(prepared.x[rows], dtype=np.float32))
+    backbone_classes = np.asarray(predictor.model.info["backbone_classes"])
+    pred = np.where(
+        out["unseen"], np.asarray(UNSEEN)[out["probs"].argmax(1)], backbone_classes[out["seen_probs"].argmax(1)]
+    )
+    truth = prepared.label[rows]
+    per_class = {str(c): round(100.0 * float(np.mean(pred[truth == c] == c)), 2) for c in np.unique(truth)}
+    assert per_class == result["per_class"]["gzsl"]
+    own = _config(trained["root"])
+    own.train.frequency, own.train.cycles, own.train.steps_per_cycle = "temporal", 1, 100
+    [plain] = train_split(trained["dataset"], trained["split"], own)
+    assert plain["gate"]["reads"] == "own" and plain["zsl_top1"] == result["zsl_top1"]
+
+
 def test_predict_unseen_clips_with_the_models_classes_labels_and_a_class_file(trained, tmp_path, capsys):
     cfg, truth, labels = trained["cfg"], trained["new"], trained["dataset"].labels
     model = trained["ridge"]["model_key"]

@@ -7,7 +7,8 @@ averaged), each a dict of `vae` (the state dict) and `classifier` (`weight`, `bi
 over the split's unseen classes; models saved before ensembles hold these two at the top level),
 `ridge` (`mean`, `std`, `map`), `fusion` (every stream's `mean`, `std` and `map` stacked, the text
 `center` and the number of text `fields`) or `direct` (`center`, the mean seen-class text the class texts
-are centred on; its latents are the backbone's projection). The info records everything
+are centred on; its latents are the backbone's projection), and `gate_ridge` (`mean`, `std`, `map`) when its
+GZSL gate reads a ridge map's probabilities (the gate's `reads`). The info records everything
 inference needs: the backbone's key and seen classes, the skeleton layout, the preprocessing (frames,
 bodies), the text encoder and fused fields, the resolved hyperparameters, the GZSL gate, the headline
 numbers and the resolved config.

@@ -8,7 +8,8 @@ projection itself), and score the latent against the class list (`classes`).
 
 `--generalized` puts the model's seen classes beside the given ones: the saved GZSL gate decides per clip
 whether it belongs to a seen class (top-k from the backbone's seen classifier) or to one of the given
-classes (top-k from the ZSL scorer), as the GZSL evaluation does. The gate was fitted with the split's
+classes (top-k from the ZSL scorer, or from the ridge map saved with the model when its gate reads ridge:
+`train.gate_input`), as the GZSL evaluation does. The gate was fitted with the split's
 number of unseen classes; with a list of another size its decision is an approximation (a warning says so).
 
 The model, backbone and scorer load once (`load_predictor`); a folder's clips go through together.
@@ -132,10 +133,12 @@ class Predictor:
         generalized: bool,
         device: Any,
         batch_size: int,
+        gate_reader: tuple[SavedModel, Scorer] | None = None,
     ) -> None:
         from pipeline.skeleton.layouts import get_layout
 
         self.members, self.backbone, self.classes = members, backbone, classes
+        self.gate_reader = gate_reader  # the ridge map the gate reads, when it reads one (train.gate_input)
         self.model, self.scorer = members[0]
         self.generalized, self.device, self.batch_size = generalized, device, batch_size
         self.layout = get_layout(self.model.info["layout"], where=f"model {self.model.key} layout")
@@ -166,7 +169,7 @@ class Predictor:
             from pipeline.zsl.gate import gate_features, softmax
 
             gate = self.model.gate
-            probs = out["probs"]
+            probs = ensemble_probs([self.gate_reader], ran) if self.gate_reader is not None else out["probs"]
             if probs.shape[1] < gate.k:  # missing classes have probability 0: the top-k stays defined
                 probs = np.pad(probs, ((0, 0), (0, gate.k - probs.shape[1])))
             out["p_unseen"] = gate.model.predict_proba(gate_features(logits, probs, gate.temperature, gate.k))[
@@ -307,4 +310,13 @@ def load_predictor(
             f"the GZSL gate was fitted with {len(saved.info['unseen'])} unseen classes; with "
             f"{len(class_list.labels)} given classes its seen/unseen decision is an approximation"
         )
-    return Predictor(members, backbone, class_list, generalized, device, cfg.skeleton.backbone.eval_batch_size)
+    reader = saved.gate_reader() if generalized else None
+    return Predictor(
+        members,
+        backbone,
+        class_list,
+        generalized,
+        device,
+        cfg.skeleton.backbone.eval_batch_size,
+        (reader, scorer_for(reader, class_list, cfg)[0]) if reader is not None else None,
+    )

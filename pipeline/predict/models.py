@@ -75,6 +75,23 @@ class SavedModel:
     ridge: dict[str, torch.Tensor] | None = None
     direct: dict[str, torch.Tensor] | None = None  # `center`: the mean seen-class text
     fusion: dict[str, torch.Tensor] | None = None  # every stream's mean, std and map; center; fields
+    gate_ridge: dict[str, torch.Tensor] | None = None  # the ridge map a gate that reads ridge reads
+
+    def gate_reader(self) -> SavedModel | None:
+        """The ridge map the gate reads as a model of its own (its latents from the pooled features, its
+        scorer ridge's), when the gate reads ridge (train.gate_input); None when it reads this model."""
+        if self.gate is None or self.gate.reads != "ridge":
+            return None
+        if self.gate_ridge is None:
+            raise PipelineError(f"model {self.key}: its GZSL gate reads a ridge map the model does not hold")
+        return SavedModel(
+            f"{self.key}-gate-ridge",
+            {**self.info, "time_steps": None},
+            self.text,
+            _ridge_scorer(self.text[self.info["unseen"]]),
+            None,
+            ridge=self.gate_ridge,
+        )
 
     @property
     def uses_projection(self) -> bool:
@@ -212,14 +229,19 @@ def load_model(store: Store, name: str, remote: str | None = None) -> SavedModel
     text = weights["text"].numpy()
     gate = Gate.from_dict(info["gate"]) if info["gate"] is not None else None
     unseen_text = text[info["unseen"]]
+    reads = weights.get("gate_ridge")
     if "direct" in weights:
         center = weights["direct"]["center"].numpy()
-        return SavedModel(key, info, text, _direct_scorer(unseen_text, center), gate, direct=weights["direct"])
+        return SavedModel(
+            key, info, text, _direct_scorer(unseen_text, center), gate, direct=weights["direct"], gate_ridge=reads
+        )
     if "ridge" in weights:
         return SavedModel(key, info, text, _ridge_scorer(unseen_text), gate, ridge=weights["ridge"])
     if "fusion" in weights:
         fusion = weights["fusion"]
-        return SavedModel(key, info, text, _fusion_scorer(unseen_text, fusion), gate, fusion=fusion)
+        return SavedModel(
+            key, info, text, _fusion_scorer(unseen_text, fusion), gate, fusion=fusion, gate_ridge=reads
+        )
     # a model saved before ensembles holds its one member's `vae` and `classifier` at the top level
     members = weights.get("members") or [{"vae": weights["vae"], "classifier": weights["classifier"]}]
     rebuilt = [_rebuild(info, m["vae"], text, path) for m in members]
@@ -233,7 +255,7 @@ def load_model(store: Store, name: str, remote: str | None = None) -> SavedModel
             hp.classifier_relu,
         )
     )
-    return SavedModel(key, info, text, scorer, gate, vaes=vaes, hyper=hp)
+    return SavedModel(key, info, text, scorer, gate, vaes=vaes, hyper=hp, gate_ridge=reads)
 
 
 def _pull_model(store: Store, remote: str, name: str) -> None:

@@ -42,9 +42,11 @@ def gzsl_predict(
     seen_classes: np.ndarray,
     zsl_probs: np.ndarray,
     unseen_classes: np.ndarray,
+    gate_probs: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Seen-routed samples take the seen classifier's argmax, unseen-routed ones the ZSL classifier's."""
-    unseen = gate.is_unseen(seen_logits, zsl_probs)
+    """Seen-routed samples take the seen classifier's argmax, unseen-routed ones the ZSL classifier's; the
+    gate reads `gate_probs` (a ridge gate's, train.gate_input) or else the ZSL classifier's own."""
+    unseen = gate.is_unseen(seen_logits, zsl_probs if gate_probs is None else gate_probs)
     return np.where(unseen, unseen_classes[zsl_probs.argmax(1)], seen_classes[seen_logits.argmax(1)])
 
 
@@ -55,8 +57,11 @@ def gzsl_scores(
     seen_classes: np.ndarray,
     unseen_classes: np.ndarray,
 ) -> dict[str, Any]:
-    """S, U, H and the predictions, for parts given as {class_idx, seen_logits, zsl_probs}."""
-    pred_s = gzsl_predict(gate, seen_part["seen_logits"], seen_classes, seen_part["zsl_probs"], unseen_classes)
-    pred_u = gzsl_predict(gate, unseen_part["seen_logits"], seen_classes, unseen_part["zsl_probs"], unseen_classes)
+    """S, U, H and the predictions, for parts given as {class_idx, seen_logits, zsl_probs} and optionally
+    the probabilities the gate reads (`gate_probs`)."""
+    pred_s, pred_u = (
+        gzsl_predict(gate, p["seen_logits"], seen_classes, p["zsl_probs"], unseen_classes, p.get("gate_probs"))
+        for p in (seen_part, unseen_part)
+    )
     s, u = accuracy(pred_s, seen_part["class_idx"]), accuracy(pred_u, unseen_part["class_idx"])
     return {"seen": s, "unseen": u, "h": harmonic_mean(s, u), "pred_seen": pred_s, "pred_unseen": pred_u}

@@ -5,7 +5,8 @@ VAE methods: `members`, one per model the seed reports (the selected cycle's, or
 classifier`, the ZSL classifier over the split's unseen classes refitted from the generator state that
 cycle's evaluation used, so it is exactly the classifier the result was scored with (the text scorer
 trains nothing: the model and the class texts make it again). Methods that train nothing (ridge, direct)
-say what they save themselves (`Method.weights`).
+say what they save themselves (`Method.weights`). A gate that reads ridge (`train.gate_input = ridge`) needs
+that ridge map at inference too: it is saved beside the model as `gate_ridge`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,13 @@ from pipeline.zsl.protocol import SeedOutcome
 
 def model_weights(outcome: SeedOutcome, hp: Hyper) -> dict[str, Any] | None:
     """The tensors to save (without the text table), or None when the method left no model."""
+    weights = _method_weights(outcome, hp)
+    if weights is not None and outcome.gate_ridge is not None:
+        weights["gate_ridge"] = METHODS["ridge"].weights(outcome.branch, outcome.gate_ridge)["ridge"]
+    return weights
+
+
+def _method_weights(outcome: SeedOutcome, hp: Hyper) -> dict[str, Any] | None:
     import torch
 
     main = outcome.branch

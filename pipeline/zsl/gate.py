@@ -24,6 +24,14 @@ clip. A carve holds a few dozen pseudo-unseen clips, so a 20% hold-out scores ea
 handful of them: the pick, and H with it, moves by up to 20 points from one seed to the next on a model
 whose ZSL does not move at all (bench/NOTES.md).
 
+`train.gate_input = ridge`: the ZSL probabilities the gate reads are a ridge map's on the same features
+(pipeline/zsl/ridge.py, its penalty chosen on the carve as `--method ridge` chooses it), whatever method
+classifies the clips the gate sends to the unseen side. The gate is fitted on the carve's model and applied
+to the main model, so its input must mean the same in both: a closed form's probabilities do, while a
+trained classifier's confidence shifts from one model to the other (bench/NOTES.md, "A gate that reads
+ridge"). The method's GZSL figure then measures its unseen classifier, not how well its probabilities
+happen to feed a logistic regression.
+
 The gate data comes only from the validation carve: the validation backbone's pseudo-seen test samples
 (label seen) and pseudo-unseen test samples (label unseen), run through a model trained on the pseudo-seen
 classes. `fit_gate` refuses data that contains any class of the split's real unseen set.
@@ -87,6 +95,7 @@ class Gate:
     held_out_h: float  # the held-out score: routing H (see routing_h), or accuracy for the released gate
     fit_classes: tuple[int, ...] = field(default=())
     scored_by: str = "routing_h"  # routing_h | accuracy (the released criterion)
+    reads: str = "own"  # whose ZSL probabilities are its input: own | ridge (train.gate_input)
 
     def is_unseen(self, seen_logits: np.ndarray, zsl_probs: np.ndarray) -> np.ndarray:
         x = gate_features(seen_logits, zsl_probs, self.temperature, self.k)
@@ -99,6 +108,7 @@ class Gate:
             "k": self.k,
             "held_out_h": round(100 * self.held_out_h, 2),
             "scored_by": self.scored_by,
+            "reads": self.reads,
             "fit_classes": list(self.fit_classes),
             "fit_on": "validation carve",
         }
@@ -114,6 +124,7 @@ class Gate:
             "held_out_h": self.held_out_h,
             "fit_classes": list(self.fit_classes),
             "scored_by": self.scored_by,
+            "reads": self.reads,
         }
 
     @classmethod
@@ -126,6 +137,7 @@ class Gate:
             saved["held_out_h"],
             tuple(saved["fit_classes"]),
             saved.get("scored_by", "routing_h"),
+            saved.get("reads", "own"),
         )
 
 

@@ -31,6 +31,7 @@ from pipeline.zsl.settings import TrainConfig
 FREQUENCY_MODES = ("feature", "temporal", "off")
 SAMPLERS = ("replacement", "fresh", "epoch")
 GATES = ("balanced", "crossval", "released")
+GATE_INPUTS = ("own", "ridge")
 SELECTIONS = ("carve", "average")
 SCORERS = ("classifier", "text")
 TUNED = "tuned"
@@ -74,6 +75,7 @@ class Hyper:
     gate: str  # balanced | crossval | released (see gate.py)
     gate_temperature: float
     gate_threshold: float
+    gate_input: str  # own | ridge: whose ZSL probabilities the gate reads (see gate.py)
     recon: str  # mse (mean over elements) | l1 (summed over features, CADA-VAE)
     text_decoder_relu: bool  # the text decoder's output passes a ReLU (as released) or stays linear (model.py)
     schedule: dict[str, Ramp]  # beta_s, beta_t, align, cross, da; tc (SA-DVAE)
@@ -144,6 +146,7 @@ def _check(v: dict[str, Any], train: TrainConfig) -> None:
         "select": SELECTIONS,
         "scorer": SCORERS,
         "gate": GATES,
+        "gate_input": GATE_INPUTS,
     }
     for name, allowed in choices.items():
         if v[name] not in allowed:

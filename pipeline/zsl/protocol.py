@@ -16,13 +16,16 @@ model on the carve's test parts.
 - The `tuned` preset first chooses a few values on the validation carve (pipeline/zsl/tuning.py): only the
   validation model trains for each candidate, and the chosen candidate's validation run is the one kept.
 - GZSL gate: fit on the validation model's outputs at the selected cycle (or their average; never on
-  unseen classes or test data), then applied to the main model's test outputs.
+  unseen classes or test data), then applied to the main model's test outputs; with `train.gate_input =
+  ridge` it reads a ridge map's probabilities on both branches instead (gate.py), the map's penalty the
+  one the carve picks for `--method ridge`.
 - Without validation parts there is no honest selection or gate: the last cycle is reported and the GZSL
   fields are null.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from typing import Any
@@ -81,6 +84,7 @@ class SeedOutcome:
     val_branch: Branch | None = None  # the validation carve's data, when there is one
     tuning: dict[str, Any] | None = None  # the tuned preset's search on the carve
     first_averaged: int = 0  # the first cycle in `average` (train.burn_in, with select = average)
+    gate_ridge: int | None = None  # train.gate_input = ridge: the penalty (index into ridge.PENALTIES) it reads
 
 
 def run_seed(
@@ -148,7 +152,7 @@ def run_seed(
         chosen = main_evals[selected]
         val_chosen = val_evals[selected] if val_evals is not None else None
         models = [states[selected]] if states else []
-    gate = gzsl = gzsl_test_selected = None
+    gate = gzsl = gzsl_test_selected = gate_ridge = None
     # a gate needs the carve's seen test part, and GZSL the split's (none with skeleton.seen_train = all)
     if (
         val is not None
@@ -156,9 +160,12 @@ def run_seed(
         and len(val.test_seen["class_idx"])
         and len(main.test_seen["class_idx"])
     ):
+        val_read, main_read = val_chosen, None  # whose probabilities the gate reads; None: each evaluation's own
+        if hp.gate_input == "ridge" and hp.method != "ridge":
+            gate_ridge, val_read, main_read = _ridge_reading(main, val)
         gate = fit_gate(
-            GateData(val.test_seen["class_idx"], val.test_seen["seen_logits"], val_chosen.probs_seen),
-            GateData(val.test_unseen["class_idx"], val.test_unseen["seen_logits"], val_chosen.probs_unseen),
+            GateData(val.test_seen["class_idx"], val.test_seen["seen_logits"], val_read.probs_seen),
+            GateData(val.test_unseen["class_idx"], val.test_unseen["seen_logits"], val_read.probs_unseen),
             k=min(len(split.unseen), len(split.val_unseen), len(val.seen_classes)),
             forbidden=split.unseen,
             seed=derive(seed, "gate", "split"),
@@ -167,8 +174,10 @@ def run_seed(
             balanced=hp.gate != "released",
             folds=FOLDS if hp.gate == "crossval" else 0,
         )
-        gzsl = _gzsl(gate, main, chosen)
-        gzsl_test_selected = _gzsl(gate, main, main_evals[test_selected])
+        if gate_ridge is not None:
+            gate = dataclasses.replace(gate, reads="ridge")
+        gzsl = _gzsl(gate, main, chosen, main_read)
+        gzsl_test_selected = _gzsl(gate, main, main_evals[test_selected], main_read)
     return SeedOutcome(
         main_evals,
         val_evals,
@@ -188,15 +197,38 @@ def run_seed(
         val_branch=val,
         tuning=tuning,
         first_averaged=kept.start,
+        gate_ridge=gate_ridge,
     )
 
 
-def _gzsl(gate: Any, b: Branch, e: CycleEval) -> dict[str, Any]:
+def _gzsl(gate: Any, b: Branch, e: CycleEval, read: Any = None) -> dict[str, Any]:
+    """GZSL of evaluation `e`, its gate reading `read`'s probabilities (default: e's own)."""
     from pipeline.zsl.evaluate import gzsl_scores
 
-    seen = {**b.test_seen, "zsl_probs": e.probs_seen}
-    unseen = {**b.test_unseen, "zsl_probs": e.probs_unseen}
+    read = read if read is not None else e
+    seen = {**b.test_seen, "zsl_probs": e.probs_seen, "gate_probs": read.probs_seen}
+    unseen = {**b.test_unseen, "zsl_probs": e.probs_unseen, "gate_probs": read.probs_unseen}
     return gzsl_scores(gate, seen, unseen, b.seen_classes, b.unseen_classes)
+
+
+def _ridge_reading(main: Branch, val: Branch) -> tuple[int, Any, Any]:
+    """What a ridge gate reads: ridge's outputs on both branches' pooled features at the penalty with the
+    best ZSL on the carve (as `--method ridge` selects), with that penalty's index."""
+    from pipeline.zsl.ridge import ridge_outputs
+
+    def outputs(b: Branch) -> list[Any]:
+        return ridge_outputs(
+            b.data.features,
+            b.data.text[b.data.rows],
+            b.test_seen["features"],
+            b.test_unseen["features"],
+            b.unseen_text,
+            b.unseen_classes,
+        )
+
+    on_val = outputs(val)
+    pick = int(np.argmax([np.mean(o.pred_unseen == val.test_unseen["class_idx"]) for o in on_val]))
+    return pick, on_val[pick], outputs(main)[pick]
 
 
 def _branch(
@@ -224,6 +256,9 @@ def _branch(
         x = part.projection if projection else part.temporal.transpose(0, 2, 1) if temporal else part.feature
         return torch.as_tensor(np.ascontiguousarray(x), dtype=torch.float32, device=device)
 
+    def pooled(part: Part) -> Any:
+        return torch.as_tensor(part.feature, dtype=torch.float32, device=device)
+
     classes = tuple(sorted(seen))
     rows = np.searchsorted(np.asarray(classes), train.class_idx)
     features = torch.as_tensor(train.feature, dtype=torch.float32, device=device)
@@ -249,9 +284,11 @@ def _branch(
                 logits = fallback(torch.as_tensor(part.feature, dtype=torch.float32, device=device)).cpu().numpy()
         else:
             logits = np.asarray(part.logits, dtype=np.float32)
+        x = inputs(part)
         return {
             "class_idx": np.asarray(part.class_idx, dtype=np.int64),
-            "inputs": inputs(part),
+            "inputs": x,
+            "features": pooled(part) if temporal or projection else x,  # what a ridge gate reads
             "seen_logits": logits,
         }
 

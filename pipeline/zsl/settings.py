@@ -71,6 +71,9 @@ class TrainConfig:
     gate: str | None = None
     gate_temperature: float | None = None
     gate_threshold: float | None = None
+    # whose ZSL probabilities the gate reads: own (the method's, as released) | ridge (a ridge map's on the same
+    # features, whatever method classifies the unseen-routed clips; pipeline/zsl/gate.py)
+    gate_input: str | None = None
     device: str = "auto"  # auto (cfg.device, then cuda if available), cpu, cuda, cuda:1, ...
     threads: int = 1  # CPU threads for torch; small matmuls run fastest on one (0: torch default)
     processes: int = 2  # CPU: 2 trains the validation-carve model in a second process, 1 in this one

@@ -42,6 +42,7 @@ FSVAE_RELEASED_60 = dict(
     gate="balanced",  # `train.gate=released` gives gating_train.py's gate, t=2, th=50 (fsvae_60.sh)
     gate_temperature=0.0,  # searched (gating_train.py searches 1..9 when --t 0; fsvae_60.sh fixes t=2)
     gate_threshold=0.0,  # searched (0.25..0.74 when --th 0; fsvae_60.sh fixes th=50)
+    gate_input="own",  # the gate reads the method's own ZSL probabilities (gating_train.py)
     recon="mse",  # train.py nn.MSELoss()
     text_decoder_relu=True,  # model.py Decoder: Linear + ReLU, the output too
 )

@@ -41,6 +41,7 @@ MSF_RELEASED_60 = CROSS_RECONSTRUCTION_PAIR | dict(
     gate="balanced",  # `train.gate=released`: gating_train.py's gate with run60.sh's t=2, th=50
     gate_temperature=0.0,  # searched, as for every method (run60.sh fixes t=2)
     gate_threshold=0.0,  # searched (run60.sh fixes th=50)
+    gate_input="own",  # the gate reads the method's own ZSL probabilities (gating_train.py)
     recon="mse",  # train.py nn.MSELoss()
     text_decoder_relu=True,  # model.py decoders as FS-VAE's: Linear + ReLU, the output too
 )

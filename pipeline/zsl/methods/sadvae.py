@@ -45,6 +45,7 @@ SADVAE_RELEASED_60 = CROSS_RECONSTRUCTION_PAIR | dict(
     gate="balanced",  # `train.gate=released`: its gating_train.py with the script's t and th
     gate_temperature=0.0,  # ntu60 t=0: searched
     gate_threshold=0.0,  # ntu60 th=0: searched
+    gate_input="own",  # the gate reads the method's own ZSL probabilities (gating_train.py)
     recon="mse",  # train.py nn.MSELoss()
     text_decoder_relu=True,  # model.py Decoder: Linear + ReLU, the output too
 )
