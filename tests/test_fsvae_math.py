@@ -178,6 +178,10 @@ def test_the_crossvalidated_gate_scores_every_clip_out_of_fold_and_fits_on_all_o
     assert resolve(TrainConfig(gate="crossval"), NTU60).gate == "crossval"
     with pytest.raises(PipelineError, match="train.gate 'bagged'"):
         resolve(TrainConfig(gate="bagged"), NTU60)
+    assert resolve(TrainConfig(), NTU60).gate_input == "own"
+    assert resolve(TrainConfig(gate_input="ridge"), NTU60).gate_input == "ridge"
+    with pytest.raises(PipelineError, match="train.gate_input 'fusion'"):
+        resolve(TrainConfig(gate_input="fusion"), NTU60)
 
 
 def test_released_schedule_matches_the_scripts():

@@ -201,3 +201,32 @@ def test_killed_trainer_takes_its_validation_worker_with_it(tmp_path):
     while any(_alive(w) for w in workers) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(_alive(w) for w in workers)
+
+
+def test_gate_settings_key_only_runs_that_have_a_gate():
+    """A run without a seen test part has no gate: its gate settings leave its key alone (a rerun under a
+    new gate default reads it back), while a gated run's key moves with them; `gate_input = own` keys
+    like a result from before the setting existed."""
+    from types import SimpleNamespace
+
+    from pipeline.catalog import Dataset
+    from pipeline.stages.train import _keyed
+    from pipeline.zsl.presets import resolve
+
+    dataset = Dataset(name="toy", labels=tuple(f"c{i}" for i in range(8)))
+
+    class Features(SimpleNamespace):  # what the key reads of a feature set: its carve, its parts
+        def __getitem__(self, name):
+            return self.parts[name]
+
+    def key(seen_test: int, **train) -> dict:
+        cfg = Config()
+        for k, v in train.items():
+            setattr(cfg.train, k, v)
+        part = SimpleNamespace(class_idx=np.arange(seen_test))
+        fs = Features(has_validation=True, parts={"test_seen": part, "val_test_seen": part})
+        return _keyed(resolve(cfg.train, dataset), fs, cfg, dataset)
+
+    assert key(0, gate="crossval", gate_input="ridge") == key(0)
+    assert key(5, gate="crossval", gate_input="ridge") != key(5, gate="crossval") != key(5)
+    assert "gate_input" not in key(5) and key(5, gate_input="ridge")["gate_input"] == "ridge"

@@ -6,6 +6,7 @@ each seed's model saved for `zssar predict` (pipeline/artifacts/saved_models.py)
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import json
 import time
@@ -81,7 +82,7 @@ def train_split(
         )
     check_feature_set(fs, split, hp)
     device = resolve_device(cfg.train.device if cfg.train.device != "auto" else cfg.device)
-    spec = {"train": hp.to_dict(), "feature_key": fs.key, "text_key": text.key}
+    spec = {"train": _keyed(hp, fs, cfg, dataset), "feature_key": fs.key, "text_key": text.key}
     if len(grid) > 1:
         spec["candidates"] = [c.to_dict() for c in grid]
     config_hash = hash_spec("zssar-train", spec)[:8]
@@ -134,6 +135,25 @@ def train_split(
     saved = [r["model_key"] for r in results if r["model_key"]]
     summary(_summary_line(dataset, split, hp, results, out_dir) + (f"; model {', '.join(saved)}" if saved else ""))
     return results
+
+
+GATE_SETTINGS = ("gate", "gate_temperature", "gate_threshold", "gate_input")
+
+
+def _keyed(hp: Hyper, fs: FeatureSet, cfg: Config, dataset: Dataset) -> dict[str, Any]:
+    """The values a result's key holds. A run without a GZSL gate (no carve, or no seen test part:
+    skeleton.seen_train = all) is keyed with the preset's gate values, so a gate setting does not retrain
+    it; `gate_input` enters the key only when it is not `own`, the behaviour before it existed, so older
+    results stay valid."""
+    values = hp.to_dict()
+    gated = fs.has_validation and len(fs["test_seen"].class_idx) and len(fs["val_test_seen"].class_idx)
+    if not gated:
+        unset = dataclasses.replace(cfg.train, **dict.fromkeys(GATE_SETTINGS))
+        preset = resolve(unset, dataset).to_dict()
+        values |= {k: preset[k] for k in GATE_SETTINGS}
+    if values["gate_input"] == "own":
+        del values["gate_input"]
+    return values
 
 
 def _feature_set(
