@@ -127,7 +127,7 @@ def test_every_seen_clip_trained_on_gives_zsl_only(tmp_path):
     from pipeline.artifacts.feature_sets import load_feature_set
     from pipeline.artifacts.kinds import BACKBONE
     from pipeline.catalog import get_split
-    from pipeline.stages.ensemble import ENSEMBLE_ROW, ensemble_zsl
+    from pipeline.stages.ensemble import ENSEMBLE_ROW, ensemble_scores
     from pipeline.stages.evaluate import CARVE_ROW
     from pipeline.stages.skeleton import extract_features
     from pipeline.store import Store
@@ -150,8 +150,40 @@ def test_every_seen_clip_trained_on_gives_zsl_only(tmp_path):
         result = json.loads(next((Path(cfg.results)).rglob(f"{method}/*.json")).read_text())
         assert result["gzsl"] is None and "every subject" in result["protocol"]
         # a member read alone through its saved model gives its own figure: the ensemble reads what trained
-        part = load_feature_set(store, result["feature_key"])["test_unseen"]
-        assert ensemble_zsl(store, [result["model_key"]], part) == pytest.approx(result["zsl_top1"], abs=0.01)
+        parts = load_feature_set(store, result["feature_key"])
+        zsl, h = ensemble_scores(store, [result["model_key"]], parts["test_seen"], parts["test_unseen"])
+        assert zsl == pytest.approx(result["zsl_top1"], abs=0.01) and h is None
     cfg.skeleton.seen_train = "some"
     with pytest.raises(PipelineError, match="seen_train = 'some'"):
         evaluate(dataset, cfg, ["random:5:0"], ["ridge"])
+
+
+def test_the_ensemble_has_gzsl_where_its_members_share_a_gate_that_reads_ridge(tmp_path):
+    """train.gate_input = ridge: every member's gate is the same ridge-reading gate, so the ensemble row has
+    H; a member read alone gives exactly its own ZSL and H. Each reading its own probabilities: no H."""
+    from pipeline.artifacts.feature_sets import load_feature_set
+    from pipeline.stages.ensemble import ENSEMBLE_ROW, ensemble_scores
+    from pipeline.store import Store
+
+    cfg = tiny_evaluation(tmp_path, seeds=1)
+    cfg.train.gate_input = "ridge"
+    dataset = get_dataset("synthetic60")
+    record = evaluate(dataset, cfg, ["random:5:0"], ["fsvae", "cadavae"])
+    row = next(r for r in record["rows"] if r["method"] == ENSEMBLE_ROW)
+    assert row["zsl"]["n"] == 1 and row["h"]["n"] == 1 and 0 <= row["h"]["mean"] <= 100
+    store = Store(cfg.store)
+    for result_file in sorted(Path(cfg.results).rglob("*/*.json")):
+        result = json.loads(result_file.read_text())
+        if "model_key" not in result:
+            continue
+        assert result["gate"]["reads"] == "ridge"
+        parts = load_feature_set(store, result["feature_key"])
+        zsl, gzsl = ensemble_scores(store, [result["model_key"]], parts["test_seen"], parts["test_unseen"])
+        assert zsl == pytest.approx(result["zsl_top1"], abs=0.01) and gzsl is not None
+        for k in ("seen", "unseen", "h"):
+            assert gzsl[k] == pytest.approx(result["gzsl"][k], abs=0.01)
+        assert gzsl["unseen"] > 0
+    cfg.train.gate_input = "own"
+    record = evaluate(dataset, cfg, ["random:5:0"], ["fsvae", "cadavae"])
+    row = next(r for r in record["rows"] if r["method"] == ENSEMBLE_ROW)
+    assert row["zsl"]["n"] == 1 and row["h"]["n"] == 0

@@ -575,7 +575,7 @@ def test_models_of_another_split_or_backbone_are_refused_as_an_ensemble(trained,
     import dataclasses
 
     from pipeline.predict import infer
-    from pipeline.stages.ensemble import ensemble_zsl
+    from pipeline.stages.ensemble import ensemble_scores
 
     cfg, ridge = trained["cfg"], trained["ridge"]["model_key"]
     real = infer.load_model
@@ -593,6 +593,6 @@ def test_models_of_another_split_or_backbone_are_refused_as_an_ensemble(trained,
         monkeypatch.setattr("pipeline.predict.models.load_model", moved(info))
         with pytest.raises(PipelineError, match=f"models .* and {ridge}: an ensemble's models must share"):
             load_predictor(cfg, model=keys)
-        part = load_feature_set(Store(cfg.store), trained["result"]["feature_key"])["test_unseen"]
+        parts = load_feature_set(Store(cfg.store), trained["result"]["feature_key"])
         with pytest.raises(PipelineError, match="must share a backbone and unseen classes"):
-            ensemble_zsl(Store(cfg.store), keys, part)
+            ensemble_scores(Store(cfg.store), keys, parts["test_seen"], parts["test_unseen"])

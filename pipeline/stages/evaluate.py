@@ -131,9 +131,9 @@ def _ensembled(store: Store, splits: list[str], members: list[str], cells: dict[
     """The ensemble row (stages/ensemble.py): for every split and seed, the members' models scored
     together; absent where a member saved no model."""
     from pipeline.artifacts.feature_sets import load_feature_set
-    from pipeline.stages.ensemble import ENSEMBLE_ROW, ensemble_zsl
+    from pipeline.stages.ensemble import ENSEMBLE_ROW, ensemble_scores
 
-    parts = {}  # feature-set key -> its unseen test part, read once for every seed of the split
+    parts = {}  # feature-set key -> its test parts, read once for every seed of the split
     for split in splits:
         row = cells.setdefault((split, ENSEMBLE_ROW), Cell())
         for i in range(min(len(cells[(split, m)].zsl) for m in members)):
@@ -141,9 +141,11 @@ def _ensembled(store: Store, splits: list[str], members: list[str], cells: dict[
             if all(models):
                 key = cells[(split, members[0])].features[i]
                 if key not in parts:
-                    parts[key] = load_feature_set(store, key)["test_unseen"]
-                row.zsl.append(round(ensemble_zsl(store, models, parts[key]), 2))
-                row.h.append(None)
+                    fs = load_feature_set(store, key)
+                    parts[key] = (fs["test_seen"], fs["test_unseen"])
+                zsl, gzsl = ensemble_scores(store, models, *parts[key])
+                row.zsl.append(round(zsl, 2))
+                row.h.append(round(gzsl["h"], 2) if gzsl is not None else None)
 
 
 def _stats(values: list[float | None]) -> dict[str, float | int | None]:
