@@ -10,6 +10,7 @@ reproduce its evaluated predictions exactly.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -212,6 +213,21 @@ def test_a_gate_that_reads_ridge_is_saved_and_routes_clips_as_evaluated(trained)
     truth = prepared.label[rows]
     per_class = {str(c): round(100.0 * float(np.mean(pred[truth == c] == c)), 2) for c in np.unique(truth)}
     assert per_class == result["per_class"]["gzsl"]
+    # a new class list: the ridge map the gate reads gets its own scorer over it, cached beside the model's
+    labels = "wave; kick; sit down"
+    fitted = load_predictor(cfg, result["model_key"], labels=labels, generalized=True)
+    reader, scorer = fitted.gate_reader
+    assert scorer.weight.shape[0] == 3 and reader.key.startswith(result["model_key"])
+    routed = fitted.probabilities(np.asarray(prepared.x[rows[:6]], dtype=np.float32))
+    assert routed["probs"].shape == (6, 3) and routed["unseen"].dtype == bool
+    cached = len(store.entries("zsl-classifier"))
+    again = load_predictor(cfg, result["model_key"], labels=labels, generalized=True)
+    assert len(store.entries("zsl-classifier")) == cached
+    np.testing.assert_array_equal(again.gate_reader[1].weight, scorer.weight)
+    # a model whose gate reads a ridge map it does not hold (a damaged artifact) is refused by name
+    damaged = dataclasses.replace(load_model(store, result["model_key"]), gate_ridge=None)
+    with pytest.raises(PipelineError, match=f"model {result['model_key']}: its GZSL gate reads a ridge map"):
+        damaged.gate_reader()
 
 
 def test_predict_unseen_clips_with_the_models_classes_labels_and_a_class_file(trained, tmp_path, capsys):

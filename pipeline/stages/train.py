@@ -145,9 +145,10 @@ def _keyed(hp: Hyper, fs: FeatureSet, cfg: Config, dataset: Dataset) -> dict[str
     skeleton.seen_train = all) is keyed with the preset's gate values, so a gate setting does not retrain
     it; `gate_input` enters the key only when it is not `own`, the behaviour before it existed, so older
     results stay valid."""
+    from pipeline.zsl.protocol import gated
+
     values = hp.to_dict()
-    gated = fs.has_validation and len(fs["test_seen"].class_idx) and len(fs["val_test_seen"].class_idx)
-    if not gated:
+    if not gated(fs):
         unset = dataclasses.replace(cfg.train, **dict.fromkeys(GATE_SETTINGS))
         preset = resolve(unset, dataset).to_dict()
         values |= {k: preset[k] for k in GATE_SETTINGS}

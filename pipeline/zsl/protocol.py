@@ -87,6 +87,12 @@ class SeedOutcome:
     gate_ridge: int | None = None  # train.gate_input = ridge: the penalty (index into ridge.PENALTIES) it reads
 
 
+def gated(fs: FeatureSet) -> bool:
+    """Whether a run on these features has a GZSL gate: it needs the carve's seen test part to be fitted
+    and the split's to be applied (neither exists with skeleton.seen_train = all)."""
+    return bool(fs.has_validation and len(fs["val_test_seen"].class_idx) and len(fs["test_seen"].class_idx))
+
+
 def run_seed(
     fs: FeatureSet,
     table: np.ndarray,
@@ -153,13 +159,7 @@ def run_seed(
         val_chosen = val_evals[selected] if val_evals is not None else None
         models = [states[selected]] if states else []
     gate = gzsl = gzsl_test_selected = gate_ridge = None
-    # a gate needs the carve's seen test part, and GZSL the split's (none with skeleton.seen_train = all)
-    if (
-        val is not None
-        and val_chosen is not None
-        and len(val.test_seen["class_idx"])
-        and len(main.test_seen["class_idx"])
-    ):
+    if gated(fs) and val is not None and val_chosen is not None:
         val_read, main_read = val_chosen, None  # whose probabilities the gate reads; None: each evaluation's own
         if hp.gate_input == "ridge" and hp.method != "ridge":
             gate_ridge, val_read, main_read = _ridge_reading(main, val)
@@ -211,24 +211,14 @@ def _gzsl(gate: Any, b: Branch, e: CycleEval, read: Any = None) -> dict[str, Any
     return gzsl_scores(gate, seen, unseen, b.seen_classes, b.unseen_classes)
 
 
-def _ridge_reading(main: Branch, val: Branch) -> tuple[int, Any, Any]:
-    """What a ridge gate reads: ridge's outputs on both branches' pooled features at the penalty with the
-    best ZSL on the carve (as `--method ridge` selects), with that penalty's index."""
-    from pipeline.zsl.ridge import ridge_outputs
-
-    def outputs(b: Branch) -> list[Any]:
-        return ridge_outputs(
-            b.data.features,
-            b.data.text[b.data.rows],
-            b.test_seen["features"],
-            b.test_unseen["features"],
-            b.unseen_text,
-            b.unseen_classes,
-        )
-
-    on_val = outputs(val)
-    pick = int(np.argmax([np.mean(o.pred_unseen == val.test_unseen["class_idx"]) for o in on_val]))
-    return pick, on_val[pick], outputs(main)[pick]
+def _ridge_reading(main: Branch, val: Branch) -> tuple[int, CycleEval, CycleEval]:
+    """What a ridge gate reads: `--method ridge`'s evaluations on both branches at the penalty it selects
+    (the best ZSL on the carve), with that penalty's index."""
+    ridge = METHODS["ridge"].outputs
+    assert ridge is not None
+    on_val = ridge(val, None)
+    pick = int(np.argmax([e.zsl_top1 for e in on_val]))
+    return pick, on_val[pick], ridge(main, None)[pick]
 
 
 def _branch(
@@ -261,7 +251,7 @@ def _branch(
 
     classes = tuple(sorted(seen))
     rows = np.searchsorted(np.asarray(classes), train.class_idx)
-    features = torch.as_tensor(train.feature, dtype=torch.float32, device=device)
+    features = pooled(train)
     data = TrainData(
         inputs=inputs(train) if temporal or projection else features,
         features=features,
@@ -288,7 +278,7 @@ def _branch(
         return {
             "class_idx": np.asarray(part.class_idx, dtype=np.int64),
             "inputs": x,
-            "features": pooled(part) if temporal or projection else x,  # what a ridge gate reads
+            "features": pooled(part) if temporal or projection else x,  # what ridge reads (also as a gate)
             "seen_logits": logits,
         }
 

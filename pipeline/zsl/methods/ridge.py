@@ -30,8 +30,8 @@ def outputs(b: Any, sample: np.ndarray | None) -> list[Any]:
     outs = ridge_outputs(
         b.data.features,
         b.data.text[b.data.rows],
-        b.test_seen["inputs"],
-        b.test_unseen["inputs"],
+        b.test_seen["features"],
+        b.test_unseen["features"],
         b.unseen_text,
         b.unseen_classes,
     )
