@@ -121,12 +121,20 @@ def test_the_carve_row_takes_each_seeds_best_method_on_the_carve():
     assert row.zsl == [55.0, 60.0] and row.h == [11.0, None] and row.val == [41.0, 45.0]
 
 
+def test_the_ensemble_row_takes_every_listed_method_but_the_ridge_baseline():
+    from pipeline.stages.ensemble import ensemble_members
+
+    assert ensemble_members(["ridge", "fusion", "descriptor", "fsvae"]) == ["fusion", "descriptor", "fsvae"]
+    assert ensemble_members(["ridge", "fsvae"]) == [] and ensemble_members(["fsvae"]) == []
+
+
 def test_every_seen_clip_trained_on_gives_zsl_only(tmp_path):
     """skeleton.seen_train = all: the backbones and the methods train on every subject's seen clips, the
     seen test parts are empty, and the results say so and carry no GZSL figures."""
     from pipeline.artifacts.feature_sets import load_feature_set
     from pipeline.artifacts.kinds import BACKBONE
     from pipeline.catalog import get_split
+    from pipeline.skeleton.descriptor import with_descriptors
     from pipeline.stages.ensemble import ENSEMBLE_ROW, ensemble_scores
     from pipeline.stages.evaluate import CARVE_ROW
     from pipeline.stages.skeleton import extract_features
@@ -135,10 +143,11 @@ def test_every_seen_clip_trained_on_gives_zsl_only(tmp_path):
     cfg = tiny_evaluation(tmp_path, seeds=1)
     cfg.skeleton.seen_train = "all"
     dataset = get_dataset("synthetic60")
-    methods = ["ridge", "fusion", "fsvae", "sadvae"]  # sadvae: a skeleton latent wider than the classifier's
+    # sadvae: a skeleton latent wider than the classifier's; descriptor: inputs that are not the features
+    methods = ["ridge", "fusion", "descriptor", "fsvae", "sadvae"]
     record = evaluate(dataset, cfg, ["random:5:0"], methods)
     assert [row["method"] for row in record["rows"]] == [*methods, CARVE_ROW, ENSEMBLE_ROW]
-    for row in record["rows"]:  # the methods, the carve's pick of them and the VAE methods together
+    for row in record["rows"]:  # the methods, the carve's pick of them and every method but ridge together
         assert row["zsl"]["n"] == 1 and row["h"]["n"] == 0
     store = Store(cfg.store)
     fs = load_feature_set(store, extract_features(dataset, get_split(dataset, "random:5:0"), cfg))
@@ -150,7 +159,7 @@ def test_every_seen_clip_trained_on_gives_zsl_only(tmp_path):
         result = json.loads(next((Path(cfg.results)).rglob(f"{method}/*.json")).read_text())
         assert result["gzsl"] is None and "every subject" in result["protocol"]
         # a member read alone through its saved model gives its own figure: the ensemble reads what trained
-        parts = load_feature_set(store, result["feature_key"])
+        parts = with_descriptors(store, load_feature_set(store, result["feature_key"]))
         zsl, h = ensemble_scores(store, [result["model_key"]], parts["test_seen"], parts["test_unseen"])
         assert zsl == pytest.approx(result["zsl_top1"], abs=0.01) and h is None
     cfg.skeleton.seen_train = "some"

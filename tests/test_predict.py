@@ -618,3 +618,41 @@ def test_models_of_another_split_or_backbone_are_refused_as_an_ensemble(trained,
         parts = load_feature_set(Store(cfg.store), trained["result"]["feature_key"])
         with pytest.raises(PipelineError, match="must share a backbone and unseen classes"):
             ensemble_scores(Store(cfg.store), keys, parts["test_seen"], parts["test_unseen"])
+
+
+def test_a_descriptor_model_labels_clips_as_evaluated_and_joins_an_ensemble(trained):
+    """Method `descriptor` (ridge on the hand-crafted motion descriptor): predict computes the descriptor from
+    the clips it prepares, so the test clips give exactly the result's per-class ZSL and, through its gate,
+    GZSL; with a model of the backbone's features it is an ensemble whose probabilities are the mean."""
+    from pipeline.skeleton.prepare import prepared_for
+
+    cfg = _config(trained["root"])
+    cfg.train.method, cfg.train.cycles = "descriptor", None
+    store = Store(cfg.store)
+    refs = store.refs()
+    try:
+        [result] = train_split(trained["dataset"], trained["split"], cfg)
+    finally:  # the other tests' `latest` and model refs stay the fixture's
+        for name, (kind, key) in refs.items():
+            store.set_ref(name, kind, key)
+    assert result["method"] == "descriptor" and result["gzsl"] is not None
+    predictor = load_predictor(cfg, result["model_key"], generalized=True)
+    assert predictor.model.reads_descriptor and predictor.model.ridge is not None
+    _, prepared = prepared_for(trained["dataset"], cfg)
+    seen = [c for c in range(CLASSES) if c not in UNSEEN]
+    rows = np.concatenate([prepared.select(seen, "test"), prepared.select(UNSEEN, "all")])
+    x = np.asarray(prepared.x[rows], dtype=np.float32)
+    out = predictor.probabilities(x)
+    truth = prepared.label[rows]
+    unseen = np.isin(truth, UNSEEN)
+    pred = np.asarray(UNSEEN)[out["probs"].argmax(1)]
+    zsl = {str(c): round(100.0 * float(np.mean(pred[truth == c] == c)), 2) for c in UNSEEN}
+    assert zsl == result["per_class"]["zsl"] and unseen.any() and (~unseen).any()
+    backbone_classes = np.asarray(predictor.model.info["backbone_classes"])
+    routed = np.where(out["unseen"], pred, backbone_classes[out["seen_probs"].argmax(1)])
+    gzsl = {str(c): round(100.0 * float(np.mean(routed[truth == c] == c)), 2) for c in np.unique(truth)}
+    assert gzsl == result["per_class"]["gzsl"]
+    keys = [result["model_key"], trained["ridge"]["model_key"]]
+    both = load_predictor(cfg, model=keys)
+    alone = [load_predictor(cfg, model=key).probabilities(x[:8])["probs"] for key in keys]
+    np.testing.assert_allclose(both.probabilities(x[:8])["probs"], np.mean(alone, axis=0), rtol=1e-5, atol=1e-6)

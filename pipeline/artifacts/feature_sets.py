@@ -40,6 +40,7 @@ class Part:
     temporal: np.ndarray | None = None
     seen_classes: tuple[int, ...] = ()
     projection: np.ndarray | None = None
+    descriptor: np.ndarray | None = None  # the hand-crafted motion descriptor: computed when read, never stored
 
     def __len__(self) -> int:
         return len(self.class_idx)

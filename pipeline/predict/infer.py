@@ -120,6 +120,17 @@ class Predictions:
         return path
 
 
+@dataclass
+class ClipOutputs:
+    """What the models read of a batch of clips: the backbone's outputs, and the descriptor where one
+    reads it (models.BackboneOutputs)."""
+
+    feature: np.ndarray
+    temporal: np.ndarray | None
+    projection: np.ndarray | None
+    descriptor: np.ndarray | None
+
+
 class Predictor:
     """Saved models of one backbone, each with its scorer over a class list, loaded once for any number of
     clips. Several models are an ensemble (the evaluation's row of the VAE methods, stages/ensemble.py):
@@ -163,13 +174,14 @@ class Predictor:
             ran = run_backbone(
                 self.backbone, x, np.arange(len(x)), Runtime(self.device), self.batch_size, temporal, "predict"
             )
-            out = {"probs": ensemble_probs(self.members, ran)}
+            clips = ClipOutputs(ran.feature, ran.temporal, ran.projection, self._descriptor(x))
+            out = {"probs": ensemble_probs(self.members, clips)}
             logits = ran.logits
         if self.generalized:
             from pipeline.zsl.gate import gate_features, softmax
 
             gate = self.model.gate
-            probs = ensemble_probs([self.gate_reader], ran) if self.gate_reader is not None else out["probs"]
+            probs = ensemble_probs([self.gate_reader], clips) if self.gate_reader is not None else out["probs"]
             if probs.shape[1] < gate.k:  # missing classes have probability 0: the top-k stays defined
                 probs = np.pad(probs, ((0, 0), (0, gate.k - probs.shape[1])))
             out["p_unseen"] = gate.model.predict_proba(gate_features(logits, probs, gate.temperature, gate.k))[
@@ -178,6 +190,14 @@ class Predictor:
             out["unseen"] = out["p_unseen"] > gate.threshold
             out["seen_probs"] = softmax(logits, 1.0)
         return out
+
+    def _descriptor(self, x: np.ndarray) -> np.ndarray | None:
+        """The clips' hand-crafted motion descriptor, where a member reads it (method `descriptor`)."""
+        if not any(model.reads_descriptor for model, _ in self.members):
+            return None
+        from pipeline.skeleton.descriptor import motion_descriptor
+
+        return motion_descriptor(x, self.layout)
 
     def run(self, path: str | Path, top_k: int = 5, allow_empty: bool = False) -> Predictions:
         """Label every clip `path` stands for; a single bad clip raises, a folder's bad clips are listed.

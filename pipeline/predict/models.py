@@ -41,6 +41,7 @@ class BackboneOutputs(Protocol):
     feature: np.ndarray  # pooled (N, D)
     temporal: Any  # (N, T', D) or None
     projection: Any  # (N, d_text) or None
+    descriptor: Any  # (N, D') the hand-crafted motion descriptor, or None where no model reads it
 
 
 @dataclass
@@ -99,6 +100,11 @@ class SavedModel:
         return self.direct is not None
 
     @property
+    def reads_descriptor(self) -> bool:
+        """Whether its latents come from the clips' hand-crafted motion descriptor (method `descriptor`)."""
+        return self.info.get("reads") == "descriptor"
+
+    @property
     def labels(self) -> list[str]:
         return list(self.info["labels"])
 
@@ -115,6 +121,8 @@ class SavedModel:
 
         if self.uses_projection:
             x = out.projection
+        elif self.reads_descriptor:
+            x = out.descriptor
         elif self.info["time_steps"] is not None:
             x = np.ascontiguousarray(out.temporal.transpose(0, 2, 1))
         else:

@@ -94,8 +94,10 @@ def evaluate(
             cell.features.append(result["feature_key"])
     if len(methods) > 1:
         _carve_selected(names, methods, cells)
-    members = [m for m in methods if get_method(m).trained]
-    if len(members) > 1:
+    from pipeline.stages.ensemble import ensemble_members
+
+    members = ensemble_members(methods)
+    if members:
         _ensembled(Store(cfg.store), names, members, cells)
     record = _record(dataset, cfg, names, methods, cells, backbone_seeds)
     _write(cfg, record)
@@ -131,7 +133,11 @@ def _ensembled(store: Store, splits: list[str], members: list[str], cells: dict[
     """The ensemble row (stages/ensemble.py): for every split and seed, the members' models scored
     together; absent where a member saved no model."""
     from pipeline.artifacts.feature_sets import load_feature_set
+    from pipeline.skeleton.descriptor import with_descriptors
     from pipeline.stages.ensemble import ENSEMBLE_ROW, ensemble_scores
+    from pipeline.zsl.methods import get_method
+
+    descriptor = any(get_method(m).inputs == "descriptor" for m in members)
 
     parts = {}  # feature-set key -> its test parts, read once for every seed of the split
     for split in splits:
@@ -142,6 +148,7 @@ def _ensembled(store: Store, splits: list[str], members: list[str], cells: dict[
                 key = cells[(split, members[0])].features[i]
                 if key not in parts:
                     fs = load_feature_set(store, key)
+                    fs = with_descriptors(store, fs) if descriptor else fs
                     parts[key] = (fs["test_seen"], fs["test_unseen"])
                 zsl, gzsl = ensemble_scores(store, models, *parts[key])
                 row.zsl.append(round(zsl, 2))

@@ -15,6 +15,7 @@ from pipeline.artifacts.kinds import BACKBONE, SKELETON_DATA, ZSL_MODEL
 from pipeline.artifacts.saved_models import VERSION, model_ref, write_saved_model
 from pipeline.catalog import Dataset, Split
 from pipeline.store import Store, hash_spec
+from pipeline.zsl.methods import METHODS
 from pipeline.zsl.presets import Hyper
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ def save_trained_model(
         "labels": list(dataset.labels),
         "split": result["split"],
         "method": hp.method,
+        "reads": METHODS[hp.method].inputs,
         "preset": hp.preset,
         "seed": result["seed"],
         "hyper": hp.to_dict(),

@@ -70,6 +70,10 @@ def train_split(
     hp = grid[0] if grid else resolve(cfg.train, dataset)
     store = Store(cfg.store)
     fs, origin = _feature_set(store, dataset, split, cfg, features, temporal=hp.frequency == "temporal")
+    if METHODS[hp.method].inputs == "descriptor":
+        from pipeline.skeleton.descriptor import with_descriptors
+
+        fs = with_descriptors(store, fs)
     if text is None:
         from pipeline.stages.embed import text_features_for
 

@@ -239,11 +239,18 @@ def _branch(
     from pipeline.zsl.train import TrainData
 
     train, test_seen, test_unseen = (fs[n] for n in names)
-    projection = METHODS[hp.method].inputs == "projection"
-    temporal = hp.frequency == "temporal" and not projection
+    reads = METHODS[hp.method].inputs
+    temporal = hp.frequency == "temporal" and reads == "feature"
+    own = temporal or reads != "feature"  # its inputs are not the pooled features ridge and the gate read
 
     def inputs(part: Part) -> Any:
-        x = part.projection if projection else part.temporal.transpose(0, 2, 1) if temporal else part.feature
+        x = (
+            getattr(part, reads)
+            if reads != "feature"
+            else part.temporal.transpose(0, 2, 1)
+            if temporal
+            else part.feature
+        )
         return torch.as_tensor(np.ascontiguousarray(x), dtype=torch.float32, device=device)
 
     def pooled(part: Part) -> Any:
@@ -253,7 +260,7 @@ def _branch(
     rows = np.searchsorted(np.asarray(classes), train.class_idx)
     features = pooled(train)
     data = TrainData(
-        inputs=inputs(train) if temporal or projection else features,
+        inputs=inputs(train) if own else features,
         features=features,
         rows=torch.as_tensor(rows, device=device),
         text=torch.as_tensor(table[list(classes)], device=device),
@@ -278,7 +285,7 @@ def _branch(
         return {
             "class_idx": np.asarray(part.class_idx, dtype=np.int64),
             "inputs": x,
-            "features": pooled(part) if temporal or projection else x,  # what ridge reads (also as a gate)
+            "features": pooled(part) if own else x,  # what ridge reads (also as a gate)
             "seen_logits": logits,
         }
 
@@ -350,6 +357,11 @@ def check_feature_set(fs: FeatureSet, split: Split, hp: Hyper) -> None:
             raise PipelineError(
                 f"{where}: part {name} has no projection column, which method {hp.method} scores; "
                 f"extract with skeleton.backbone.objective=text or both"
+            )
+        if METHODS[hp.method].inputs == "descriptor" and part.descriptor is None:
+            raise PipelineError(
+                f"{where}: part {name} carries no motion descriptor, which method {hp.method} reads; it is "
+                f"computed from the feature set's prepared clips when `zssar train` loads them"
             )
         if hp.frequency == "temporal" and part.temporal is None and METHODS[hp.method].inputs == "feature":
             raise PipelineError(

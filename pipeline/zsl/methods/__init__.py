@@ -29,7 +29,9 @@ class Method:
     released_gate: tuple[tuple[float, float], tuple[float, float]]  # (t, th) of the scripts, small and large
     trained: bool = True  # False: a closed form (ridge, direct), whose "cycles" index its candidates
     split_latent: bool = False  # SA-DVAE: skeleton latent z_r + z_v, and a total-correlation discriminator
-    inputs: str = "feature"  # what of a feature part it reads: the pooled `feature` or the `projection`
+    inputs: str = (
+        "feature"  # what of a feature part it reads: the pooled `feature`, the `projection` or the `descriptor`
+    )
     outputs: Outputs | None = None  # trained=False: its evaluations (see Outputs)
     weights: Weights | None = None  # trained=False: what it saves (see Weights)
     tuned: Values | None = None  # the `tuned` preset's values where this method departs from common.TUNED_VALUES
@@ -37,9 +39,18 @@ class Method:
 
 
 def _registry() -> dict[str, Method]:
-    from pipeline.zsl.methods import cadavae, direct, fsvae, fusion, msf, ridge, sadvae
+    from pipeline.zsl.methods import cadavae, descriptor, direct, fsvae, fusion, msf, ridge, sadvae
 
-    methods = (fsvae.METHOD, cadavae.METHOD, msf.METHOD, sadvae.METHOD, ridge.METHOD, direct.METHOD, fusion.METHOD)
+    methods = (
+        fsvae.METHOD,
+        cadavae.METHOD,
+        msf.METHOD,
+        sadvae.METHOD,
+        ridge.METHOD,
+        direct.METHOD,
+        fusion.METHOD,
+        descriptor.METHOD,
+    )
     return {m.name: m for m in methods}
 
 

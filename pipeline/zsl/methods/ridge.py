@@ -21,17 +21,18 @@ def schedule(preset: str, v: dict[str, Any], base_steps: int) -> dict[str, Ramp]
     return cross_reconstruction_schedule(v, base_steps)
 
 
-def outputs(b: Any, sample: np.ndarray | None) -> list[Any]:
-    """The baseline's CycleEval for every penalty of its grid, in the place of training cycles."""
+def outputs(b: Any, sample: np.ndarray | None, reads: str = "features") -> list[Any]:
+    """The baseline's CycleEval for every penalty of its grid, in the place of training cycles: a map from
+    the branch's pooled `features`, or from its method's own `inputs` (the descriptor)."""
     from pipeline.zsl.cycles import CycleEval
     from pipeline.zsl.evaluate import accuracy
     from pipeline.zsl.ridge import ridge_outputs
 
     outs = ridge_outputs(
-        b.data.features,
+        getattr(b.data, reads),
         b.data.text[b.data.rows],
-        b.test_seen["features"],
-        b.test_unseen["features"],
+        b.test_seen[reads],
+        b.test_unseen[reads],
         b.unseen_text,
         b.unseen_classes,
     )
@@ -49,12 +50,12 @@ def outputs(b: Any, sample: np.ndarray | None) -> list[Any]:
     ]
 
 
-def weights(b: Any, selected: int) -> dict[str, Any]:
+def weights(b: Any, selected: int, reads: str = "features") -> dict[str, Any]:
     """The projection at the selected penalty (standardisation and map), recomputed from the training
-    features: a closed form, so identical to the evaluated one."""
+    features (or the method's own inputs): a closed form, so identical to the evaluated one."""
     from pipeline.zsl.ridge import fit_ridge
 
-    mean, std, maps = fit_ridge(b.data.features, b.data.text[b.data.rows])
+    mean, std, maps = fit_ridge(getattr(b.data, reads), b.data.text[b.data.rows])
     return {"ridge": {"mean": mean.cpu(), "std": std.cpu(), "map": maps[selected].cpu()}}
 
 

@@ -1,0 +1,90 @@
+"""A hand-crafted motion descriptor of prepared clips: a view of the skeleton that no seen class shaped.
+
+A backbone trained on a dozen seen classes learns what tells those classes apart, and an unseen class's
+motion may lie outside it; a descriptor built from the joints alone carries every motion the same way,
+and its errors differ from the backbone's (bench/NOTES.md, "A hand-crafted descriptor"). It reads the
+prepared arrays the backbone reads (centred on body 0's centre joint at frame 0, turned to the canonical
+view, resampled), so `zssar predict` computes it from the same clips.
+
+Per body: the pose (every joint relative to the frame's centre joint), the centre joint's path, the joints'
+velocity and its magnitude, each averaged over a temporal pyramid (the whole clip, its halves, its quarters),
+and each joint's range over the clip; coordinates in units of body 0's mean bone length, so body size does
+not count. An absent body (all zeros) gives zeros.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from pipeline.artifacts.feature_sets import FeatureSet
+from pipeline.errors import PipelineError
+from pipeline.skeleton.layouts import Layout
+from pipeline.store import Store
+
+LEVELS = (1, 2, 4)  # the temporal pyramid: the whole clip, halves, quarters
+
+
+def _pyramid(a: np.ndarray) -> list[np.ndarray]:
+    """(N, T, ...) -> the mean over each segment of each level, flattened: one (N, prod(...)) per segment."""
+    width = int(np.prod(a.shape[2:]))
+    return [seg.mean(axis=1).reshape(len(a), width) for n in LEVELS for seg in np.array_split(a, n, axis=1)]
+
+
+def descriptor_width(layout: Layout, bodies: int) -> int:
+    """The descriptor's length for clips of `bodies` bodies in `layout`."""
+    segments = sum(LEVELS)
+    joints = layout.num_joints * 3
+    return bodies * (3 * segments * joints + segments * 3 + joints)
+
+
+def motion_descriptor(x: np.ndarray, layout: Layout) -> np.ndarray:
+    """Prepared clips (N, M, T, J, 3) -> (N, descriptor_width(layout, M)) float32."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 5 or x.shape[3:] != (layout.num_joints, 3):
+        raise PipelineError(f"the descriptor: clips of shape {x.shape} do not fit layout {layout.name}")
+    if x.shape[2] <= max(LEVELS):
+        raise PipelineError(
+            f"the descriptor: clips of {x.shape[2]} frames; its finest level needs more than {max(LEVELS)} "
+            f"(skeleton.prepare.frames)"
+        )
+    edges = np.asarray(layout.edges)
+    bones = np.linalg.norm(x[:, 0, :, edges[:, 0]] - x[:, 0, :, edges[:, 1]], axis=-1)  # (E, N, T)
+    scale = bones.mean(axis=(0, 2))
+    x = x / np.where(scale > 1e-9, scale, 1.0)[:, None, None, None, None]
+    out = []
+    for body in np.moveaxis(x, 1, 0):  # (N, T, J, 3)
+        centre = body[:, :, layout.center : layout.center + 1]
+        velocity = np.diff(body, axis=1)
+        out += _pyramid(body - centre) + _pyramid(centre) + _pyramid(velocity) + _pyramid(np.abs(velocity))
+        out.append(np.ptp(body, axis=1).reshape(len(body), layout.num_joints * 3))
+    return np.concatenate(out, axis=1).astype(np.float32)
+
+
+def with_descriptors(store: Store, fs: FeatureSet) -> FeatureSet:
+    """The feature set with every part's `descriptor` filled in from the prepared clips it was extracted
+    from (its info's `data`): computed, not stored, so adding it re-extracts and retrains nothing."""
+    from pipeline.skeleton.prepare import KIND, layout_of, load_prepared
+
+    data_key = fs.meta.get("info", {}).get("data")
+    if not data_key:
+        raise PipelineError(
+            f"feature set {fs.key}: the descriptor reads the prepared skeleton clips, and this feature set "
+            f"(origin {fs.meta.get('info', {}).get('origin', 'unknown')!r}) records none; extract features "
+            f"from a dataset with `zssar skeleton extract`"
+        )
+    store.require(KIND, data_key)
+    prepared = load_prepared(store, data_key)
+    row = {sid: i for i, sid in enumerate(prepared.sample_id)}
+    layout = layout_of(store, data_key)
+    parts = {}
+    for name, part in fs.parts.items():
+        missing = [sid for sid in part.sample_id if sid not in row]
+        if missing:
+            raise PipelineError(
+                f"feature set {fs.key} part {name}: clip {missing[0]!r} is not in its prepared data {data_key}"
+            )
+        idx = np.array([row[sid] for sid in part.sample_id], dtype=np.int64)
+        parts[name] = dataclasses.replace(part, descriptor=motion_descriptor(prepared.x[idx], layout))
+    return dataclasses.replace(fs, parts=parts)
