@@ -24,6 +24,7 @@ from pipeline.skeleton.layouts import Layout
 from pipeline.store import Store
 
 LEVELS = (1, 2, 4)  # the temporal pyramid: the whole clip, halves, quarters
+CHUNK = 2048  # clips per batch when a whole feature set's descriptors are computed: bounds the float64 copies
 
 
 def _pyramid(a: np.ndarray) -> list[np.ndarray]:
@@ -86,5 +87,9 @@ def with_descriptors(store: Store, fs: FeatureSet) -> FeatureSet:
                 f"feature set {fs.key} part {name}: clip {missing[0]!r} is not in its prepared data {data_key}"
             )
         idx = np.array([row[sid] for sid in part.sample_id], dtype=np.int64)
-        parts[name] = dataclasses.replace(part, descriptor=motion_descriptor(prepared.x[idx], layout))
+        chunks = [motion_descriptor(prepared.x[idx[i : i + CHUNK]], layout) for i in range(0, len(idx), CHUNK)]
+        width = descriptor_width(layout, prepared.x.shape[1])
+        parts[name] = dataclasses.replace(
+            part, descriptor=np.concatenate(chunks) if chunks else np.zeros((0, width), np.float32)
+        )
     return dataclasses.replace(fs, parts=parts)
