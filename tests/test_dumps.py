@@ -108,6 +108,11 @@ def test_import_without_val_folder(tmp_path: Path, setup) -> None:
     (folder / "val").rmdir()
     fs = load_feature_set(Store(cfg.store), import_dump(folder, dataset, split, cfg))
     assert not fs.has_validation and set(fs.parts) == {"train", "test_seen", "test_unseen"}
+    # a dump holds features, not clips: the hand-crafted descriptor has nothing to be computed from
+    from pipeline.skeleton.descriptor import with_descriptors
+
+    with pytest.raises(PipelineError, match=f"feature set {fs.key}: the descriptor reads the prepared skeleton"):
+        with_descriptors(Store(cfg.store), fs)
 
 
 def test_dump_errors(tmp_path: Path, setup) -> None:

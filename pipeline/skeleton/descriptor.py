@@ -72,8 +72,8 @@ def with_descriptors(store: Store, fs: FeatureSet) -> FeatureSet:
     if not data_key:
         raise PipelineError(
             f"feature set {fs.key}: the descriptor reads the prepared skeleton clips, and this feature set "
-            f"(origin {fs.meta.get('info', {}).get('origin', 'unknown')!r}) records none; extract features "
-            f"from a dataset with `zssar skeleton extract`"
+            f"records none (an imported dump has none); extract features from a dataset with "
+            f"`zssar skeleton extract`"
         )
     store.require(KIND, data_key)
     prepared = load_prepared(store, data_key)
