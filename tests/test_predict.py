@@ -587,7 +587,7 @@ def test_an_ensemble_of_one_splits_models_averages_their_probabilities(trained, 
     written = json.loads(out.read_text())
     assert written["model"] == "+".join(keys) and len(written["model_info"]["members"]) == 3
     assert len(result.clips) == len(trained["new"])
-    with pytest.raises(PipelineError, match="--generalized takes one model"):
+    with pytest.raises(PipelineError, match="--generalized with several models needs the one gate they share"):
         load_predictor(cfg, model=keys, generalized=True)
 
 
@@ -656,3 +656,49 @@ def test_a_descriptor_model_labels_clips_as_evaluated_and_joins_an_ensemble(trai
     both = load_predictor(cfg, model=keys)
     alone = [load_predictor(cfg, model=key).probabilities(x[:8])["probs"] for key in keys]
     np.testing.assert_allclose(both.probabilities(x[:8])["probs"], np.mean(alone, axis=0), rtol=1e-5, atol=1e-6)
+
+
+def test_an_ensemble_sharing_a_gate_that_reads_ridge_routes_clips_as_evaluated(trained):
+    """Models of one split and seed trained with train.gate_input = ridge share their gate: `--generalized`
+    with several of them routes through it and labels the unseen-routed clips by their mean probabilities,
+    which gives exactly the evaluation's ensemble row (stages/ensemble.py) on the same clips."""
+    from pipeline.artifacts.feature_sets import load_feature_set
+    from pipeline.skeleton.descriptor import with_descriptors
+    from pipeline.skeleton.prepare import prepared_for
+    from pipeline.stages.ensemble import ensemble_scores
+    from pipeline.zsl.evaluate import accuracy, harmonic_mean
+
+    cfg = _config(trained["root"])
+    cfg.train.gate_input, cfg.train.cycles = "ridge", None
+    store = Store(cfg.store)
+    refs = store.refs()
+    results = []
+    try:
+        for method in ("descriptor", "fusion"):
+            cfg.train.method = method
+            results += train_split(trained["dataset"], trained["split"], cfg)
+    finally:  # the other tests' `latest` and model refs stay the fixture's
+        for name, (kind, key) in refs.items():
+            store.set_ref(name, kind, key)
+    keys = [r["model_key"] for r in results]
+    assert all(r["gate"]["reads"] == "ridge" for r in results)
+    predictor = load_predictor(cfg, model=keys, generalized=True)
+    _, prepared = prepared_for(trained["dataset"], cfg)
+    seen = [c for c in range(CLASSES) if c not in UNSEEN]
+    rows = {"seen": prepared.select(seen, "test"), "unseen": prepared.select(UNSEEN, "all")}
+    backbone_classes = np.asarray(predictor.model.info["backbone_classes"])
+    figures = {}
+    for side, idx in rows.items():
+        out = predictor.probabilities(np.asarray(prepared.x[idx], dtype=np.float32))
+        pred = np.where(
+            out["unseen"],
+            np.asarray(UNSEEN)[out["probs"].argmax(1)],
+            backbone_classes[out["seen_probs"].argmax(1)],
+        )
+        figures[side] = accuracy(pred, prepared.label[idx])
+    fs = with_descriptors(store, load_feature_set(store, results[0]["feature_key"]))
+    _, evaluated = ensemble_scores(store, keys, fs["test_seen"], fs["test_unseen"])
+    assert evaluated is not None
+    assert figures["seen"] == pytest.approx(evaluated["seen"], abs=1e-6)
+    assert figures["unseen"] == pytest.approx(evaluated["unseen"], abs=1e-6)
+    assert harmonic_mean(figures["seen"], figures["unseen"]) == pytest.approx(evaluated["h"], abs=1e-6)

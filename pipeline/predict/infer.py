@@ -31,7 +31,14 @@ from pipeline.errors import PipelineError
 from pipeline.hardware import torch_threads
 from pipeline.predict.classes import ClassList, model_classes, parse_labels, read_class_file, scorer_for
 from pipeline.predict.inputs import BadClip, ClipFile, find_clips, load_clips
-from pipeline.predict.models import SavedModel, Scorer, check_ensemble, ensemble_probs, load_model
+from pipeline.predict.models import (
+    SavedModel,
+    Scorer,
+    check_ensemble,
+    ensemble_probs,
+    load_model,
+    shared_ridge_gate,
+)
 from pipeline.store import Store
 from pipeline.store.atomic import write_text
 
@@ -133,8 +140,9 @@ class ClipOutputs:
 
 class Predictor:
     """Saved models of one backbone, each with its scorer over a class list, loaded once for any number of
-    clips. Several models are an ensemble (the evaluation's row of the VAE methods, stages/ensemble.py):
-    their class probabilities averaged. The first model leads: its layout, preprocessing and gate."""
+    clips. Several models are an ensemble (the evaluation's ensemble row, stages/ensemble.py): their class
+    probabilities averaged, routed by the gate they share where they share one (models.shared_ridge_gate).
+    The first model leads: its layout, preprocessing and gate."""
 
     def __init__(
         self,
@@ -288,14 +296,16 @@ def load_predictor(
     names = [model] if isinstance(model, str) else list(model)
     if not names:
         raise PipelineError("--model: give at least one saved model")
-    if len(names) > 1 and generalized:
-        raise PipelineError(
-            "--generalized takes one model: each model's GZSL gate was fitted to its own probabilities"
-        )
     store = Store(cfg.store)
     saved = load_model(store, names[0], cfg.remote)
     others = [load_model(store, name, cfg.remote) for name in names[1:]]
     check_ensemble([saved, *others])
+    if others and generalized and not shared_ridge_gate([saved, *others]):
+        raise PipelineError(
+            "--generalized with several models needs the one gate they share: models of one split and seed "
+            "trained with train.gate_input = ridge (the dataset-folder default); these models' gates read "
+            "their own probabilities"
+        )
     if saved.info["backbone"] is None:
         raise PipelineError(
             f"model {saved.key} was trained on features without a backbone in {store.root} (an "

@@ -87,7 +87,7 @@ class SavedModel:
             raise PipelineError(f"model {self.key}: its GZSL gate reads a ridge map the model does not hold")
         return SavedModel(
             f"{self.key}-gate-ridge",
-            {**self.info, "time_steps": None},
+            {**self.info, "time_steps": None, "reads": "feature"},  # ridge on the pooled backbone features
             self.text,
             _ridge_scorer(self.text[self.info["unseen"]]),
             None,
@@ -244,7 +244,9 @@ def load_model(store: Store, name: str, remote: str | None = None) -> SavedModel
             key, info, text, _direct_scorer(unseen_text, center), gate, direct=weights["direct"], gate_ridge=reads
         )
     if "ridge" in weights:
-        return SavedModel(key, info, text, _ridge_scorer(unseen_text), gate, ridge=weights["ridge"])
+        return SavedModel(
+            key, info, text, _ridge_scorer(unseen_text), gate, ridge=weights["ridge"], gate_ridge=reads
+        )
     if "fusion" in weights:
         fusion = weights["fusion"]
         return SavedModel(
@@ -283,6 +285,18 @@ def check_ensemble(models: list[SavedModel]) -> None:
                 f"models {models[0].key} and {other.key}: an ensemble's models must share a backbone and unseen "
                 f"classes (one split's features); train them on the same split"
             )
+
+
+def shared_ridge_gate(models: list[SavedModel]) -> bool:
+    """Whether the models share one GZSL gate: one that reads ridge's probabilities, fitted on the same carve,
+    features and seed, is the same for every method; a gate that reads a model's own probabilities is that
+    model's alone."""
+    first = models[0]
+    return (
+        first.gate is not None
+        and first.gate.reads == "ridge"
+        and all(m.info["gate"] == first.info["gate"] for m in models[1:])
+    )
 
 
 def ensemble_probs(members: list[tuple[SavedModel, Scorer]], out: BackboneOutputs) -> np.ndarray:

@@ -40,7 +40,7 @@ def ensemble_scores(
     """ZSL top-1 (%) of the mean unseen-class probabilities of the saved `models` (one split's) on the
     unseen test part of the feature set they trained on, and GZSL seen, unseen and H (%) when they share a
     gate (else None)."""
-    from pipeline.predict.models import check_ensemble, ensemble_probs, load_model
+    from pipeline.predict.models import check_ensemble, ensemble_probs, load_model, shared_ridge_gate
     from pipeline.zsl.evaluate import gzsl_scores
 
     loaded = [load_model(store, key) for key in models]
@@ -50,9 +50,14 @@ def ensemble_scores(
     probs = ensemble_probs(members, test_unseen)
     zsl = float(100.0 * np.mean(unseen[probs.argmax(1)] == test_unseen.class_idx))
     gate = loaded[0].gate
-    shared = gate is not None and all(m.info["gate"] == loaded[0].info["gate"] for m in loaded)
-    reader = loaded[0].gate_reader() if shared else None
-    if reader is None or not len(test_seen) or test_seen.logits is None or test_unseen.logits is None:
+    reader = loaded[0].gate_reader() if shared_ridge_gate(loaded) else None
+    if (
+        gate is None
+        or reader is None
+        or not len(test_seen)
+        or test_seen.logits is None
+        or test_unseen.logits is None
+    ):
         return zsl, None
     parts = [
         {

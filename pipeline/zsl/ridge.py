@@ -36,13 +36,21 @@ def fit_ridge(
     y: torch.Tensor,
     penalties: tuple[float, ...] = PENALTIES,
 ) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor]]:
-    """Standardisation (mean, std) and one map per penalty, from one eigendecomposition of X^T X."""
+    """Standardisation (mean, std) and one map per penalty, from one eigendecomposition: of X^T X, or with
+    fewer clips than feature columns (a few hundred clips, a descriptor of thousands of columns) of X X^T,
+    the same maps, W = X^T (X X^T + lambda I)^-1 Y, at a fraction of the cost."""
     x = x.double()
     mean, std = x.mean(0), x.std(0) + 1e-6
     xs = (x - mean) / std
-    evals, evecs = torch.linalg.eigh(xs.T @ xs)
-    xty = evecs.T @ (xs.T @ y.double())
-    maps = [(evecs @ (xty / (evals + lam)[:, None])).float() for lam in penalties]
+    y = y.double()
+    if xs.shape[0] < xs.shape[1]:
+        evals, evecs = torch.linalg.eigh(xs @ xs.T)
+        uty = evecs.T @ y
+        maps = [(xs.T @ (evecs @ (uty / (evals + lam)[:, None]))).float() for lam in penalties]
+    else:
+        evals, evecs = torch.linalg.eigh(xs.T @ xs)
+        xty = evecs.T @ (xs.T @ y)
+        maps = [(evecs @ (xty / (evals + lam)[:, None])).float() for lam in penalties]
     return mean.float(), std.float(), maps
 
 
