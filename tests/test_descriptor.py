@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from pipeline.artifacts.feature_sets import FeatureSet, Part
-from pipeline.errors import PipelineError
-from pipeline.skeleton.descriptor import descriptor_width, motion_descriptor, with_descriptors
+from pipeline.errors import MissingArtifactError, PipelineError
+from pipeline.skeleton.descriptor import motion_descriptor, with_descriptors
 from pipeline.skeleton.layouts import get_layout
 from pipeline.store import Store
 
@@ -21,8 +21,8 @@ def _clips(n=3, bodies=2, frames=16, seed=0):
 def test_width_and_an_absent_body_gives_zeros():
     x = _clips()
     d = motion_descriptor(x, MSR)
-    assert d.shape == (3, descriptor_width(MSR, 2)) and d.dtype == np.float32
-    half = descriptor_width(MSR, 1)
+    half = 3 * 7 * 60 + 7 * 3 + 60  # per body: pose, velocity, |velocity| over 7 segments; path; ranges
+    assert d.shape == (3, 2 * half) and d.dtype == np.float32
     assert np.abs(d[:, :half]).sum() > 0 and not d[:, half:].any()
 
 
@@ -61,3 +61,12 @@ def test_a_feature_set_without_prepared_clips_is_refused(tmp_path):
     dump = FeatureSet("k1", {"train": part}, {"info": {"origin": "dump"}})
     with pytest.raises(PipelineError, match="feature set k1: the descriptor reads the prepared skeleton clips"):
         with_descriptors(Store(tmp_path / "store"), dump)
+
+
+def test_a_feature_set_whose_prepared_clips_are_gone_is_refused(tmp_path):
+    """The prepared clips a feature set records were removed from the store (`zssar cache gc`, another
+    machine): the error names the artifact instead of failing on a missing file."""
+    part = Part(np.array(["a"]), np.array([0]), np.zeros((1, 4), np.float32))
+    orphan = FeatureSet("k2", {"train": part}, {"info": {"data": "0123abcd"}})
+    with pytest.raises(MissingArtifactError, match="no skeleton-data artifact with key 0123abcd"):
+        with_descriptors(Store(tmp_path / "store"), orphan)

@@ -33,15 +33,8 @@ def _pyramid(a: np.ndarray) -> list[np.ndarray]:
     return [seg.mean(axis=1).reshape(len(a), width) for n in LEVELS for seg in np.array_split(a, n, axis=1)]
 
 
-def descriptor_width(layout: Layout, bodies: int) -> int:
-    """The descriptor's length for clips of `bodies` bodies in `layout`."""
-    segments = sum(LEVELS)
-    joints = layout.num_joints * 3
-    return bodies * (3 * segments * joints + segments * 3 + joints)
-
-
 def motion_descriptor(x: np.ndarray, layout: Layout) -> np.ndarray:
-    """Prepared clips (N, M, T, J, 3) -> (N, descriptor_width(layout, M)) float32."""
+    """Prepared clips (N, M, T, J, 3) -> (N, M (3 S 3J + 3 S + 3J)) float32, S = sum(LEVELS) segments."""
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 5 or x.shape[3:] != (layout.num_joints, 3):
         raise PipelineError(f"the descriptor: clips of shape {x.shape} do not fit layout {layout.name}")
@@ -87,9 +80,7 @@ def with_descriptors(store: Store, fs: FeatureSet) -> FeatureSet:
                 f"feature set {fs.key} part {name}: clip {missing[0]!r} is not in its prepared data {data_key}"
             )
         idx = np.array([row[sid] for sid in part.sample_id], dtype=np.int64)
-        chunks = [motion_descriptor(prepared.x[idx[i : i + CHUNK]], layout) for i in range(0, len(idx), CHUNK)]
-        width = descriptor_width(layout, prepared.x.shape[1])
-        parts[name] = dataclasses.replace(
-            part, descriptor=np.concatenate(chunks) if chunks else np.zeros((0, width), np.float32)
-        )
+        starts = range(0, max(len(idx), 1), CHUNK)  # an empty part gives one empty chunk of the right width
+        chunks = [motion_descriptor(prepared.x[idx[i : i + CHUNK]], layout) for i in starts]
+        parts[name] = dataclasses.replace(part, descriptor=np.concatenate(chunks))
     return dataclasses.replace(fs, parts=parts)

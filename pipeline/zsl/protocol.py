@@ -244,13 +244,10 @@ def _branch(
     own = temporal or reads != "feature"  # its inputs are not the pooled features ridge and the gate read
 
     def inputs(part: Part) -> Any:
-        x = (
-            getattr(part, reads)
-            if reads != "feature"
-            else part.temporal.transpose(0, 2, 1)
-            if temporal
-            else part.feature
-        )
+        if temporal:
+            x = part.temporal.transpose(0, 2, 1)
+        else:  # `feature`, `projection` or `descriptor`: the part's column of that name
+            x = getattr(part, reads)
         return torch.as_tensor(np.ascontiguousarray(x), dtype=torch.float32, device=device)
 
     def pooled(part: Part) -> Any:

@@ -29,9 +29,8 @@ class Method:
     released_gate: tuple[tuple[float, float], tuple[float, float]]  # (t, th) of the scripts, small and large
     trained: bool = True  # False: a closed form (ridge, direct), whose "cycles" index its candidates
     split_latent: bool = False  # SA-DVAE: skeleton latent z_r + z_v, and a total-correlation discriminator
-    inputs: str = (
-        "feature"  # what of a feature part it reads: the pooled `feature`, the `projection` or the `descriptor`
-    )
+    # what of a feature part it reads: the pooled `feature`, the `projection` or the `descriptor`
+    inputs: str = "feature"
     outputs: Outputs | None = None  # trained=False: its evaluations (see Outputs)
     weights: Weights | None = None  # trained=False: what it saves (see Weights)
     tuned: Values | None = None  # the `tuned` preset's values where this method departs from common.TUNED_VALUES
