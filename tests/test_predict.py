@@ -620,14 +620,16 @@ def test_models_of_another_split_or_backbone_are_refused_as_an_ensemble(trained,
             ensemble_scores(Store(cfg.store), keys, parts["test_seen"], parts["test_unseen"])
 
 
-def test_a_descriptor_model_labels_clips_as_evaluated_and_joins_an_ensemble(trained):
-    """Method `descriptor` (ridge on the hand-crafted motion descriptor): predict computes the descriptor from
-    the clips it prepares, so the test clips give exactly the result's per-class ZSL and, through its gate,
-    GZSL; with a model of the backbone's features it is an ensemble whose probabilities are the mean."""
+@pytest.mark.parametrize("method", ["descriptor", "bodyparts"])
+def test_a_model_of_a_computed_column_labels_clips_as_evaluated_and_joins_an_ensemble(trained, method):
+    """Methods `descriptor` (ridge on the hand-crafted motion descriptor) and `bodyparts` (maps per body
+    part): predict computes the column from the clips it prepares, so the test clips give exactly the
+    result's per-class ZSL and, through its gate, GZSL; with a model of the backbone's features it is an
+    ensemble whose probabilities are the mean."""
     from pipeline.skeleton.prepare import prepared_for
 
     cfg = _config(trained["root"])
-    cfg.train.method, cfg.train.cycles = "descriptor", None
+    cfg.train.method, cfg.train.cycles = method, None
     store = Store(cfg.store)
     refs = store.refs()
     try:
@@ -635,9 +637,9 @@ def test_a_descriptor_model_labels_clips_as_evaluated_and_joins_an_ensemble(trai
     finally:  # the other tests' `latest` and model refs stay the fixture's
         for name, (kind, key) in refs.items():
             store.set_ref(name, kind, key)
-    assert result["method"] == "descriptor" and result["gzsl"] is not None
+    assert result["method"] == method and result["gzsl"] is not None
     predictor = load_predictor(cfg, result["model_key"], generalized=True)
-    assert predictor.model.reads_descriptor and predictor.model.ridge is not None
+    assert predictor.model.reads == method
     _, prepared = prepared_for(trained["dataset"], cfg)
     seen = [c for c in range(CLASSES) if c not in UNSEEN]
     rows = np.concatenate([prepared.select(seen, "test"), prepared.select(UNSEEN, "all")])
@@ -663,7 +665,7 @@ def test_an_ensemble_sharing_a_gate_that_reads_ridge_routes_clips_as_evaluated(t
     with several of them routes through it and labels the unseen-routed clips by their mean probabilities,
     which gives exactly the evaluation's ensemble row (stages/ensemble.py) on the same clips."""
     from pipeline.artifacts.feature_sets import load_feature_set
-    from pipeline.skeleton.descriptor import with_descriptors
+    from pipeline.skeleton.computed import with_computed
     from pipeline.skeleton.prepare import prepared_for
     from pipeline.stages.ensemble import ensemble_scores
     from pipeline.zsl.evaluate import accuracy, harmonic_mean
@@ -674,7 +676,7 @@ def test_an_ensemble_sharing_a_gate_that_reads_ridge_routes_clips_as_evaluated(t
     refs = store.refs()
     results = []
     try:
-        for method in ("descriptor", "fusion"):
+        for method in ("descriptor", "bodyparts", "fusion"):
             cfg.train.method = method
             results += train_split(trained["dataset"], trained["split"], cfg)
     finally:  # the other tests' `latest` and model refs stay the fixture's
@@ -696,7 +698,7 @@ def test_an_ensemble_sharing_a_gate_that_reads_ridge_routes_clips_as_evaluated(t
             backbone_classes[out["seen_probs"].argmax(1)],
         )
         figures[side] = accuracy(pred, prepared.label[idx])
-    fs = with_descriptors(store, load_feature_set(store, results[0]["feature_key"]))
+    fs = with_computed(store, load_feature_set(store, results[0]["feature_key"]), ("descriptor", "bodyparts"))
     _, evaluated = ensemble_scores(store, keys, fs["test_seen"], fs["test_unseen"])
     assert evaluated is not None
     assert figures["seen"] == pytest.approx(evaluated["seen"], abs=1e-6)

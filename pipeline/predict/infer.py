@@ -129,13 +129,14 @@ class Predictions:
 
 @dataclass
 class ClipOutputs:
-    """What the models read of a batch of clips: the backbone's outputs, and the descriptor where one
-    reads it (models.BackboneOutputs)."""
+    """What the models read of a batch of clips: the backbone's outputs, and the descriptor and the
+    body-part channels where one reads them (models.BackboneOutputs)."""
 
     feature: np.ndarray
     temporal: np.ndarray | None
     projection: np.ndarray | None
     descriptor: np.ndarray | None
+    bodyparts: np.ndarray | None
 
 
 class Predictor:
@@ -178,11 +179,21 @@ class Predictor:
         from pipeline.skeleton.extract import run_backbone
 
         temporal = any(model.info["time_steps"] is not None for model, _ in self.members)
+        joints = any(model.reads == "bodyparts" for model, _ in self.members)
         with torch_threads(1 if len(x) <= ONE_THREAD_CLIPS else 0):
             ran = run_backbone(
-                self.backbone, x, np.arange(len(x)), Runtime(self.device), self.batch_size, temporal, "predict"
+                self.backbone,
+                x,
+                np.arange(len(x)),
+                Runtime(self.device),
+                self.batch_size,
+                temporal,
+                "predict",
+                joints=joints,
             )
-            clips = ClipOutputs(ran.feature, ran.temporal, ran.projection, self._descriptor(x))
+            clips = ClipOutputs(
+                ran.feature, ran.temporal, ran.projection, self._descriptor(x), self._bodyparts(ran.joints)
+            )
             out = {"probs": ensemble_probs(self.members, clips)}
             logits = ran.logits
         if self.generalized:
@@ -201,11 +212,20 @@ class Predictor:
 
     def _descriptor(self, x: np.ndarray) -> np.ndarray | None:
         """The clips' hand-crafted motion descriptor, where a member reads it (method `descriptor`)."""
-        if not any(model.reads_descriptor for model, _ in self.members):
+        if not any(model.reads == "descriptor" for model, _ in self.members):
             return None
         from pipeline.skeleton.descriptor import motion_descriptor
 
         return motion_descriptor(x, self.layout)
+
+    def _bodyparts(self, joints: np.ndarray | None) -> np.ndarray | None:
+        """The backbone's per-joint channels grouped by body part, where a member reads them (`bodyparts`)."""
+        if joints is None:
+            return None
+        from pipeline.skeleton.bodyparts import bodypart_features
+
+        networks = len(getattr(self.backbone, "networks", [self.backbone]))
+        return bodypart_features(joints, networks, self.layout)
 
     def run(self, path: str | Path, top_k: int = 5, allow_empty: bool = False) -> Predictions:
         """Label every clip `path` stands for; a single bad clip raises, a folder's bad clips are listed.

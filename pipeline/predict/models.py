@@ -42,6 +42,7 @@ class BackboneOutputs(Protocol):
     temporal: Any  # (N, T', D) or None
     projection: Any  # (N, d_text) or None
     descriptor: Any  # (N, D') the hand-crafted motion descriptor, or None where no model reads it
+    bodyparts: Any  # (N, D'') the backbone's channels per body part, or None where no model reads them
 
 
 @dataclass
@@ -100,9 +101,10 @@ class SavedModel:
         return self.direct is not None
 
     @property
-    def reads_descriptor(self) -> bool:
-        """Whether its latents come from the clips' hand-crafted motion descriptor (method `descriptor`)."""
-        return self.info.get("reads") == "descriptor"
+    def reads(self) -> str:
+        """What of a clip its latents come from: `feature` (pooled or time-resolved), `projection`,
+        `descriptor` (the hand-crafted motion descriptor) or `bodyparts` (the backbone's channels per part)."""
+        return str(self.info.get("reads", "feature"))
 
     @property
     def labels(self) -> list[str]:
@@ -121,8 +123,8 @@ class SavedModel:
 
         if self.uses_projection:
             x = out.projection
-        elif self.reads_descriptor:
-            x = out.descriptor
+        elif self.reads in ("descriptor", "bodyparts"):
+            x = getattr(out, self.reads)
         elif self.info["time_steps"] is not None:
             x = np.ascontiguousarray(out.temporal.transpose(0, 2, 1))
         else:

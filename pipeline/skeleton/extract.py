@@ -160,6 +160,7 @@ class Extracted(NamedTuple):
     logits: np.ndarray  # (N, classes)
     temporal: np.ndarray | None  # (N, T', D), when asked for
     projection: np.ndarray | None  # (N, d_text), for a backbone with a text objective
+    joints: np.ndarray | None = None  # (N, C, V) the last block's channels per joint, when asked for
 
 
 def run_backbone(
@@ -171,6 +172,7 @@ def run_backbone(
     temporal: bool,
     description: str = "extract",
     num_workers: int = 0,
+    joints: bool = False,
 ) -> Extracted:
     """Pooled features, logits, maybe temporal features and the text projection of clips `x[indices]`.
 
@@ -179,7 +181,7 @@ def run_backbone(
     model.eval()
     if len(indices) == 0:  # one blank clip gives the shapes of an empty part
         blank = np.zeros((1, *x.shape[1:]), np.float32)
-        one = run_backbone(model, blank, np.arange(1), rt, 1, temporal, description)
+        one = run_backbone(model, blank, np.arange(1), rt, 1, temporal, description, joints=joints)
         return Extracted(*(None if a is None else a[:0] for a in one))
     loader, _ = make_loader(x, indices, None, batch_size, rt, num_workers, shuffle=False, seed=0)
     # Each batch is written at its positions into arrays allocated once: concatenating a list of batches
@@ -188,7 +190,7 @@ def run_backbone(
     with torch.inference_mode():
         for xb, positions in track(loader, description, total=len(loader)):
             with rt.autocast():
-                result = model(xb.to(rt.device, non_blocking=True), temporal=temporal)
+                result = model(xb.to(rt.device, non_blocking=True), temporal=temporal, joints=joints)
             batch = {name: getattr(result, name) for name in Extracted._fields}
             for name, b in batch.items():
                 if b is None:

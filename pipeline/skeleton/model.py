@@ -61,6 +61,7 @@ class BackboneOutput(NamedTuple):
     projection: torch.Tensor | None = None  # (N, d_text) the text head's output, L2-normalised
     text_logits: torch.Tensor | None = None  # (N, num_classes) cos(projection, class text) / tau
     members: tuple[BackboneOutput, ...] = ()  # a stream ensemble's per-network outputs, each trained on its own
+    joints: torch.Tensor | None = None  # (N, C, V) the last block per joint, pooled over time and bodies
 
 
 class InputStreams(nn.Module):
@@ -215,7 +216,7 @@ class STGCN(nn.Module):
         """Whether the network outputs a projection into the text space (a text objective)."""
         return self.text_head is not None
 
-    def forward(self, x: torch.Tensor, temporal: bool = False) -> BackboneOutput:
+    def forward(self, x: torch.Tensor, temporal: bool = False, joints: bool = False) -> BackboneOutput:
         n, m, t, v, c = x.shape
         present = x.reshape(n, m, -1).abs().amax(dim=-1) > 0
         present[:, 0] |= ~present.any(dim=1)  # an all-zero clip still runs its first body
@@ -231,12 +232,19 @@ class STGCN(nn.Module):
         weight = (present / present.sum(dim=1, keepdim=True)).to(bodies.dtype)
         seq = torch.einsum("nmdt,nm->ntd", bodies.view(n, m, *per_time.shape[1:]), weight)  # (N, T', D)
         feature = seq.mean(dim=1)
+        per_joint = None
+        if joints:  # the last block before its pooling over joints: where each body part's motion still shows
+            by_body = h.new_zeros((n * m, h.shape[1], v))
+            by_body[flat] = h.mean(dim=2)
+            per_joint = torch.einsum("nmcv,nm->ncv", by_body.view(n, m, h.shape[1], v), weight.to(h.dtype))
         projection = text_logits = None
         if self.text_head is not None:
             projection = nn.functional.normalize(self.text_head(feature).float(), dim=1)
             text_logits = projection @ self.class_text.T / self.tau
         logits = self.classifier(feature) if self.classifier is not None else text_logits
-        return BackboneOutput(logits, feature, seq if temporal else None, projection, text_logits)
+        return BackboneOutput(
+            logits, feature, seq if temporal else None, projection, text_logits, joints=per_joint
+        )
 
 
 class StreamEnsemble(nn.Module):
@@ -255,8 +263,8 @@ class StreamEnsemble(nn.Module):
     def projects(self) -> bool:
         return all(net.projects for net in self.networks)
 
-    def forward(self, x: torch.Tensor, temporal: bool = False) -> BackboneOutput:
-        outs = tuple(net(x, temporal) for net in self.networks)
+    def forward(self, x: torch.Tensor, temporal: bool = False, joints: bool = False) -> BackboneOutput:
+        outs = tuple(net(x, temporal, joints) for net in self.networks)
         projection = text_logits = None
         if outs[0].projection is not None:
             projection = nn.functional.normalize(torch.stack([o.projection for o in outs]).mean(0), dim=1)
@@ -268,6 +276,7 @@ class StreamEnsemble(nn.Module):
             projection=projection,
             text_logits=text_logits,
             members=outs,
+            joints=torch.cat([o.joints for o in outs], dim=1) if joints else None,
         )
 
 

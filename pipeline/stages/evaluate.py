@@ -133,11 +133,11 @@ def _ensembled(store: Store, splits: list[str], members: list[str], cells: dict[
     """The ensemble row (stages/ensemble.py): for every split and seed, the members' models scored
     together; absent where a member saved no model."""
     from pipeline.artifacts.feature_sets import load_feature_set
-    from pipeline.skeleton.descriptor import with_descriptors
+    from pipeline.skeleton.computed import with_computed
     from pipeline.stages.ensemble import ENSEMBLE_ROW, ensemble_scores
     from pipeline.zsl.methods import get_method
 
-    descriptor = any(get_method(m).inputs == "descriptor" for m in members)
+    reads = [get_method(m).inputs for m in members]
 
     parts = {}  # feature-set key -> its test parts, read once for every seed of the split
     for split in splits:
@@ -147,8 +147,7 @@ def _ensembled(store: Store, splits: list[str], members: list[str], cells: dict[
             if all(models):
                 key = cells[(split, members[0])].features[i]
                 if key not in parts:
-                    fs = load_feature_set(store, key)
-                    fs = with_descriptors(store, fs) if descriptor else fs
+                    fs = with_computed(store, load_feature_set(store, key), reads)
                     parts[key] = (fs["test_seen"], fs["test_unseen"])
                 zsl, gzsl = ensemble_scores(store, models, *parts[key])
                 row.zsl.append(round(zsl, 2))

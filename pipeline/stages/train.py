@@ -64,16 +64,15 @@ def train_split(
     or a SynSE-format dump folder (default: the split's extracted features); `text` overrides the cached
     text features of cfg.embed.encoder (anything with key, encoder, descriptions_sha256 and fused()). With
     `reuse`, a seed whose result (same configuration hash) is on disk is read back instead of trained."""
+    from pipeline.skeleton.computed import with_computed
     from pipeline.zsl.protocol import check_feature_set, run_seed
 
     grid = candidates(cfg.train, dataset)
     hp = grid[0] if grid else resolve(cfg.train, dataset)
     store = Store(cfg.store)
     fs, origin = _feature_set(store, dataset, split, cfg, features, temporal=hp.frequency == "temporal")
-    if METHODS[hp.method].inputs == "descriptor":
-        from pipeline.skeleton.descriptor import with_descriptors
-
-        fs = with_descriptors(store, fs)
+    device = resolve_device(cfg.train.device if cfg.train.device != "auto" else cfg.device)
+    fs = with_computed(store, fs, [METHODS[hp.method].inputs], device)
     if text is None:
         from pipeline.stages.embed import text_features_for
 
@@ -85,7 +84,6 @@ def train_split(
             f"{dataset.num_classes}; re-run `zssar embed --dataset {dataset.name}`"
         )
     check_feature_set(fs, split, hp)
-    device = resolve_device(cfg.train.device if cfg.train.device != "auto" else cfg.device)
     spec = {"train": _keyed(hp, fs, cfg, dataset), "feature_key": fs.key, "text_key": text.key}
     if len(grid) > 1:
         spec["candidates"] = [c.to_dict() for c in grid]

@@ -246,7 +246,7 @@ def _branch(
     def inputs(part: Part) -> Any:
         if temporal:
             x = part.temporal.transpose(0, 2, 1)
-        else:  # `feature`, `projection` or `descriptor`: the part's column of that name
+        else:  # `feature`, `projection`, `descriptor` or `bodyparts`: the part's column of that name
             x = getattr(part, reads)
         return torch.as_tensor(np.ascontiguousarray(x), dtype=torch.float32, device=device)
 
@@ -355,9 +355,10 @@ def check_feature_set(fs: FeatureSet, split: Split, hp: Hyper) -> None:
                 f"{where}: part {name} has no projection column, which method {hp.method} scores; "
                 f"extract with skeleton.backbone.objective=text or both"
             )
-        if METHODS[hp.method].inputs == "descriptor" and part.descriptor is None:
+        reads = METHODS[hp.method].inputs
+        if reads in ("descriptor", "bodyparts") and getattr(part, reads) is None:
             raise PipelineError(
-                f"{where}: part {name} carries no motion descriptor, which method {hp.method} reads; it is "
+                f"{where}: part {name} carries no {reads} column, which method {hp.method} reads; it is "
                 f"computed from the feature set's prepared clips when `zssar train` loads them"
             )
         if hp.frequency == "temporal" and part.temporal is None and METHODS[hp.method].inputs == "feature":

@@ -29,7 +29,7 @@ class Method:
     released_gate: tuple[tuple[float, float], tuple[float, float]]  # (t, th) of the scripts, small and large
     trained: bool = True  # False: a closed form (ridge, direct), whose "cycles" index its candidates
     split_latent: bool = False  # SA-DVAE: skeleton latent z_r + z_v, and a total-correlation discriminator
-    # what of a feature part it reads: the pooled `feature`, the `projection` or the `descriptor`
+    # what of a feature part it reads: the pooled `feature`, the `projection`, the `descriptor` or `bodyparts`
     inputs: str = "feature"
     outputs: Outputs | None = None  # trained=False: its evaluations (see Outputs)
     weights: Weights | None = None  # trained=False: what it saves (see Weights)
@@ -38,7 +38,7 @@ class Method:
 
 
 def _registry() -> dict[str, Method]:
-    from pipeline.zsl.methods import cadavae, descriptor, direct, fsvae, fusion, msf, ridge, sadvae
+    from pipeline.zsl.methods import bodyparts, cadavae, descriptor, direct, fsvae, fusion, msf, ridge, sadvae
 
     methods = (
         fsvae.METHOD,
@@ -49,6 +49,7 @@ def _registry() -> dict[str, Method]:
         direct.METHOD,
         fusion.METHOD,
         descriptor.METHOD,
+        bodyparts.METHOD,
     )
     return {m.name: m for m in methods}
 

@@ -12,24 +12,26 @@ from pipeline.zsl.methods.ridge import RIDGE, schedule
 from pipeline.zsl.ridge import TEMPERATURE
 
 
-def _maps(b: Any) -> Any:
+def _maps(b: Any, reads: str, blocks: int) -> Any:
     from pipeline.zsl.fusion import fit_fusion
 
     text = b.data.text
-    return fit_fusion(b.data.features, text[b.data.rows], text.mean(dim=0), b.streams, b.fields)
+    x = getattr(b.data, reads)
+    return fit_fusion(x, text[b.data.rows], text.mean(dim=0), b.streams * blocks, b.fields)
 
 
-def outputs(b: Any, sample: np.ndarray | None) -> list[Any]:
+def outputs(b: Any, sample: np.ndarray | None, reads: str = "features", blocks: int = 1) -> list[Any]:
     """The CycleEval of every penalty. Its latents for the plots are the members' unit outputs side by
     side (scaled to unit length) and its texts the members' centred field texts the same way, so that
-    their cosine is the mean of the members' cosines the scores average."""
+    their cosine is the mean of the members' cosines the scores average. A map per network reads the
+    pooled `features`; `bodyparts` reads the method's own `inputs`, `blocks` of them per network."""
     import torch
 
     from pipeline.zsl.cycles import CycleEval
     from pipeline.zsl.evaluate import accuracy
     from pipeline.zsl.fusion import fused_logits, member_latents, member_weights
 
-    fm = _maps(b)
+    fm = _maps(b, reads, blocks)
     weights = torch.as_tensor(
         member_weights(b.unseen_text.cpu().numpy(), fm.center.cpu().numpy(), fm.streams, fm.fields),
         device=b.unseen_text.device,
@@ -50,12 +52,12 @@ def outputs(b: Any, sample: np.ndarray | None) -> list[Any]:
     return out
 
 
-def weights(b: Any, selected: int) -> dict[str, Any]:
+def weights(b: Any, selected: int, reads: str = "features", blocks: int = 1) -> dict[str, Any]:
     """Every stream's standardisation and its map at the selected penalty, the text centre and the layout
     (streams, fields): recomputed from the training features, a closed form, so identical to the evaluated."""
     import torch
 
-    fm = _maps(b)
+    fm = _maps(b, reads, blocks)
     return {
         "fusion": {
             "mean": fm.mean.cpu(),
