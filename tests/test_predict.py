@@ -704,3 +704,23 @@ def test_an_ensemble_sharing_a_gate_that_reads_ridge_routes_clips_as_evaluated(t
     assert figures["seen"] == pytest.approx(evaluated["seen"], abs=1e-6)
     assert figures["unseen"] == pytest.approx(evaluated["unseen"], abs=1e-6)
     assert harmonic_mean(figures["seen"], figures["unseen"]) == pytest.approx(evaluated["h"], abs=1e-6)
+
+
+def test_a_ridge_gate_is_shared_up_to_float_noise_and_not_beyond(trained):
+    """Models whose ridge gates differ only in the last digits (a BLAS library's threading) share the gate;
+    a gate with another threshold, or one that reads its own model, is not shared."""
+    import copy
+
+    from pipeline.predict.models import shared_ridge_gate
+
+    model = load_model(Store(_config(trained["root"]).store), trained["ridge"]["model_key"])
+    gate = {"reads": "ridge", "threshold": 0.53, "coef": [0.8922210335731506, -0.67018061876297], "k": 5}
+    first = dataclasses.replace(
+        model, info={**model.info, "gate": gate}, gate=dataclasses.replace(model.gate, reads="ridge")
+    )
+    noisy = copy.deepcopy(gate) | {"coef": [0.89222252368927, -0.670177161693573]}
+    other = copy.deepcopy(gate) | {"threshold": 0.6}
+    assert shared_ridge_gate([first, dataclasses.replace(first, info={**first.info, "gate": noisy})])
+    assert not shared_ridge_gate([first, dataclasses.replace(first, info={**first.info, "gate": other})])
+    own = dataclasses.replace(first, gate=dataclasses.replace(first.gate, reads="own"))
+    assert not shared_ridge_gate([own, first])

@@ -109,7 +109,7 @@ def evaluate(
     methods: Annotated[
         str,
         typer.Option(help="Methods, comma-separated; two or more besides ridge are also scored together."),
-    ] = "ridge,fusion,descriptor,fsvae,cadavae,msf,sadvae",
+    ] = "ridge,fusion,bodyparts,descriptor,fsvae,cadavae,msf,sadvae",
     seeds: Annotated[Optional[int], typer.Option(help="Seeds per split and method.")] = None,
     backbone_seeds: Annotated[
         int, typer.Option(help="Backbones per split, each with its own seed (the methods' seeds follow it).")

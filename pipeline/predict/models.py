@@ -13,6 +13,7 @@ centred on the mean seen-class text. A new class list gets a scorer fitted the s
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -297,8 +298,24 @@ def shared_ridge_gate(models: list[SavedModel]) -> bool:
     return (
         first.gate is not None
         and first.gate.reads == "ridge"
-        and all(m.info["gate"] == first.info["gate"] for m in models[1:])
+        and all(_same(m.info["gate"], first.info["gate"]) for m in models[1:])
     )
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal records, their floats up to the last digits a BLAS library's threading can change (a process that
+    ran the backbone, as `bodyparts` does, fits the same gate to about 1e-6)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) or isinstance(b, float):
+        return (
+            isinstance(a, (int, float))
+            and isinstance(b, (int, float))
+            and math.isclose(a, b, rel_tol=1e-4, abs_tol=1e-6)
+        )
+    return bool(a == b)
 
 
 def ensemble_probs(members: list[tuple[SavedModel, Scorer]], out: BackboneOutputs) -> np.ndarray:
