@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from pipeline.artifacts.feature_sets import BODY_PARTS, FeatureSet, Part
+from pipeline.artifacts.feature_sets import FeatureSet, Part
+from pipeline.bodyparts import BODY_PARTS
 from pipeline.errors import PipelineError
 from pipeline.skeleton.bodyparts import body_parts, bodypart_features, with_bodyparts
 from pipeline.skeleton.layouts import Layout, get_layout

@@ -29,11 +29,6 @@ VAL_PARTS = ("val_train", "val_test_seen", "val_test_unseen")
 PARTS = MAIN_PARTS + VAL_PARTS
 
 
-# The `bodyparts` column: for each backbone network, one block per body part in this order, each block the
-# part's joints' channels side by side, zero-padded to the largest part (pipeline/skeleton/bodyparts.py).
-BODY_PARTS = ("right arm", "left arm", "legs", "trunk")
-
-
 @dataclass
 class Part:
     """One part of a feature set."""
@@ -46,7 +41,9 @@ class Part:
     seen_classes: tuple[int, ...] = ()
     projection: np.ndarray | None = None
     descriptor: np.ndarray | None = None  # the hand-crafted motion descriptor: computed when read, never stored
-    bodyparts: np.ndarray | None = None  # the backbone's channels per body part: computed when read, never stored
+    # the backbone's channels per body part: for each network one block per part of pipeline.bodyparts, each
+    # the part's joints side by side, zero-padded to the largest part; computed when read, never stored
+    bodyparts: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.class_idx)

@@ -10,7 +10,7 @@ new class lists all fuse here, so a class is the same vector wherever it is scor
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,12 +46,13 @@ class TextFeatures:
     descriptions_sha256: str
     labels: list[str]
     fields: dict[str, np.ndarray]
+    texts: dict[str, list[str]] = field(default_factory=dict)  # the embedded strings per field, class order
 
     def fused(self, fields: Sequence[str] = FIELDS) -> np.ndarray:
-        """f_t over the chosen fields (ablations drop some)."""
+        """f_t over the chosen fields (ablations drop some; `bodyparts` adds a field per body part)."""
         bad = [f for f in fields if f not in self.fields]
         if bad or not fields:
-            raise PipelineError(f"text fields {list(fields)}: choose from {list(FIELDS)}")
+            raise PipelineError(f"text fields {list(fields)}: choose from {list(self.fields)}")
         return fuse([self.fields[f] for f in fields])
 
 
@@ -81,11 +82,12 @@ def write_text_features(
 def read_text_features(store: Store, key: str) -> TextFeatures:
     cols, meta = read_table(store.file(KIND, key, FILE))
     n = int(cols["idx"].max()) + 1
-    fields = {}
-    for field in FIELDS:
-        rows = cols["field"] == field
+    fields, texts = {}, {}
+    for name in FIELDS:
+        rows = cols["field"] == name
         order = np.argsort(cols["idx"][rows])
-        fields[field] = cols["vector"][rows][order].astype(np.float32)
+        fields[name] = cols["vector"][rows][order].astype(np.float32)
+        texts[name] = [str(t) for t in cols["text"][rows][order]]
     labels = list(cols["label"][cols["field"] == FIELDS[0]][np.argsort(cols["idx"][cols["field"] == FIELDS[0]])])
     if any(len(v) != n for v in fields.values()):
         raise PipelineError(f"{store.path(KIND, key) / FILE}: fields have different class counts")
@@ -96,4 +98,5 @@ def read_text_features(store: Store, key: str) -> TextFeatures:
         descriptions_sha256=meta["descriptions_sha256"],
         labels=labels,
         fields=fields,
+        texts=texts,
     )

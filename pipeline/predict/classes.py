@@ -26,9 +26,11 @@ import numpy as np
 from pipeline.artifacts.kinds import ZSL_CLASSIFIER as KIND
 from pipeline.artifacts.saved_models import read_scorer, write_scorer
 from pipeline.artifacts.text_features import FIELDS, fuse, l2_normalise
+from pipeline.bodyparts import BODY_PARTS
 from pipeline.config import Config
 from pipeline.console import warn
 from pipeline.describe.io import parse_records
+from pipeline.describe.parts import part_texts
 from pipeline.errors import PipelineError
 from pipeline.predict.models import SavedModel, Scorer
 from pipeline.store import Store, hash_spec
@@ -108,11 +110,18 @@ def _check_unique(labels: tuple[str, ...] | list[str], where: str) -> None:
         seen.add(label.lower())
 
 
+def _source_fields(fields: tuple[str, ...]) -> list[str]:
+    """The class texts a model's fields are built from: its own, and the local description its body-part
+    fields (method `bodyparts`) are read from."""
+    parts = any(f in BODY_PARTS for f in fields)
+    return [f for f in FIELDS if f in fields or (f == "local" and parts)]
+
+
 def complete_texts(classes: ClassList, fields: tuple[str, ...], cfg: Config) -> ClassList:
     """Fill in the descriptions the model's fields need: from the LLM when configured, else the label."""
     from pipeline.describe.client import llm_configured
 
-    needed = [f for f in DESCRIBED if f in fields]
+    needed = [f for f in DESCRIBED if f in _source_fields(fields)]
     missing = [i for i, t in enumerate(classes.texts) if any(t[f] is None for f in needed)]
     if not missing:
         return classes
@@ -149,9 +158,13 @@ def _describe(labels: list[str], cfg: Config) -> list[dict[str, str]]:
 def fused_text(
     texts: tuple[dict[str, str | None], ...], fields: tuple[str, ...], encoder: str, cfg: Config
 ) -> np.ndarray:
-    """f_t of each class, exactly as `zssar embed` fuses it, with the model's encoder."""
+    """f_t of each class, exactly as `zssar embed` fuses it (and `bodyparts` adds its part fields, read from
+    the local descriptions), with the model's encoder."""
     encode = _encoder(encoder, cfg.embed.batch_size, cfg.embed.device)
-    vectors = l2_normalise(encode([str(t[f]) for f in fields for t in texts])).reshape(len(fields), len(texts), -1)
+    strings = {f: [str(t[f]) for t in texts] for f in fields if f in FIELDS}
+    if set(fields) & set(BODY_PARTS):
+        strings |= part_texts([str(t["label"]) for t in texts], [str(t["local"]) for t in texts])
+    vectors = l2_normalise(encode([s for f in fields for s in strings[f]])).reshape(len(fields), len(texts), -1)
     return fuse(list(vectors))
 
 
@@ -169,10 +182,10 @@ def scorer_for(model: SavedModel, classes: ClassList, cfg: Config) -> tuple[Scor
     if classes.own:
         return model.unseen_scorer, classes
     fields = tuple(model.info["fields"])
-    if bad := [f for f in fields if f not in FIELDS]:
+    if bad := [f for f in fields if f not in FIELDS + BODY_PARTS]:
         raise PipelineError(f"model {model.key}: unknown text fields {bad}")
     classes = complete_texts(classes, fields, cfg)
-    texts = [{f: t[f] for f in fields} for t in classes.texts]
+    texts = [{f: t[f] for f in _source_fields(fields)} for t in classes.texts]
     spec = {"model": model.key, "texts": texts, "encoder": model.info["encoder"]}
     key = hash_spec(KIND, spec)
     store = Store(cfg.store)

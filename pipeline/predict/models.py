@@ -226,7 +226,8 @@ def _fusion_maps(w: dict[str, torch.Tensor]) -> FusionMaps:
 def _fusion_scorer(text: np.ndarray, w: dict[str, torch.Tensor]) -> Scorer:
     from pipeline.zsl.fusion import member_weights
 
-    weight = member_weights(text, w["center"].numpy(), len(w["mean"]), int(w["fields"]))
+    pairs = w["pairs"].numpy() if "pairs" in w else None
+    weight = member_weights(text, w["center"].numpy(), len(w["mean"]), int(w["fields"]), pairs)
     return Scorer(weight, np.zeros(weight.shape[:2], np.float32))
 
 

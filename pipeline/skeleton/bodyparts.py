@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.artifacts.feature_sets import BODY_PARTS, FeatureSet
+from pipeline.artifacts.feature_sets import FeatureSet
+from pipeline.bodyparts import BODY_PARTS
 from pipeline.errors import PipelineError
 from pipeline.skeleton.layouts import Layout
 from pipeline.store import Store

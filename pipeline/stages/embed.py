@@ -19,11 +19,12 @@ from pipeline.artifacts.text_features import (
     read_text_features,
     write_text_features,
 )
+from pipeline.bodyparts import BODY_PARTS
 from pipeline.catalog import Dataset
 from pipeline.config import Config
 from pipeline.console import summary
 from pipeline.describe.io import Descriptions, load_descriptions
-from pipeline.errors import MissingArtifactError
+from pipeline.errors import MissingArtifactError, PipelineError
 from pipeline.store import Store, hash_spec
 from pipeline.store.sync import pull_if_configured
 
@@ -87,3 +88,27 @@ def text_features_for(dataset: Dataset, cfg: Config) -> TextFeatures:
             f"{dataset.path or dataset.name}` (make features)"
         )
     return read_text_features(store, key)
+
+
+def with_part_fields(text: TextFeatures, cfg: Config) -> TextFeatures:
+    """The text features with a field per body part (pipeline/describe/parts.py), embedded now by the same
+    encoder: derived from the local descriptions the features hold, so they need no artifact of their own
+    and change with them (the features' key covers the descriptions and the encoder)."""
+    import dataclasses
+
+    from pipeline.describe.parts import part_texts
+    from pipeline.text.encoders import load_encoder
+
+    local = text.texts.get("local")
+    if not local:
+        raise PipelineError(
+            f"text features {text.key}: they hold no local descriptions to read the body parts from; re-run "
+            f"`zssar embed`"
+        )
+    derived = part_texts(text.labels, local)
+    encode = load_encoder(text.encoder, cfg.embed.batch_size, cfg.embed.device)
+    flat = l2_normalise(encode([t for part in BODY_PARTS for t in derived[part]]))
+    vectors = flat.reshape(len(BODY_PARTS), len(local), -1)
+    return dataclasses.replace(
+        text, fields={**text.fields, **dict(zip(BODY_PARTS, vectors))}, texts={**text.texts, **derived}
+    )

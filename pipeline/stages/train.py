@@ -74,9 +74,11 @@ def train_split(
     device = resolve_device(cfg.train.device if cfg.train.device != "auto" else cfg.device)
     fs = with_computed(store, fs, [METHODS[hp.method].inputs], device)
     if text is None:
-        from pipeline.stages.embed import text_features_for
+        from pipeline.stages.embed import text_features_for, with_part_fields
 
         text = text_features_for(dataset, cfg)
+        if METHODS[hp.method].part_texts:
+            text = with_part_fields(text, cfg)
     table = np.asarray(text.fused(list(hp.fields)), dtype=np.float32)
     if table.shape[0] != dataset.num_classes:
         raise PipelineError(

@@ -78,12 +78,35 @@ def member_latents(x: torch.Tensor, fm: FusionMaps, penalty: int) -> torch.Tenso
     return torch.cat(out, dim=1)
 
 
-def member_weights(text: np.ndarray, center: np.ndarray, streams: int, fields: int) -> np.ndarray:
+def member_weights(
+    text: np.ndarray, center: np.ndarray, streams: int, fields: int, pairs: np.ndarray | None = None
+) -> np.ndarray:
     """(S * F, C, d_t / F): each map's linear scorer, the unit centred field text over the temperature, so
-    that the mean of the members' logits is the fused score."""
+    that the mean of the members' logits is the fused score. With `pairs` (S, F) only those (stream, field)
+    maps count: the others' scorers are zero and the rest scaled, so the mean is still over those that count."""
     t = (np.asarray(text, dtype=np.float32) - np.asarray(center, dtype=np.float32)).reshape(len(text), fields, -1)
     t = t / np.maximum(np.linalg.norm(t, axis=2, keepdims=True), 1e-12) / TEMPERATURE
-    return np.tile(t.transpose(1, 0, 2), (streams, 1, 1))
+    weights = np.tile(t.transpose(1, 0, 2), (streams, 1, 1))
+    if pairs is None:
+        return weights
+    counted = np.asarray(pairs, dtype=np.float32).reshape(-1)
+    return weights * (counted * (counted.size / counted.sum()))[:, None, None]
+
+
+# Which text fields the maps of a body part's channels are scored against (method `bodyparts`): the
+# whole-body fields (train.fields), the part's own field, or both; the validation carve picks, per split.
+PAIRINGS = ("fields", "part", "both")
+
+
+def part_pairs(networks: int, parts: int, fields: int, pairing: str) -> np.ndarray:
+    """(networks * parts, fields) bool for a `bodyparts` table: the whole-body fields first, then one field
+    per part in the blocks' order; block s * parts + k is network s's part k."""
+    common = fields - parts
+    pairs = np.zeros((networks * parts, fields), dtype=bool)
+    for block in range(networks * parts):
+        pairs[block, :common] = pairing != "part"
+        pairs[block, common + block % parts] = pairing != "fields"
+    return pairs
 
 
 def fused_logits(latents: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:

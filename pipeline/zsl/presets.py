@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.artifacts.text_features import FIELDS
+from pipeline.bodyparts import BODY_PARTS
 from pipeline.catalog import Dataset
 from pipeline.errors import PipelineError
 from pipeline.zsl.methods import METHODS, get_method
@@ -117,7 +118,7 @@ def resolve(train: TrainConfig, dataset: Dataset) -> Hyper:
     return Hyper(
         method=train.method,
         preset=train.preset,
-        fields=tuple(train.fields),
+        fields=tuple(train.fields) + (BODY_PARTS if method.part_texts else ()),
         schedule=method.schedule(base, v, preset["steps_per_cycle"]),
         **v,
     )

@@ -31,6 +31,8 @@ class Method:
     split_latent: bool = False  # SA-DVAE: skeleton latent z_r + z_v, and a total-correlation discriminator
     # what of a feature part it reads: the pooled `feature`, the `projection`, the `descriptor` or `bodyparts`
     inputs: str = "feature"
+    # its text table adds a field per body part (pipeline.bodyparts) after train.fields (method `bodyparts`)
+    part_texts: bool = False
     outputs: Outputs | None = None  # trained=False: its evaluations (see Outputs)
     weights: Weights | None = None  # trained=False: what it saves (see Weights)
     tuned: Values | None = None  # the `tuned` preset's values where this method departs from common.TUNED_VALUES

@@ -1,23 +1,30 @@
 """`fusion`'s late-fused ridge maps, one per backbone network, body part and text field, on the last GCN
-block's channels per body part (pipeline/skeleton/bodyparts.py) instead of the pooled features. It trains
-nothing; its "cycles" index ridge's penalty grid, selected on the validation carve like `fusion`'s."""
+block's channels per body part (pipeline/skeleton/bodyparts.py) instead of the pooled features. Its text
+table adds each body part's own text (pipeline/describe/parts.py) after the whole-body fields, and each
+part's maps are scored against the whole-body fields, its own part's text, or both: the validation carve
+picks the pairing with the penalty. It trains nothing; its "cycles" index those candidates (pairing-major)."""
 
 from __future__ import annotations
 
 import functools
 
-from pipeline.artifacts.feature_sets import BODY_PARTS
+from pipeline.bodyparts import BODY_PARTS
+from pipeline.zsl.fusion import PAIRINGS
 from pipeline.zsl.methods import Method
 from pipeline.zsl.methods.fusion import outputs, weights
 from pipeline.zsl.methods.ridge import RIDGE, schedule
+from pipeline.zsl.ridge import PENALTIES
+
+BODYPARTS = RIDGE | {"cycles": len(PAIRINGS) * len(PENALTIES)}
 
 METHOD = Method(
     "bodyparts",
-    {"released": (RIDGE, RIDGE), "paper": (RIDGE, RIDGE)},  # ridge's values: its penalty grid is the candidates
+    {"released": (BODYPARTS, BODYPARTS), "paper": (BODYPARTS, BODYPARTS)},
     schedule,
     released_gate=((0.0, 0.0), (0.0, 0.0)),
     trained=False,
     inputs="bodyparts",
+    part_texts=True,
     outputs=functools.partial(outputs, reads="inputs", blocks=len(BODY_PARTS)),
     weights=functools.partial(weights, reads="inputs", blocks=len(BODY_PARTS)),
 )

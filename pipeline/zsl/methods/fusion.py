@@ -20,11 +20,22 @@ def _maps(b: Any, reads: str, blocks: int) -> Any:
     return fit_fusion(x, text[b.data.rows], text.mean(dim=0), b.streams * blocks, b.fields)
 
 
+def _pairings(b: Any, fm: Any, blocks: int) -> list[np.ndarray | None]:
+    """The (map, field) pairs each candidate counts: every pair for a map per network; for `bodyparts`
+    (`blocks` per network, a field per body part after the whole-body ones) one set per pairing."""
+    if blocks == 1:
+        return [None]
+    from pipeline.zsl.fusion import PAIRINGS, part_pairs
+
+    return [part_pairs(b.streams, blocks, fm.fields, pairing) for pairing in PAIRINGS]
+
+
 def outputs(b: Any, sample: np.ndarray | None, reads: str = "features", blocks: int = 1) -> list[Any]:
-    """The CycleEval of every penalty. Its latents for the plots are the members' unit outputs side by
-    side (scaled to unit length) and its texts the members' centred field texts the same way, so that
-    their cosine is the mean of the members' cosines the scores average. A map per network reads the
-    pooled `features`; `bodyparts` reads the method's own `inputs`, `blocks` of them per network."""
+    """The CycleEval of every candidate: each penalty (after each pairing of maps and fields, for
+    `bodyparts`). Its latents for the plots are the members' unit outputs side by side (scaled to unit
+    length) and its texts the members' centred field texts the same way, so that their cosine is the mean of
+    the members' cosines the scores average. A map per network reads the pooled `features`; `bodyparts`
+    reads the method's own `inputs`, `blocks` of them per network."""
     import torch
 
     from pipeline.zsl.cycles import CycleEval
@@ -32,41 +43,47 @@ def outputs(b: Any, sample: np.ndarray | None, reads: str = "features", blocks: 
     from pipeline.zsl.fusion import fused_logits, member_latents, member_weights
 
     fm = _maps(b, reads, blocks)
-    weights = torch.as_tensor(
-        member_weights(b.unseen_text.cpu().numpy(), fm.center.cpu().numpy(), fm.streams, fm.fields),
-        device=b.unseen_text.device,
-    )
-    members = weights.shape[0]
-    text = (weights * TEMPERATURE).permute(1, 0, 2).reshape(len(b.unseen_classes), -1) / members**0.5
-    out = []
-    for p in range(len(fm.maps)):
+    scorers = []
+    for pairs in _pairings(b, fm, blocks):
+        weights = torch.as_tensor(
+            member_weights(b.unseen_text.cpu().numpy(), fm.center.cpu().numpy(), fm.streams, fm.fields, pairs),
+            device=b.unseen_text.device,
+        )
+        text = (weights * TEMPERATURE).permute(1, 0, 2).reshape(len(b.unseen_classes), -1) / len(weights) ** 0.5
+        scorers.append((weights, text.cpu().numpy()))
+    by_pairing: list[list[Any]] = [[] for _ in scorers]
+    for p in range(len(fm.maps)):  # one penalty's latents at a time: an NTU-sized part's are large
         z_s, z_u = (member_latents(part["inputs"], fm, p) for part in (b.test_seen, b.test_unseen))
-        probs_s = torch.softmax(fused_logits(z_s, weights), dim=1).cpu().numpy()
-        probs_u = torch.softmax(fused_logits(z_u, weights), dim=1).cpu().numpy()
-        pred = b.unseen_classes[probs_u.argmax(1)]
-        flat = z_u.reshape(len(z_u), -1) / members**0.5
-        none = np.zeros((0, 1), np.float32)
-        latents = flat[torch.as_tensor(sample)].cpu().numpy() if sample is not None else none
-        zsl = accuracy(pred, b.test_unseen["class_idx"])
-        out.append(CycleEval(zsl, pred, probs_s, probs_u, latents, text.cpu().numpy(), 0.0))
-    return out
+        for evals, (weights, text) in zip(by_pairing, scorers):
+            probs_s = torch.softmax(fused_logits(z_s, weights), dim=1).cpu().numpy()
+            probs_u = torch.softmax(fused_logits(z_u, weights), dim=1).cpu().numpy()
+            pred = b.unseen_classes[probs_u.argmax(1)]
+            flat = z_u.reshape(len(z_u), -1) / weights.shape[0] ** 0.5
+            none = np.zeros((0, 1), np.float32)
+            plotted = flat[torch.as_tensor(sample)].cpu().numpy() if sample is not None else none
+            zsl = accuracy(pred, b.test_unseen["class_idx"])
+            evals.append(CycleEval(zsl, pred, probs_s, probs_u, plotted, text, 0.0))
+    return [e for evals in by_pairing for e in evals]  # candidate = pairing * penalties + penalty
 
 
 def weights(b: Any, selected: int, reads: str = "features", blocks: int = 1) -> dict[str, Any]:
-    """Every stream's standardisation and its map at the selected penalty, the text centre and the layout
-    (streams, fields): recomputed from the training features, a closed form, so identical to the evaluated."""
+    """Every stream's standardisation and its map at the selected candidate's penalty, the text centre, the
+    layout (streams, fields) and, for `bodyparts`, the (map, field) pairs it counts: recomputed from the
+    training features, a closed form, so identical to the evaluated."""
     import torch
 
     fm = _maps(b, reads, blocks)
-    return {
-        "fusion": {
-            "mean": fm.mean.cpu(),
-            "std": fm.std.cpu(),
-            "map": fm.maps[selected].cpu(),
-            "center": fm.center.float().cpu(),
-            "fields": torch.tensor(fm.fields),
-        }
+    pairs = _pairings(b, fm, blocks)[selected // len(fm.maps)]
+    saved = {
+        "mean": fm.mean.cpu(),
+        "std": fm.std.cpu(),
+        "map": fm.maps[selected % len(fm.maps)].cpu(),
+        "center": fm.center.float().cpu(),
+        "fields": torch.tensor(fm.fields),
     }
+    if pairs is not None:
+        saved["pairs"] = torch.as_tensor(pairs)
+    return {"fusion": saved}
 
 
 METHOD = Method(
