@@ -1,17 +1,21 @@
-"""The backbone's channels per body part (pipeline/skeleton/bodyparts.py): the parts of each layout, the
-regrouped column, the backbone's per-joint output it comes from, and feature sets that cannot give it."""
+"""Method `bodyparts`: the backbone's channels per body part (pipeline/skeleton/bodyparts.py), the parts of
+each layout, the regrouped column and the per-joint output it comes from; the part texts read from the local
+descriptions (pipeline/describe/parts.py); the pairings of maps and fields the carve picks from."""
 
 import numpy as np
 import pytest
 import torch
 
 from pipeline.artifacts.feature_sets import FeatureSet, Part
+from pipeline.artifacts.text_features import fuse, keep_fields, l2_normalise
 from pipeline.bodyparts import BODY_PARTS
+from pipeline.describe.parts import part_descriptions
 from pipeline.errors import PipelineError
 from pipeline.skeleton.bodyparts import body_parts, bodypart_features, with_bodyparts
 from pipeline.skeleton.layouts import Layout, get_layout
 from pipeline.skeleton.model import build_model
 from pipeline.store import Store
+from pipeline.zsl.fusion import PAIRINGS, fused_logits, member_weights, part_pairs
 
 
 def _named(layout: Layout, parts: list[list[int]]) -> dict[str, set[str]]:
@@ -83,3 +87,59 @@ def test_a_feature_set_without_backbones_or_clips_is_refused(tmp_path):
     fs = FeatureSet("k" * 32, {"train": part}, {"info": {"streams": 1}})
     with pytest.raises(PipelineError, match="records none \\(an imported dump has none\\)"):
         with_bodyparts(Store(tmp_path / "store"), fs)
+
+
+def test_each_part_gets_the_clauses_that_name_it():
+    """Clauses split at semicolons and "while"; a side and an arm word for one arm, plural arms for both, an
+    arm word without a side for the side named last; the head as a place an arm goes is not the trunk's."""
+    local = (
+        "The left hand rises above the head, then the elbow bends; the right arm hangs still; "
+        "both hands clap once while the knees bend; the torso leans forward"
+    )
+    parts = part_descriptions("odd wave", local)
+    assert set(parts) == set(BODY_PARTS)
+    assert all(text.startswith("odd wave: ") for text in parts.values())
+    assert (
+        parts["left arm"]
+        == "odd wave: The left hand rises above the head, then the elbow bends; both hands clap once"
+    )
+    assert parts["right arm"] == "odd wave: the right arm hangs still; both hands clap once"
+    assert parts["legs"] == "odd wave: the knees bend"
+    assert parts["trunk"] == "odd wave: the torso leans forward"
+    still = part_descriptions(
+        "draw tick", "The right hand moves a short way down, then sweeps up; only the arm moves."
+    )
+    assert (
+        still["right arm"]
+        == "draw tick: The right hand moves a short way down, then sweeps up; only the arm moves"
+    )
+    assert (
+        still["legs"] == "draw tick: the legs stays still" and still["trunk"] == "draw tick: the trunk stays still"
+    )
+
+
+def test_a_part_pairing_counts_its_maps_and_keeps_the_mean_over_them():
+    """Block s * parts + k pairs with the whole-body fields, its part's field, or both; the scorers of
+    the pairs left out are zero and the rest scaled, so the members' mean logit is the mean over those
+    that count."""
+    pairs = {p: part_pairs(2, 4, 3 + 4, p) for p in PAIRINGS}
+    assert pairs["fields"].sum() == 8 * 3 and pairs["part"].sum() == 8 and pairs["both"].sum() == 8 * 4
+    assert pairs["part"][5].tolist() == [False] * 3 + [False, True, False, False]  # network 1, left arm
+    rng = np.random.default_rng(0)
+    text, center = rng.normal(size=(5, 7 * 6)).astype(np.float32), np.zeros(7 * 6, np.float32)
+    z = torch.nn.functional.normalize(torch.as_tensor(rng.normal(size=(3, 8 * 7, 6)), dtype=torch.float32), dim=2)
+    weights = torch.as_tensor(member_weights(text, center, 8, 7, pairs["part"]))
+    every = torch.as_tensor(member_weights(text, center, 8, 7))
+    counted = torch.as_tensor(pairs["part"].reshape(-1))
+    expected = torch.einsum("nmd,mcd->nc", z[:, counted], every[counted]) / int(counted.sum())
+    torch.testing.assert_close(fused_logits(z, weights), expected)
+
+
+def test_keeping_fields_of_a_fused_table_is_fusing_them():
+    rng = np.random.default_rng(1)
+    vectors = [l2_normalise(rng.normal(size=(4, 5))) for _ in range(3)]
+    np.testing.assert_allclose(
+        keep_fields(fuse(vectors), ["label", "local", "right arm"], ["label", "local"]),
+        fuse(vectors[:2]),
+        atol=1e-6,
+    )

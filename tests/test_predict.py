@@ -658,6 +658,10 @@ def test_a_model_of_a_computed_column_labels_clips_as_evaluated_and_joins_an_ens
     both = load_predictor(cfg, model=keys)
     alone = [load_predictor(cfg, model=key).probabilities(x[:8])["probs"] for key in keys]
     np.testing.assert_allclose(both.probabilities(x[:8])["probs"], np.mean(alone, axis=0), rtol=1e-5, atol=1e-6)
+    # a new class list: `bodyparts` reads its part fields from each class's local text (here the label's)
+    listed = load_predictor(cfg, result["model_key"], labels="wave; kick; sit down")
+    probs = listed.probabilities(x[:4])["probs"]
+    assert probs.shape == (4, 3) and np.allclose(probs.sum(1), 1.0, atol=1e-5)
 
 
 def test_an_ensemble_sharing_a_gate_that_reads_ridge_routes_clips_as_evaluated(trained):

@@ -22,6 +22,8 @@ import numpy as np
 
 from pipeline.artifacts.kinds import ZSL_MODEL
 from pipeline.artifacts.saved_models import LATEST_REF, read_saved_model, resolve_model_key
+from pipeline.artifacts.text_features import keep_fields
+from pipeline.bodyparts import BODY_PARTS
 from pipeline.catalog import Dataset
 from pipeline.errors import PipelineError
 from pipeline.store import Store
@@ -87,11 +89,16 @@ class SavedModel:
             return None
         if self.gate_ridge is None:
             raise PipelineError(f"model {self.key}: its GZSL gate reads a ridge map the model does not hold")
+        fields = list(self.info["fields"])
+        keep = [
+            f for f in fields if f not in BODY_PARTS
+        ]  # ridge reads the whole-body fields (protocol.whole_body)
+        text = keep_fields(self.text, fields, keep) if keep != fields else self.text
         return SavedModel(
             f"{self.key}-gate-ridge",
-            {**self.info, "time_steps": None, "reads": "feature"},  # ridge on the pooled backbone features
-            self.text,
-            _ridge_scorer(self.text[self.info["unseen"]]),
+            {**self.info, "time_steps": None, "reads": "feature", "fields": keep},  # ridge on the pooled features
+            text,
+            _ridge_scorer(text[self.info["unseen"]]),
             None,
             ridge=self.gate_ridge,
         )

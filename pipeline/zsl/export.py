@@ -15,14 +15,15 @@ from typing import Any
 
 from pipeline.zsl.methods import METHODS
 from pipeline.zsl.presets import Hyper
-from pipeline.zsl.protocol import SeedOutcome
+from pipeline.zsl.protocol import SeedOutcome, whole_body
 
 
 def model_weights(outcome: SeedOutcome, hp: Hyper) -> dict[str, Any] | None:
     """The tensors to save (without the text table), or None when the method left no model."""
     weights = _method_weights(outcome, hp)
     if weights is not None and outcome.gate_ridge is not None:
-        weights["gate_ridge"] = METHODS["ridge"].weights(outcome.branch, outcome.gate_ridge)["ridge"]
+        branch = whole_body(outcome.branch, hp)
+        weights["gate_ridge"] = METHODS["ridge"].weights(branch, outcome.gate_ridge)["ridge"]
     return weights
 
 

@@ -162,7 +162,7 @@ def run_seed(
     if gated(fs) and val is not None and val_chosen is not None:
         val_read, main_read = val_chosen, None  # whose probabilities the gate reads; None: each evaluation's own
         if hp.gate_input == "ridge" and hp.method != "ridge":
-            gate_ridge, val_read, main_read = _ridge_reading(main, val)
+            gate_ridge, val_read, main_read = _ridge_reading(whole_body(main, hp), whole_body(val, hp))
         gate = fit_gate(
             GateData(val.test_seen["class_idx"], val.test_seen["seen_logits"], val_read.probs_seen),
             GateData(val.test_unseen["class_idx"], val.test_unseen["seen_logits"], val_read.probs_unseen),
@@ -209,6 +209,25 @@ def _gzsl(gate: Any, b: Branch, e: CycleEval, read: Any = None) -> dict[str, Any
     seen = {**b.test_seen, "zsl_probs": e.probs_seen, "gate_probs": read.probs_seen}
     unseen = {**b.test_unseen, "zsl_probs": e.probs_unseen, "gate_probs": read.probs_unseen}
     return gzsl_scores(gate, seen, unseen, b.seen_classes, b.unseen_classes)
+
+
+def whole_body(b: Branch, hp: Hyper) -> Branch:
+    """The branch with the text table of the whole-body fields alone: what ridge, and so a gate that reads
+    ridge, reads for every method, whatever body-part fields a method's table adds (`bodyparts`)."""
+    import torch
+
+    from pipeline.artifacts.text_features import keep_fields
+    from pipeline.bodyparts import BODY_PARTS
+
+    keep = [f for f in hp.fields if f not in BODY_PARTS]
+    if len(keep) == len(hp.fields):
+        return b
+
+    def kept(table: Any) -> Any:
+        return torch.as_tensor(keep_fields(table.cpu().numpy(), hp.fields, keep), device=table.device)
+
+    data = dataclasses.replace(b.data, text=kept(b.data.text))
+    return dataclasses.replace(b, data=data, unseen_text=kept(b.unseen_text), fields=len(keep))
 
 
 def _ridge_reading(main: Branch, val: Branch) -> tuple[int, CycleEval, CycleEval]:
