@@ -43,7 +43,7 @@ def test_dataset_folders_get_their_defaults_below_the_file_and_the_command_line(
     cfg = config_from(None, None, folder)
     assert cfg.skeleton.backbone.multistream and cfg.skeleton.backbone.optimizer == "adamw"
     assert cfg.skeleton.prepare.frames == FOLDER_DEFAULTS["skeleton.prepare.frames"]
-    assert cfg.train.method == "fusion" and cfg.train.gate == "crossval" and cfg.train.gate_input == "ridge"
+    assert cfg.train.method == "bodyparts" and cfg.train.gate == "crossval" and cfg.train.gate_input == "ridge"
     assert cfg.train.preset == "tuned" and config_from(
         None, None, folder, train__preset="released"
     ).train.preset == ("released")

@@ -48,7 +48,8 @@ def body_parts(layout: Layout) -> list[list[int]]:
     if empty:
         raise PipelineError(
             f"layout {layout.name}: no joint named for the {', '.join(empty)}; the body parts are found by joint "
-            f"name (right_/left_ with {'/'.join(_ARM)} for the arms, with {'/'.join(_LEG)} for the legs)"
+            f"name (right_/left_ with {'/'.join(_ARM)} for the arms, with {'/'.join(_LEG)} for the legs); name "
+            f"them so in dataset.toml's [layout], or use a method that reads no body parts (--method fusion)"
         )
     return list(groups.values())
 
