@@ -7,7 +7,6 @@ import pytest
 import torch
 
 from pipeline.artifacts.feature_sets import FeatureSet, Part
-from pipeline.artifacts.text_features import fuse, keep_fields, l2_normalise
 from pipeline.bodyparts import BODY_PARTS
 from pipeline.describe.parts import part_descriptions
 from pipeline.errors import PipelineError
@@ -133,13 +132,3 @@ def test_a_part_pairing_counts_its_maps_and_keeps_the_mean_over_them():
     counted = torch.as_tensor(pairs["part"].reshape(-1))
     expected = torch.einsum("nmd,mcd->nc", z[:, counted], every[counted]) / int(counted.sum())
     torch.testing.assert_close(fused_logits(z, weights), expected)
-
-
-def test_keeping_fields_of_a_fused_table_is_fusing_them():
-    rng = np.random.default_rng(1)
-    vectors = [l2_normalise(rng.normal(size=(4, 5))) for _ in range(3)]
-    np.testing.assert_allclose(
-        keep_fields(fuse(vectors), ["label", "local", "right arm"], ["label", "local"]),
-        fuse(vectors[:2]),
-        atol=1e-6,
-    )

@@ -36,14 +36,6 @@ def fuse(vectors: Sequence[np.ndarray]) -> np.ndarray:
     return l2_normalise(np.concatenate(list(vectors), axis=1))
 
 
-def keep_fields(table: np.ndarray, fields: Sequence[str], keep: Sequence[str]) -> np.ndarray:
-    """The f_t of the `keep` fields from a table fused over `fields` (in that order): their columns,
-    renormalised, which is `fuse` of the kept fields' unit vectors exactly."""
-    table = np.asarray(table, dtype=np.float32)
-    columns = table.reshape(len(table), len(fields), -1)[:, [list(fields).index(f) for f in keep]]
-    return l2_normalise(columns.reshape(len(table), -1))
-
-
 @dataclass
 class TextFeatures:
     """Per-class text vectors of one dataset: `fields[f]` is (C, d), row = class index."""

@@ -22,7 +22,6 @@ import numpy as np
 
 from pipeline.artifacts.kinds import ZSL_MODEL
 from pipeline.artifacts.saved_models import LATEST_REF, read_saved_model, resolve_model_key
-from pipeline.artifacts.text_features import keep_fields
 from pipeline.bodyparts import BODY_PARTS
 from pipeline.catalog import Dataset
 from pipeline.errors import PipelineError
@@ -89,14 +88,12 @@ class SavedModel:
             return None
         if self.gate_ridge is None:
             raise PipelineError(f"model {self.key}: its GZSL gate reads a ridge map the model does not hold")
-        fields = list(self.info["fields"])
-        keep = [
-            f for f in fields if f not in BODY_PARTS
-        ]  # ridge reads the whole-body fields (protocol.whole_body)
-        text = keep_fields(self.text, fields, keep) if keep != fields else self.text
+        # the whole-body fields' table the map reads, saved beside it where the model's own adds body parts
+        text = self.gate_ridge["text"].numpy() if "text" in self.gate_ridge else self.text
+        fields = [f for f in self.info["fields"] if f not in BODY_PARTS]
         return SavedModel(
             f"{self.key}-gate-ridge",
-            {**self.info, "time_steps": None, "reads": "feature", "fields": keep},  # ridge on the pooled features
+            {**self.info, "time_steps": None, "reads": "feature", "fields": fields},  # ridge on pooled features
             text,
             _ridge_scorer(text[self.info["unseen"]]),
             None,

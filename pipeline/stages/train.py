@@ -27,6 +27,7 @@ from pipeline.artifacts.results import (
     write_latents,
     write_result,
 )
+from pipeline.bodyparts import BODY_PARTS
 from pipeline.catalog import Dataset, Split
 from pipeline.config import Config
 from pipeline.console import info, summary
@@ -86,6 +87,8 @@ def train_split(
             f"{dataset.num_classes}; re-run `zssar embed --dataset {dataset.name}`"
         )
     check_feature_set(fs, split, hp)
+    whole = [f for f in hp.fields if f not in BODY_PARTS]  # what ridge reads, and a gate that reads ridge
+    ridge_table = np.asarray(text.fused(whole), dtype=np.float32) if len(whole) < len(hp.fields) else None
     spec = {"train": _keyed(hp, fs, cfg, dataset), "feature_key": fs.key, "text_key": text.key}
     if len(grid) > 1:
         spec["candidates"] = [c.to_dict() for c in grid]
@@ -109,7 +112,7 @@ def train_split(
                 results.append(done)
                 continue
             start = time.perf_counter()
-            outcome = run_seed(fs, table, split, hp, device, seed, cfg.train.processes, grid)
+            outcome = run_seed(fs, table, split, hp, device, seed, cfg.train.processes, grid, ridge_table)
             result = json.loads(
                 json.dumps(
                     _result(

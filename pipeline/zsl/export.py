@@ -15,15 +15,19 @@ from typing import Any
 
 from pipeline.zsl.methods import METHODS
 from pipeline.zsl.presets import Hyper
-from pipeline.zsl.protocol import SeedOutcome, whole_body
+from pipeline.zsl.protocol import SeedOutcome
 
 
 def model_weights(outcome: SeedOutcome, hp: Hyper) -> dict[str, Any] | None:
     """The tensors to save (without the text table), or None when the method left no model."""
     weights = _method_weights(outcome, hp)
     if weights is not None and outcome.gate_ridge is not None:
-        branch = whole_body(outcome.branch, hp)
+        import torch
+
+        branch = outcome.ridge_branch or outcome.branch
         weights["gate_ridge"] = METHODS["ridge"].weights(branch, outcome.gate_ridge)["ridge"]
+        if outcome.ridge_table is not None:  # the whole-body table the map reads, beside the method's own
+            weights["gate_ridge"]["text"] = torch.as_tensor(outcome.ridge_table)
     return weights
 
 

@@ -85,6 +85,8 @@ class SeedOutcome:
     tuning: dict[str, Any] | None = None  # the tuned preset's search on the carve
     first_averaged: int = 0  # the first cycle in `average` (train.burn_in, with select = average)
     gate_ridge: int | None = None  # train.gate_input = ridge: the penalty (index into ridge.PENALTIES) it reads
+    ridge_branch: Branch | None = None  # the main branch as that ridge map reads it (protocol.whole_body)
+    ridge_table: np.ndarray | None = None  # its text table, where the method's own adds body-part fields
 
 
 def gated(fs: FeatureSet) -> bool:
@@ -102,9 +104,11 @@ def run_seed(
     seed: int,
     processes: int = 1,
     candidates: list[Hyper] | None = None,
+    ridge_table: np.ndarray | None = None,
 ) -> SeedOutcome:
     """Train the main and the validation model, evaluate each after every cycle, select, gate; with several
-    `candidates` (the tuned preset), first choose between them on the validation carve."""
+    `candidates` (the tuned preset), first choose between them on the validation carve. `ridge_table` is
+    the whole-body fields' table where `table` adds body-part fields (`bodyparts`): what a gate's ridge reads."""
     from pipeline.zsl.gate import FOLDS, GateData, fit_gate
 
     main = _branch(
@@ -158,11 +162,12 @@ def run_seed(
         chosen = main_evals[selected]
         val_chosen = val_evals[selected] if val_evals is not None else None
         models = [states[selected]] if states else []
-    gate = gzsl = gzsl_test_selected = gate_ridge = None
+    gate = gzsl = gzsl_test_selected = gate_ridge = ridge_main = None
     if gated(fs) and val is not None and val_chosen is not None:
         val_read, main_read = val_chosen, None  # whose probabilities the gate reads; None: each evaluation's own
         if hp.gate_input == "ridge" and hp.method != "ridge":
-            gate_ridge, val_read, main_read = _ridge_reading(whole_body(main, hp), whole_body(val, hp))
+            ridge_main, ridge_val = whole_body(main, ridge_table), whole_body(val, ridge_table)
+            gate_ridge, val_read, main_read = _ridge_reading(ridge_main, ridge_val)
         gate = fit_gate(
             GateData(val.test_seen["class_idx"], val.test_seen["seen_logits"], val_read.probs_seen),
             GateData(val.test_unseen["class_idx"], val.test_unseen["seen_logits"], val_read.probs_unseen),
@@ -198,6 +203,8 @@ def run_seed(
         tuning=tuning,
         first_averaged=kept.start,
         gate_ridge=gate_ridge,
+        ridge_branch=ridge_main,
+        ridge_table=ridge_table if ridge_main is not None else None,
     )
 
 
@@ -211,23 +218,19 @@ def _gzsl(gate: Any, b: Branch, e: CycleEval, read: Any = None) -> dict[str, Any
     return gzsl_scores(gate, seen, unseen, b.seen_classes, b.unseen_classes)
 
 
-def whole_body(b: Branch, hp: Hyper) -> Branch:
-    """The branch with the text table of the whole-body fields alone: what ridge, and so a gate that reads
-    ridge, reads for every method, whatever body-part fields a method's table adds (`bodyparts`)."""
+def whole_body(b: Branch, table: np.ndarray | None) -> Branch:
+    """The branch with the text rows of `table`, the whole-body fields' f_t (None: the branch's own): what
+    ridge, and so a gate that reads ridge, reads for every method, whatever body-part fields a method's
+    table adds (`bodyparts`). The same table as the other methods', so the same gate to the last digit."""
+    if table is None:
+        return b
     import torch
 
-    from pipeline.artifacts.text_features import keep_fields
-    from pipeline.bodyparts import BODY_PARTS
+    def rows(classes: Any) -> Any:
+        return torch.as_tensor(table[list(classes)], dtype=torch.float32, device=b.unseen_text.device)
 
-    keep = [f for f in hp.fields if f not in BODY_PARTS]
-    if len(keep) == len(hp.fields):
-        return b
-
-    def kept(table: Any) -> Any:
-        return torch.as_tensor(keep_fields(table.cpu().numpy(), hp.fields, keep), device=table.device)
-
-    data = dataclasses.replace(b.data, text=kept(b.data.text))
-    return dataclasses.replace(b, data=data, unseen_text=kept(b.unseen_text), fields=len(keep))
+    data = dataclasses.replace(b.data, text=rows(b.data.classes))
+    return dataclasses.replace(b, data=data, unseen_text=rows(b.unseen_classes))
 
 
 def _ridge_reading(main: Branch, val: Branch) -> tuple[int, CycleEval, CycleEval]:
