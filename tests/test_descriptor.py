@@ -59,7 +59,9 @@ def test_bad_clips_are_refused_by_name():
 def test_a_feature_set_without_prepared_clips_is_refused(tmp_path):
     part = Part(np.array(["a"]), np.array([0]), np.zeros((1, 4), np.float32))
     dump = FeatureSet("k1", {"train": part}, {"info": {"origin": "dump"}})
-    with pytest.raises(PipelineError, match="feature set k1: the descriptor reads the prepared skeleton clips"):
+    with pytest.raises(
+        PipelineError, match="feature set k1: the descriptor is computed from the prepared skeleton clips"
+    ):
         with_descriptors(Store(tmp_path / "store"), dump)
 
 

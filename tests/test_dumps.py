@@ -111,7 +111,9 @@ def test_import_without_val_folder(tmp_path: Path, setup) -> None:
     # a dump holds features, not clips: the hand-crafted descriptor has nothing to be computed from
     from pipeline.skeleton.descriptor import with_descriptors
 
-    with pytest.raises(PipelineError, match=f"feature set {fs.key}: the descriptor reads the prepared skeleton"):
+    with pytest.raises(
+        PipelineError, match=f"feature set {fs.key}: the descriptor is computed from the prepared skeleton"
+    ):
         with_descriptors(Store(cfg.store), fs)
 
 

@@ -6,7 +6,8 @@ and either `members`, a list of the seed's VAE models (one, or one per cycle whe
 averaged), each a dict of `vae` (the state dict) and `classifier` (`weight`, `bias` of the ZSL classifier
 over the split's unseen classes; models saved before ensembles hold these two at the top level),
 `ridge` (`mean`, `std`, `map`), `fusion` (every stream's `mean`, `std` and `map` stacked, the text
-`center`, the number of text `fields` and, for `bodyparts`, the (map, field) `pairs` it counts) or `direct` (`center`, the mean seen-class text the class texts
+`center`, the number of text `fields` and, for `bodyparts`, the (map, field) `pairs` it counts) or
+`direct` (`center`, the mean seen-class text the class texts
 are centred on; its latents are the backbone's projection), and `gate_ridge` (`mean`, `std`, `map`, and the
 whole-body fields' `text` table where the model's own adds body-part fields) when its GZSL gate reads a
 ridge map's probabilities (the gate's `reads`). The info records everything

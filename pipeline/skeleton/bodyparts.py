@@ -75,40 +75,28 @@ def bodypart_features(joints: np.ndarray, streams: int, layout: Layout) -> np.nd
 def with_bodyparts(store: Store, fs: FeatureSet, device: Any = "cpu", batch_size: int = 256) -> FeatureSet:
     """The feature set with every part's `bodyparts` filled in: each part's clips through the backbone that
     extracted it (its spec records which), the per-joint channels regrouped by body part."""
+    from pipeline.skeleton.computed import source_clips
     from pipeline.skeleton.device import Runtime
     from pipeline.skeleton.extract import run_backbone
     from pipeline.skeleton.fit import load_backbone
-    from pipeline.skeleton.prepare import KIND, layout_of, load_prepared
 
-    info = fs.meta.get("info", {})
-    data_key, backbones = info.get("data"), info.get("backbones")
-    if not data_key or not backbones:
+    clips = source_clips(store, fs, "body-part channels")
+    backbones = fs.meta["info"].get("backbones")
+    if not backbones:
         raise PipelineError(
-            f"feature set {fs.key}: the body-part features come from its backbones and prepared skeleton "
-            f"clips, and this feature set records none (an imported dump has none); extract features from a "
-            f"dataset with `zssar skeleton extract`"
+            f"feature set {fs.key}: it records no backbones to compute the body-part channels with"
         )
-    store.require(KIND, data_key)
-    prepared = load_prepared(store, data_key)
-    layout = layout_of(store, data_key)
-    row = {sid: i for i, sid in enumerate(prepared.sample_id)}
     runtime = Runtime(_device(device))
     loaded: dict[str, Any] = {}
     parts = {}
-    for name, part in fs.parts.items():
+    for name, part, idx in clips.parts(fs):
         key = backbones[fs.meta["spec"]["parts"][name]["backbone"]]
         if key not in loaded:
             loaded[key] = load_backbone(store, key, runtime.device)[0]
-        missing = [sid for sid in part.sample_id if sid not in row]
-        if missing:
-            raise PipelineError(
-                f"feature set {fs.key} part {name}: clip {missing[0]!r} is not in its prepared data {data_key}"
-            )
-        idx = np.array([row[sid] for sid in part.sample_id], dtype=np.int64)
         ran = run_backbone(
-            loaded[key], prepared.x, idx, runtime, batch_size, False, f"body parts {name}", joints=True
+            loaded[key], clips.x, idx, runtime, batch_size, False, f"body parts {name}", joints=True
         )
-        parts[name] = dataclasses.replace(part, bodyparts=bodypart_features(ran.joints, fs.streams, layout))
+        parts[name] = dataclasses.replace(part, bodyparts=bodypart_features(ran.joints, fs.streams, clips.layout))
     return dataclasses.replace(fs, parts=parts)
 
 

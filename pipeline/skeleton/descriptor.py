@@ -59,28 +59,12 @@ def motion_descriptor(x: np.ndarray, layout: Layout) -> np.ndarray:
 def with_descriptors(store: Store, fs: FeatureSet) -> FeatureSet:
     """The feature set with every part's `descriptor` filled in from the prepared clips it was extracted
     from (its info's `data`): computed, not stored, so adding it re-extracts and retrains nothing."""
-    from pipeline.skeleton.prepare import KIND, layout_of, load_prepared
+    from pipeline.skeleton.computed import source_clips
 
-    data_key = fs.meta.get("info", {}).get("data")
-    if not data_key:
-        raise PipelineError(
-            f"feature set {fs.key}: the descriptor reads the prepared skeleton clips, and this feature set "
-            f"records none (an imported dump has none); extract features from a dataset with "
-            f"`zssar skeleton extract`"
-        )
-    store.require(KIND, data_key)
-    prepared = load_prepared(store, data_key)
-    row = {sid: i for i, sid in enumerate(prepared.sample_id)}
-    layout = layout_of(store, data_key)
+    clips = source_clips(store, fs, "descriptor")
     parts = {}
-    for name, part in fs.parts.items():
-        missing = [sid for sid in part.sample_id if sid not in row]
-        if missing:
-            raise PipelineError(
-                f"feature set {fs.key} part {name}: clip {missing[0]!r} is not in its prepared data {data_key}"
-            )
-        idx = np.array([row[sid] for sid in part.sample_id], dtype=np.int64)
+    for name, part, idx in clips.parts(fs):
         starts = range(0, max(len(idx), 1), CHUNK)  # an empty part gives one empty chunk of the right width
-        chunks = [motion_descriptor(prepared.x[idx[i : i + CHUNK]], layout) for i in starts]
+        chunks = [motion_descriptor(clips.x[idx[i : i + CHUNK]], clips.layout) for i in starts]
         parts[name] = dataclasses.replace(part, descriptor=np.concatenate(chunks))
     return dataclasses.replace(fs, parts=parts)
