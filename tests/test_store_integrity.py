@@ -101,3 +101,25 @@ def test_system_failures_are_messages_with_an_exit_code(tmp_path, monkeypatch, f
     result = CliRunner().invoke(app, ["describe", "--dataset", str(folder_dataset), "--out", str(out_dir)])
     assert result.exit_code == 2 and "names a folder" in result.output
     assert json.loads((folder_dataset / "descriptions.jsonl").read_text().splitlines()[0])["idx"] == 0
+
+
+def test_a_saved_model_that_disagrees_with_its_rerun_is_replaced(tmp_path):
+    """Same spec, same figures: the stored model stays (it holds the same weights). Same spec, other figures
+    or gate (the code that trained it changed): it is replaced, so a model never disagrees with its result."""
+    import torch
+
+    from pipeline.artifacts.saved_models import read_saved_model, write_saved_model
+
+    store = Store(tmp_path / "store")
+    info = {"zsl_top1": 50.0, "gzsl_h": 40.0, "selected_cycle": 2, "gate": {"threshold": 0.5}}
+    write_saved_model(store, "m" * 32, {"spec": 1}, info, {"w": torch.zeros(2)}, "models/x")
+    write_saved_model(store, "m" * 32, {"spec": 1}, dict(info), {"w": torch.ones(2)}, "models/x")
+    assert not read_saved_model(store, "m" * 32)[1]["w"].any()
+    moved = {**info, "gate": {"threshold": 0.6}}
+    write_saved_model(store, "m" * 32, {"spec": 1}, moved, {"w": torch.ones(2)}, "models/x")
+    saved_info, weights, _ = read_saved_model(store, "m" * 32)
+    assert (
+        weights["w"].all()
+        and saved_info["gate"] == {"threshold": 0.6}
+        and store.problems("zsl-model", "m" * 32) == []
+    )

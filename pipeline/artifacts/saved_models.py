@@ -48,15 +48,20 @@ def model_ref(dataset: str, split_slug: str, method: str, preset: str, seed: int
 def write_saved_model(
     store: Store, key: str, spec: dict[str, Any], info: dict[str, Any], weights: dict[str, Any], ref: str
 ) -> None:
-    """Seal the model (unless the same spec is stored already: it trained the same weights) and point
-    its ref and `latest` at it."""
+    """Seal the model (unless the same spec is stored already and reports what this run does: it trained
+    the same weights) and point its ref and `latest` at it. A stored model of the same spec whose figures or
+    gate differ (the code that trained it changed) is replaced, so the model and its result never disagree."""
     import torch
 
-    if not store.has(KIND, key):
+    if not store.has(KIND, key) or _reports(store.meta(KIND, key).get("info", {})) != _reports(info):
         with store.writer(KIND, key, spec, info) as tmp:
             torch.save(weights, tmp / MODEL_FILE)
     store.set_ref(ref, KIND, key)
     store.set_ref(LATEST_REF, KIND, key)
+
+
+def _reports(info: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(info.get(k) for k in ("zsl_top1", "gzsl_h", "selected_cycle", "gate"))
 
 
 def read_saved_model(store: Store, key: str) -> tuple[dict[str, Any], dict[str, Any], Path]:
