@@ -15,8 +15,6 @@ from pipeline.errors import PipelineError
 from pipeline.skeleton.layouts import Layout
 from pipeline.store import Store
 
-COMPUTED = ("descriptor", "bodyparts")
-
 
 @dataclass
 class SourceClips:

@@ -85,7 +85,7 @@ class SeedOutcome:
     tuning: dict[str, Any] | None = None  # the tuned preset's search on the carve
     first_averaged: int = 0  # the first cycle in `average` (train.burn_in, with select = average)
     gate_ridge: int | None = None  # train.gate_input = ridge: the penalty (index into ridge.PENALTIES) it reads
-    ridge_branch: Branch | None = None  # the main branch as that ridge map reads it (protocol.whole_body)
+    ridge_branch: Branch | None = None  # the main branch as that ridge map reads it (_whole_body)
     ridge_table: np.ndarray | None = None  # its text table, where the method's own adds body-part fields
 
 
@@ -166,7 +166,7 @@ def run_seed(
     if gated(fs) and val is not None and val_chosen is not None:
         val_read, main_read = val_chosen, None  # whose probabilities the gate reads; None: each evaluation's own
         if hp.gate_input == "ridge" and hp.method != "ridge":
-            ridge_main, ridge_val = whole_body(main, ridge_table), whole_body(val, ridge_table)
+            ridge_main, ridge_val = _whole_body(main, ridge_table), _whole_body(val, ridge_table)
             gate_ridge, val_read, main_read = _ridge_reading(ridge_main, ridge_val)
         gate = fit_gate(
             GateData(val.test_seen["class_idx"], val.test_seen["seen_logits"], val_read.probs_seen),
@@ -218,7 +218,7 @@ def _gzsl(gate: Any, b: Branch, e: CycleEval, read: Any = None) -> dict[str, Any
     return gzsl_scores(gate, seen, unseen, b.seen_classes, b.unseen_classes)
 
 
-def whole_body(b: Branch, table: np.ndarray | None) -> Branch:
+def _whole_body(b: Branch, table: np.ndarray | None) -> Branch:
     """The branch with the text rows of `table`, the whole-body fields' f_t (None: the branch's own): what
     ridge, and so a gate that reads ridge, reads for every method, whatever body-part fields a method's
     table adds (`bodyparts`). The same table as the other methods', so the same gate to the last digit."""
