@@ -121,5 +121,5 @@ def test_ctrl_c_exits_promptly_with_a_message(folder, tmp_path):  # noqa: F811
         proc.kill()
         srv.close()
     assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err
-    assert elapsed < 5
+    assert elapsed < 15  # not the request's 60 s timeout; room for a loaded machine (5.5 s seen on 2 busy cores)
     assert not (folder / "descriptions.jsonl").exists()
