@@ -621,7 +621,9 @@ def test_models_of_another_split_or_backbone_are_refused_as_an_ensemble(trained,
 
 
 @pytest.mark.parametrize("method", ["descriptor", "bodyparts"])
-def test_a_model_of_a_computed_column_labels_clips_as_evaluated_and_joins_an_ensemble(trained, method):
+def test_a_model_of_a_computed_column_labels_clips_as_evaluated_and_joins_an_ensemble(
+    trained, method, monkeypatch
+):
     """Methods `descriptor` (ridge on the hand-crafted motion descriptor) and `bodyparts` (maps per body
     part): predict computes the column from the clips it prepares, so the test clips give exactly the
     result's per-class ZSL and, through its gate, GZSL; with a model of the backbone's features it is an
@@ -658,6 +660,17 @@ def test_a_model_of_a_computed_column_labels_clips_as_evaluated_and_joins_an_ens
     both = load_predictor(cfg, model=keys)
     alone = [load_predictor(cfg, model=key).probabilities(x[:8])["probs"] for key in keys]
     np.testing.assert_allclose(both.probabilities(x[:8])["probs"], np.mean(alone, axis=0), rtol=1e-5, atol=1e-6)
+
+    # read back (the evaluation's reuse): a cache hit neither computes the column nor embeds part texts
+    def untouched(*args, **kwargs):
+        raise AssertionError("computed on a cache hit")
+
+    for name in ("pipeline.skeleton.descriptor.with_descriptors", "pipeline.skeleton.bodyparts.with_bodyparts"):
+        monkeypatch.setattr(name, untouched)
+    monkeypatch.setattr("pipeline.stages.embed.with_part_fields", untouched)
+    [again] = train_split(trained["dataset"], trained["split"], cfg, reuse=True)
+    assert again["zsl_top1"] == result["zsl_top1"] and again["model_key"] == result["model_key"]
+    monkeypatch.undo()
     # a new class list: `bodyparts` reads its part fields from each class's local text (here the label's)
     listed = load_predictor(cfg, result["model_key"], labels="wave; kick; sit down")
     probs = listed.probabilities(x[:4])["probs"]
@@ -711,7 +724,7 @@ def test_an_ensemble_sharing_a_gate_that_reads_ridge_routes_clips_as_evaluated(t
 
 
 def test_a_ridge_gate_is_shared_up_to_float_noise_and_not_beyond(trained):
-    """Models whose ridge gates differ only in the last digits (a BLAS library's threading) share the gate;
+    """Models whose ridge gates differ only in the last digits (a gate fitted by an earlier run) share the gate;
     a gate with another threshold, or one that reads its own model, is not shared."""
     import copy
 

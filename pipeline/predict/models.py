@@ -308,8 +308,8 @@ def shared_ridge_gate(models: list[SavedModel]) -> bool:
 
 
 def _same(a: Any, b: Any) -> bool:
-    """Equal records, their floats up to the last digits a BLAS library's threading can change (a process that
-    ran the backbone, as `bodyparts` does, fits the same gate to about 1e-6)."""
+    """Equal records, their floats up to their last digits: the same gate fitted by an earlier run (another
+    host or build of the numeric libraries) differs from today's fit in the sixth digit."""
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
