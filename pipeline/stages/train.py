@@ -65,30 +65,18 @@ def train_split(
     or a SynSE-format dump folder (default: the split's extracted features); `text` overrides the cached
     text features of cfg.embed.encoder (anything with key, encoder, descriptions_sha256 and fused()). With
     `reuse`, a seed whose result (same configuration hash) is on disk is read back instead of trained."""
-    from pipeline.skeleton.computed import with_computed
-    from pipeline.zsl.protocol import check_feature_set, run_seed
+    from pipeline.zsl.protocol import run_seed
 
     grid = candidates(cfg.train, dataset)
     hp = grid[0] if grid else resolve(cfg.train, dataset)
     store = Store(cfg.store)
     fs, origin = _feature_set(store, dataset, split, cfg, features, temporal=hp.frequency == "temporal")
     device = resolve_device(cfg.train.device if cfg.train.device != "auto" else cfg.device)
-    fs = with_computed(store, fs, [METHODS[hp.method].inputs], device)
+    own_text = text is None
     if text is None:
-        from pipeline.stages.embed import text_features_for, with_part_fields
+        from pipeline.stages.embed import text_features_for
 
         text = text_features_for(dataset, cfg)
-        if METHODS[hp.method].part_texts:
-            text = with_part_fields(text, cfg)
-    table = np.asarray(text.fused(list(hp.fields)), dtype=np.float32)
-    if table.shape[0] != dataset.num_classes:
-        raise PipelineError(
-            f"text features {text.key}: {table.shape[0]} classes, dataset {dataset.name} has "
-            f"{dataset.num_classes}; re-run `zssar embed --dataset {dataset.name}`"
-        )
-    check_feature_set(fs, split, hp)
-    whole = [f for f in hp.fields if f not in BODY_PARTS]  # what ridge reads, and a gate that reads ridge
-    ridge_table = np.asarray(text.fused(whole), dtype=np.float32) if len(whole) < len(hp.fields) else None
     spec = {"train": _keyed(hp, fs, cfg, dataset), "feature_key": fs.key, "text_key": text.key}
     if len(grid) > 1:
         spec["candidates"] = [c.to_dict() for c in grid]
@@ -97,6 +85,8 @@ def train_split(
     protocol = _protocol(fs, origin)
 
     results = []
+    table: np.ndarray | None = None  # with ridge_table, set on the first seed that trains
+    ridge_table = None
     trained = METHODS[hp.method].trained
     work = f"{hp.cycles} x {hp.steps_per_cycle} steps" if trained else f"closed form, {hp.cycles} candidate(s)"
     info(
@@ -111,6 +101,10 @@ def train_split(
                 info(_table_line(done) + " (cached)")
                 results.append(done)
                 continue
+            if table is None:  # a cache hit computes no column and embeds no text
+                fs, text, table, ridge_table = _training_inputs(
+                    store, dataset, split, cfg, hp, fs, text, own_text, device
+                )
             start = time.perf_counter()
             outcome = run_seed(fs, table, split, hp, device, seed, cfg.train.processes, grid, ridge_table)
             result = json.loads(
@@ -142,6 +136,41 @@ def train_split(
     saved = [r["model_key"] for r in results if r["model_key"]]
     summary(_summary_line(dataset, split, hp, results, out_dir) + (f"; model {', '.join(saved)}" if saved else ""))
     return results
+
+
+def _training_inputs(
+    store: Store,
+    dataset: Dataset,
+    split: Split,
+    cfg: Config,
+    hp: Hyper,
+    fs: FeatureSet,
+    text: TextTable,
+    own_text: bool,
+    device: Any,
+) -> tuple[FeatureSet, TextTable, np.ndarray, np.ndarray | None]:
+    """What a seed trains on, checked: the feature set with the columns the method reads computed, the text
+    features with its body-part fields embedded (`text` is the dataset's own, not an override, when
+    `own_text`), the fused table of hp.fields and, where that adds body-part fields, the whole-body table
+    ridge and a gate that reads ridge read."""
+    from pipeline.skeleton.computed import with_computed
+    from pipeline.zsl.protocol import check_feature_set
+
+    fs = with_computed(store, fs, [METHODS[hp.method].inputs], device)
+    if own_text and METHODS[hp.method].part_texts:
+        from pipeline.stages.embed import with_part_fields
+
+        text = with_part_fields(text, cfg)
+    table = np.asarray(text.fused(list(hp.fields)), dtype=np.float32)
+    if table.shape[0] != dataset.num_classes:
+        raise PipelineError(
+            f"text features {text.key}: {table.shape[0]} classes, dataset {dataset.name} has "
+            f"{dataset.num_classes}; re-run `zssar embed --dataset {dataset.name}`"
+        )
+    check_feature_set(fs, split, hp)
+    whole = [f for f in hp.fields if f not in BODY_PARTS]  # what ridge reads, and a gate that reads ridge
+    ridge_table = np.asarray(text.fused(whole), dtype=np.float32) if len(whole) < len(hp.fields) else None
+    return fs, text, table, ridge_table
 
 
 GATE_SETTINGS = ("gate", "gate_temperature", "gate_threshold", "gate_input")
