@@ -75,6 +75,8 @@ def bodypart_features(joints: np.ndarray, streams: int, layout: Layout) -> np.nd
 def with_bodyparts(store: Store, fs: FeatureSet, device: Any = "cpu", batch_size: int = 256) -> FeatureSet:
     """The feature set with every part's `bodyparts` filled in: each part's clips through the backbone that
     extracted it (its spec records which), the per-joint channels regrouped by body part."""
+    import torch
+
     from pipeline.skeleton.computed import source_clips
     from pipeline.skeleton.device import Runtime
     from pipeline.skeleton.extract import run_backbone
@@ -86,7 +88,7 @@ def with_bodyparts(store: Store, fs: FeatureSet, device: Any = "cpu", batch_size
         raise PipelineError(
             f"feature set {fs.key}: it records no backbones to compute the body-part channels with"
         )
-    runtime = Runtime(_device(device))
+    runtime = Runtime(torch.device(device))
     loaded: dict[str, Any] = {}
     parts = {}
     for name, part, idx in clips.parts(fs):
@@ -98,9 +100,3 @@ def with_bodyparts(store: Store, fs: FeatureSet, device: Any = "cpu", batch_size
         )
         parts[name] = dataclasses.replace(part, bodyparts=bodypart_features(ran.joints, fs.streams, clips.layout))
     return dataclasses.replace(fs, parts=parts)
-
-
-def _device(device: Any) -> Any:
-    import torch
-
-    return torch.device(device)

@@ -24,7 +24,7 @@ from pipeline.catalog import Dataset
 from pipeline.config import Config
 from pipeline.console import summary
 from pipeline.describe.io import Descriptions, load_descriptions
-from pipeline.errors import MissingArtifactError, PipelineError
+from pipeline.errors import MissingArtifactError
 from pipeline.store import Store, hash_spec
 from pipeline.store.sync import pull_if_configured
 
@@ -99,12 +99,7 @@ def with_part_fields(text: TextFeatures, cfg: Config) -> TextFeatures:
     from pipeline.describe.parts import part_texts
     from pipeline.text.encoders import load_encoder
 
-    local = text.texts.get("local")
-    if not local:
-        raise PipelineError(
-            f"text features {text.key}: they hold no local descriptions to read the body parts from; re-run "
-            f"`zssar embed`"
-        )
+    local = text.texts["local"]
     derived = part_texts(text.labels, local)
     encode = load_encoder(text.encoder, cfg.embed.batch_size, cfg.embed.device)
     flat = l2_normalise(encode([t for part in BODY_PARTS for t in derived[part]]))
