@@ -221,10 +221,19 @@ def _direct_scorer(text: np.ndarray, center: np.ndarray) -> Scorer:
 
 
 def _fusion_maps(w: dict[str, torch.Tensor]) -> FusionMaps:
-    """The saved maps as fusion.FusionMaps with the one selected penalty."""
+    """The saved maps as fusion.FusionMaps with the one selected penalty (kernel maps with their landmarks)."""
     from pipeline.zsl.fusion import FusionMaps
 
-    return FusionMaps(len(w["mean"]), int(w["fields"]), w["center"], w["mean"], w["std"], [w["map"]])
+    return FusionMaps(
+        len(w["mean"]),
+        int(w["fields"]),
+        w["center"],
+        w["mean"],
+        w["std"],
+        [w["map"]],
+        w.get("landmarks"),
+        w.get("bandwidth"),
+    )
 
 
 def _fusion_scorer(text: np.ndarray, w: dict[str, torch.Tensor]) -> Scorer:

@@ -36,7 +36,9 @@ class FusionMaps:
     center: torch.Tensor  # (d_t,) the mean seen-class text
     mean: torch.Tensor  # (S, D / S)
     std: torch.Tensor  # (S, D / S)
-    maps: list[torch.Tensor]  # one (S, D / S, d_t) per penalty
+    maps: list[torch.Tensor]  # one (S, D / S, d_t) per penalty; kernel maps: (S, m, d_t)
+    landmarks: torch.Tensor | None = None  # kernel maps (pipeline/zsl/kernel_ridge.py): (S, m, D / S)
+    bandwidth: torch.Tensor | None = None  # kernel maps: (S,)
 
 
 def _width(total: int, parts: int, what: str) -> int:
@@ -52,11 +54,27 @@ def fit_fusion(
     streams: int,
     fields: int,
     penalties: tuple[float, ...] = PENALTIES,
+    kernel: bool = False,
 ) -> FusionMaps:
-    """Fit every stream's maps on (features, their class's f_t), the targets centred on `center`."""
+    """Fit every stream's maps on (features, their class's f_t), the targets centred on `center`: linear
+    ridge maps, or with `kernel` Gaussian kernel ridge maps over its own penalty grid."""
     width = _width(x.shape[1], streams, "the skeleton feature")
     _width(y.shape[1], fields, "the fused text")
     target = y - center
+    if kernel:
+        from pipeline.zsl.kernel_ridge import fit_kernel_ridge
+
+        kms = [fit_kernel_ridge(x[:, s * width : (s + 1) * width], target) for s in range(streams)]
+        return FusionMaps(
+            streams,
+            fields,
+            center,
+            torch.stack([k.mean for k in kms]),
+            torch.stack([k.std for k in kms]),
+            [torch.stack([k.maps[p] for k in kms]) for p in range(len(kms[0].maps))],
+            torch.stack([k.landmarks for k in kms]),
+            torch.stack([k.bandwidth for k in kms]),
+        )
     fits = [fit_ridge(x[:, s * width : (s + 1) * width], target, penalties) for s in range(streams)]
     return FusionMaps(
         streams,
@@ -73,7 +91,12 @@ def member_latents(x: torch.Tensor, fm: FusionMaps, penalty: int) -> torch.Tenso
     width = fm.mean.shape[1]
     out = []
     for s in range(fm.streams):
-        z = ((x[:, s * width : (s + 1) * width] - fm.mean[s]) / fm.std[s]) @ fm.maps[penalty][s]
+        xs = (x[:, s * width : (s + 1) * width] - fm.mean[s]) / fm.std[s]
+        if fm.landmarks is not None and fm.bandwidth is not None:
+            from pipeline.zsl.kernel_ridge import kernel_rows
+
+            xs = kernel_rows(xs, fm.landmarks[s], fm.bandwidth[s])
+        z = xs @ fm.maps[penalty][s]
         out.append(torch.nn.functional.normalize(z.reshape(len(x), fm.fields, z.shape[1] // fm.fields), dim=2))
     return torch.cat(out, dim=1)
 

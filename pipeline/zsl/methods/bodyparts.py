@@ -1,8 +1,9 @@
-"""`fusion`'s late-fused ridge maps, one per backbone network, body part and text field, on the last GCN
-block's channels per body part (pipeline/skeleton/bodyparts.py) instead of the pooled features. Its text
-table adds each body part's own text (pipeline/describe/parts.py) after the whole-body fields, and each
-part's maps are scored against the whole-body fields, its own part's text, or both: the validation carve
-picks the pairing with the penalty. It trains nothing; its "cycles" index those candidates (pairing-major)."""
+"""`fusion`'s late-fused maps, one per backbone network, body part and text field, on the last GCN block's
+channels per body part (pipeline/skeleton/bodyparts.py) instead of the pooled features, and through a
+Gaussian kernel (pipeline/zsl/kernel_ridge.py) instead of linear. Its text table adds each body part's own
+text (pipeline/describe/parts.py) after the whole-body fields, and each part's maps are scored against the
+whole-body fields, its own part's text, or both: the validation carve picks the pairing with the penalty.
+It trains nothing; its "cycles" index those candidates (pairing-major)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ import functools
 
 from pipeline.bodyparts import BODY_PARTS
 from pipeline.zsl.fusion import PAIRINGS
+from pipeline.zsl.kernel_ridge import KERNEL_PENALTIES
 from pipeline.zsl.methods import Method
 from pipeline.zsl.methods.fusion import outputs, weights
 from pipeline.zsl.methods.ridge import RIDGE, schedule
-from pipeline.zsl.ridge import PENALTIES
 
-BODYPARTS = RIDGE | {"cycles": len(PAIRINGS) * len(PENALTIES)}
+BODYPARTS = RIDGE | {"cycles": len(PAIRINGS) * len(KERNEL_PENALTIES)}
 
 METHOD = Method(
     "bodyparts",
@@ -25,6 +26,6 @@ METHOD = Method(
     trained=False,
     inputs="bodyparts",
     part_texts=True,
-    outputs=functools.partial(outputs, reads="inputs", blocks=len(BODY_PARTS)),
-    weights=functools.partial(weights, reads="inputs", blocks=len(BODY_PARTS)),
+    outputs=functools.partial(outputs, reads="inputs", blocks=len(BODY_PARTS), kernel=True),
+    weights=functools.partial(weights, reads="inputs", blocks=len(BODY_PARTS), kernel=True),
 )

@@ -12,12 +12,12 @@ from pipeline.zsl.methods.ridge import RIDGE, schedule
 from pipeline.zsl.ridge import TEMPERATURE
 
 
-def _maps(b: Any, reads: str, blocks: int) -> Any:
+def _maps(b: Any, reads: str, blocks: int, kernel: bool) -> Any:
     from pipeline.zsl.fusion import fit_fusion
 
     text = b.data.text
     x = getattr(b.data, reads)
-    return fit_fusion(x, text[b.data.rows], text.mean(dim=0), b.streams * blocks, b.fields)
+    return fit_fusion(x, text[b.data.rows], text.mean(dim=0), b.streams * blocks, b.fields, kernel=kernel)
 
 
 def _pairings(b: Any, fm: Any, blocks: int) -> list[np.ndarray | None]:
@@ -30,19 +30,21 @@ def _pairings(b: Any, fm: Any, blocks: int) -> list[np.ndarray | None]:
     return [part_pairs(b.streams, blocks, fm.fields, pairing) for pairing in PAIRINGS]
 
 
-def outputs(b: Any, sample: np.ndarray | None, reads: str = "features", blocks: int = 1) -> list[Any]:
+def outputs(
+    b: Any, sample: np.ndarray | None, reads: str = "features", blocks: int = 1, kernel: bool = False
+) -> list[Any]:
     """The CycleEval of every candidate: each penalty (after each pairing of maps and fields, for
     `bodyparts`). Its latents for the plots are the members' unit outputs side by side (scaled to unit
     length) and its texts the members' centred field texts the same way, so that their cosine is the mean of
     the members' cosines the scores average. A map per network reads the pooled `features`; `bodyparts`
-    reads the method's own `inputs`, `blocks` of them per network."""
+    reads the method's own `inputs`, `blocks` of them per network, through kernel maps (`kernel`)."""
     import torch
 
     from pipeline.zsl.cycles import CycleEval
     from pipeline.zsl.evaluate import accuracy
     from pipeline.zsl.fusion import fused_logits, member_latents, member_weights
 
-    fm = _maps(b, reads, blocks)
+    fm = _maps(b, reads, blocks, kernel)
     scorers = []
     for pairs in _pairings(b, fm, blocks):
         weights = torch.as_tensor(
@@ -66,13 +68,15 @@ def outputs(b: Any, sample: np.ndarray | None, reads: str = "features", blocks: 
     return [e for evals in by_pairing for e in evals]  # candidate = pairing * penalties + penalty
 
 
-def weights(b: Any, selected: int, reads: str = "features", blocks: int = 1) -> dict[str, Any]:
+def weights(
+    b: Any, selected: int, reads: str = "features", blocks: int = 1, kernel: bool = False
+) -> dict[str, Any]:
     """Every stream's standardisation and its map at the selected candidate's penalty, the text centre, the
-    layout (streams, fields) and, for `bodyparts`, the (map, field) pairs it counts: recomputed from the
-    training features, a closed form, so identical to the evaluated."""
+    layout (streams, fields), for `bodyparts` the (map, field) pairs it counts and the kernel maps' landmarks
+    and bandwidths: recomputed from the training features, a closed form, so identical to the evaluated."""
     import torch
 
-    fm = _maps(b, reads, blocks)
+    fm = _maps(b, reads, blocks, kernel)
     pairs = _pairings(b, fm, blocks)[selected // len(fm.maps)]
     saved = {
         "mean": fm.mean.cpu(),
@@ -83,6 +87,9 @@ def weights(b: Any, selected: int, reads: str = "features", blocks: int = 1) -> 
     }
     if pairs is not None:
         saved["pairs"] = torch.as_tensor(pairs)
+    if fm.landmarks is not None:
+        saved["landmarks"] = fm.landmarks.cpu()
+        saved["bandwidth"] = fm.bandwidth.cpu()
     return {"fusion": saved}
 
 
