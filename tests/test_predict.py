@@ -671,6 +671,15 @@ def test_a_model_of_a_computed_column_labels_clips_as_evaluated_and_joins_an_ens
     [again] = train_split(trained["dataset"], trained["split"], cfg, reuse=True)
     assert again["zsl_top1"] == result["zsl_top1"] and again["model_key"] == result["model_key"]
     monkeypatch.undo()
+    # a new revision of the method's code serves no cached result: it trains again, under new keys
+    from pipeline.zsl import methods
+
+    revised = dataclasses.replace(methods.METHODS[method], revision=methods.METHODS[method].revision + 1)
+    monkeypatch.setitem(methods.METHODS, method, revised)
+    [renewed] = train_split(trained["dataset"], trained["split"], cfg, reuse=True)
+    assert renewed["zsl_top1"] == result["zsl_top1"] and renewed["model_key"] != result["model_key"]
+    assert len(list(Path(cfg.results).rglob(f"{method}/*seed*.json"))) == 2
+    monkeypatch.undo()
     # a new class list: `bodyparts` reads its part fields from each class's local text (here the label's)
     listed = load_predictor(cfg, result["model_key"], labels="wave; kick; sit down")
     probs = listed.probabilities(x[:4])["probs"]

@@ -98,7 +98,9 @@ def evaluate(
 
     members = ensemble_members(methods)
     if members:
-        _ensembled(Store(cfg.store), names, members, cells)
+        from pipeline.stages.train import train_device
+
+        _ensembled(Store(cfg.store), names, members, cells, train_device(cfg))
     record = _record(dataset, cfg, names, methods, cells, backbone_seeds)
     _write(cfg, record)
     return record
@@ -129,9 +131,12 @@ def _carve_selected(splits: list[str], methods: list[str], cells: dict[tuple[str
             row.val.append(best.val[i])
 
 
-def _ensembled(store: Store, splits: list[str], members: list[str], cells: dict[tuple[str, str], Cell]) -> None:
+def _ensembled(
+    store: Store, splits: list[str], members: list[str], cells: dict[tuple[str, str], Cell], device: Any
+) -> None:
     """The ensemble row (stages/ensemble.py): for every split and seed, the members' models scored
-    together; absent where a member saved no model."""
+    together; absent where a member saved no model. The columns its members read are computed on the
+    training device, as training computed them."""
     from pipeline.artifacts.feature_sets import load_feature_set
     from pipeline.skeleton.computed import with_computed
     from pipeline.stages.ensemble import ENSEMBLE_ROW, ensemble_scores
@@ -147,7 +152,7 @@ def _ensembled(store: Store, splits: list[str], members: list[str], cells: dict[
             if all(models):
                 key = cells[(split, members[0])].features[i]
                 if key not in parts:
-                    fs = with_computed(store, load_feature_set(store, key), reads)
+                    fs = with_computed(store, load_feature_set(store, key), reads, device)
                     parts[key] = (fs["test_seen"], fs["test_unseen"])
                 zsl, gzsl = ensemble_scores(store, models, *parts[key])
                 row.zsl.append(round(zsl, 2))

@@ -15,7 +15,7 @@ from pipeline.artifacts.kinds import BACKBONE, SKELETON_DATA, ZSL_MODEL
 from pipeline.artifacts.saved_models import VERSION, model_ref, write_saved_model
 from pipeline.catalog import Dataset, Split
 from pipeline.store import Store, hash_spec
-from pipeline.zsl.methods import METHODS
+from pipeline.zsl.methods import METHODS, revision_key
 from pipeline.zsl.presets import Hyper
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def save_trained_model(
         "train": hp.to_dict(),
         "seed": result["seed"],
         "device": str(main.data.features.device),
-    }
+    } | revision_key(hp.method)
     key = hash_spec(ZSL_MODEL, spec)
     info = {
         "dataset": dataset.name,

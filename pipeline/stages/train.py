@@ -36,7 +36,7 @@ from pipeline.hardware import resolve_device, torch_threads
 from pipeline.stages.saved_model import save_trained_model
 from pipeline.store import Store, hash_spec
 from pipeline.store.sync import pull_if_configured, pull_ref_if_configured
-from pipeline.zsl.methods import METHODS
+from pipeline.zsl.methods import METHODS, revision_key
 from pipeline.zsl.presets import Hyper, candidates, resolve
 
 if TYPE_CHECKING:
@@ -71,13 +71,14 @@ def train_split(
     hp = grid[0] if grid else resolve(cfg.train, dataset)
     store = Store(cfg.store)
     fs, origin = _feature_set(store, dataset, split, cfg, features, temporal=hp.frequency == "temporal")
-    device = resolve_device(cfg.train.device if cfg.train.device != "auto" else cfg.device)
+    device = train_device(cfg)
     own_text = text is None
     if text is None:
         from pipeline.stages.embed import text_features_for
 
         text = text_features_for(dataset, cfg)
     spec = {"train": _keyed(hp, fs, cfg, dataset), "feature_key": fs.key, "text_key": text.key}
+    spec |= revision_key(hp.method)
     if len(grid) > 1:
         spec["candidates"] = [c.to_dict() for c in grid]
     config_hash = hash_spec("zssar-train", spec)[:8]
@@ -174,6 +175,11 @@ def _training_inputs(
 
 
 GATE_SETTINGS = ("gate", "gate_temperature", "gate_threshold", "gate_input")
+
+
+def train_device(cfg: Config) -> Any:
+    """Where training runs and its computed columns are made: train.device, or the global device."""
+    return resolve_device(cfg.train.device if cfg.train.device != "auto" else cfg.device)
 
 
 def _keyed(hp: Hyper, fs: FeatureSet, cfg: Config, dataset: Dataset) -> dict[str, Any]:

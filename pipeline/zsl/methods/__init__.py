@@ -37,6 +37,9 @@ class Method:
     weights: Weights | None = None  # trained=False: what it saves (see Weights)
     tuned: Values | None = None  # the `tuned` preset's values where this method departs from common.TUNED_VALUES
     tuned_base: str = "released"  # the preset whose values and schedule `tuned` starts from
+    # raised when what the method computes changes under the same settings: past 1 it enters the keys of
+    # its results and saved models (`revision_key`), so that no cached result of the old code is served
+    revision: int = 1
 
 
 def _registry() -> dict[str, Method]:
@@ -57,6 +60,13 @@ def _registry() -> dict[str, Method]:
 
 
 METHODS: dict[str, Method] = _registry()
+
+
+def revision_key(name: str) -> dict[str, int]:
+    """What a method's revision adds to its result and model keys: nothing at revision 1, so that the keys
+    of every method whose code never changed stay those of their cached results."""
+    revision = get_method(name).revision
+    return {"revision": revision} if revision > 1 else {}
 
 
 def get_method(name: str) -> Method:

@@ -26,6 +26,7 @@ METHOD = Method(
     trained=False,
     inputs="bodyparts",
     part_texts=True,
+    revision=2,
     outputs=functools.partial(outputs, reads="inputs", blocks=len(BODY_PARTS), kernel=True),
     weights=functools.partial(weights, reads="inputs", blocks=len(BODY_PARTS), kernel=True),
 )
