@@ -340,11 +340,17 @@ def test_a_feature_set_whose_width_does_not_fit_its_networks_is_refused(tmp_path
         train_split(DATASET, SPLIT, cfg, features=key, text=text)
 
 
-def test_fusion_scores_every_stream_and_field_through_the_protocol(tmp_path):
+def test_fusion_scores_every_stream_and_field_through_the_protocol(tmp_path, monkeypatch):
+    import pipeline.zsl.fusion
+
     cfg = _cfg(tmp_path, "fusion", cycles=None)  # its candidates: ridge's penalty grid
     store = Store(cfg.store)
     key, text = make_toy(store, streams=2)
+    fits = []
+    fit = pipeline.zsl.fusion.fit_fusion
+    monkeypatch.setattr(pipeline.zsl.fusion, "fit_fusion", lambda *a, **k: fits.append(1) or fit(*a, **k))
     [result] = train_split(DATASET, SPLIT, cfg, features=key, text=text)
+    assert len(fits) == 2 and result["model_key"]  # main and carve: the saved tensors reuse the main fit
     assert result["method"] == "fusion" and result["config"]["train"]["cycles"] == 6
     assert result["zsl_top1"] > 100 / len(SPLIT.unseen) + 10 and set(result["gzsl"]) == {"seen", "unseen", "h"}
     assert set(result["gate"]["fit_classes"]).isdisjoint(SPLIT.unseen)

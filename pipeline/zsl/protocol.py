@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -62,6 +62,9 @@ class Branch:
     test_unseen: dict[str, Any]
     streams: int = 1  # backbone networks whose features lie side by side in a feature row (FeatureSet.streams)
     fields: int = 1  # text fields fused side by side in a row of `text` (train.fields)
+    # a closed form's fits, by what they read: the seed's evaluations and its saved tensors share one fit
+    # (kernel maps of an NTU-sized split take minutes on a CPU); a replaced branch starts empty
+    fits: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
 
 @dataclass

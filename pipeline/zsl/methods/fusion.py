@@ -13,11 +13,17 @@ from pipeline.zsl.ridge import TEMPERATURE
 
 
 def _maps(b: Any, reads: str, blocks: int, kernel: bool) -> Any:
-    from pipeline.zsl.fusion import fit_fusion
+    """The branch's maps, fitted once: `outputs` and `weights` of a seed read the same fit."""
+    key = ("fusion", reads, blocks, kernel)
+    if key not in b.fits:
+        from pipeline.zsl.fusion import fit_fusion
 
-    text = b.data.text
-    x = getattr(b.data, reads)
-    return fit_fusion(x, text[b.data.rows], text.mean(dim=0), b.streams * blocks, b.fields, kernel=kernel)
+        text = b.data.text
+        x = getattr(b.data, reads)
+        b.fits[key] = fit_fusion(
+            x, text[b.data.rows], text.mean(dim=0), b.streams * blocks, b.fields, kernel=kernel
+        )
+    return b.fits[key]
 
 
 def _pairings(b: Any, fm: Any, blocks: int) -> list[np.ndarray | None]:
@@ -54,7 +60,9 @@ def outputs(
         text = (weights * TEMPERATURE).permute(1, 0, 2).reshape(len(b.unseen_classes), -1) / len(weights) ** 0.5
         scorers.append((weights, text.cpu().numpy()))
     by_pairing: list[list[Any]] = [[] for _ in scorers]
-    for p in range(len(fm.maps)):  # one penalty's latents at a time: an NTU-sized part's are large
+    # one penalty's latents at a time: an NTU-sized part's are large; for the same reason kernel maps compute
+    # their kernel rows again for each penalty (about a quarter of the scoring time at NTU-60's size)
+    for p in range(len(fm.maps)):
         z_s, z_u = (member_latents(part["inputs"], fm, p) for part in (b.test_seen, b.test_unseen))
         for evals, (weights, text) in zip(by_pairing, scorers):
             probs_s = torch.softmax(fused_logits(z_s, weights), dim=1).cpu().numpy()
@@ -73,7 +81,7 @@ def weights(
 ) -> dict[str, Any]:
     """Every stream's standardisation and its map at the selected candidate's penalty, the text centre, the
     layout (streams, fields), for `bodyparts` the (map, field) pairs it counts and the kernel maps' landmarks
-    and bandwidths: recomputed from the training features, a closed form, so identical to the evaluated."""
+    and bandwidths: the very fit the evaluations scored with."""
     import torch
 
     fm = _maps(b, reads, blocks, kernel)
